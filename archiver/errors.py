@@ -1,0 +1,42 @@
+"""What can go wrong, in words a user can act on.
+
+Usage errors end the command with exit status 2. The others are per URL: the
+CLI reports them, archives the rest, and exits with status 1.
+"""
+
+
+class ArchiveError(Exception):
+    """Base of every error the archiver reports to a user."""
+
+    exit_status = 1
+
+
+class UsageError(ArchiveError):
+    """A bad URL, an unreadable file, a malformed option."""
+
+    exit_status = 2
+
+
+class FetchError(ArchiveError):
+    """The server could not be reached, or answered with an error we cannot use."""
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class ResponseTooLarge(FetchError):
+    """A response went past the size cap."""
+
+
+class UnavailableError(ArchiveError):
+    """The platform has no public copy of this post (login wall, private, removed)."""
+
+
+class ParseError(ArchiveError):
+    """The server answered, but not in a shape we understand."""
+
+
+class StorageError(ArchiveError):
+    """The archive could not be written (disk full, permissions, locked database)."""

@@ -1,0 +1,77 @@
+"""One Settings object built from flags and the environment, passed down to every step."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import __version__
+from .errors import UsageError
+
+USER_AGENT = f"archiver/{__version__} (evidence archiver; +https://github.com/archiver-project/archiver)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = Path("archive.db")
+    blobs_dir: Path = Path("blobs")
+    # WARC files sit beside the blob store unless told otherwise.
+    warc_dir: Path | None = None
+    connect_to: Mapping[str, str] = field(default_factory=dict)
+    user_agent: str = USER_AGENT
+    timeout: float = 30.0
+    max_redirects: int = 10
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    max_retry_after: float = 60.0
+    max_response_bytes: int = 4 * 1024**3  # media may be long videos
+    max_document_bytes: int = 64 * 1024**2  # HTML and JSON we parse in memory
+    per_host_concurrency: int = 4
+    concurrency: int = 4
+    author: str | None = None
+
+    @property
+    def warcs(self) -> Path:
+        return self.warc_dir if self.warc_dir is not None else self.blobs_dir.parent / "warcs"
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Defaults, then ARCHIVER_* variables, then explicit overrides (None means unset)."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        if env.get("ARCHIVER_DB"):
+            values["db_path"] = Path(env["ARCHIVER_DB"])
+        if env.get("ARCHIVER_BLOBS"):
+            values["blobs_dir"] = Path(env["ARCHIVER_BLOBS"])
+        if env.get("ARCHIVER_WARCS"):
+            values["warc_dir"] = Path(env["ARCHIVER_WARCS"])
+        if env.get("ARCHIVER_AUTHOR"):
+            values["author"] = env["ARCHIVER_AUTHOR"]
+        mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))
+        extra_mapping = overrides.pop("connect_to", None) or {}
+        values["connect_to"] = {**mapping, **extra_mapping}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def split_env_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_connect_to(items: Iterable[str]) -> dict[str, str]:
+    """Parse HOST=BASE_URL pairs; HOST may be '*' for every host."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        host, sep, base = item.partition("=")
+        host, base = host.strip().lower(), base.strip()
+        if not sep or not host or not base:
+            raise UsageError(f"--connect-to expects HOST=BASE_URL, got {item!r}")
+        if not base.startswith(("http://", "https://")):
+            raise UsageError(f"--connect-to base URL must start with http:// or https://, got {base!r}")
+        mapping[host] = base.rstrip("/")
+    return mapping
