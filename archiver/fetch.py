@@ -1,0 +1,384 @@
+"""One HTTP client for a run: host mapping, redirects, retries, size caps, WARC recording.
+
+Every exchange (each redirect hop and each failed attempt included) is handed to
+the recorder, with the raw bytes as served. Bodies stream to a temporary file in
+the blob store, so a long video costs disk, not memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .errors import FetchError, ParseError, ResponseTooLarge, UsageError
+from .settings import Settings
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+CHUNK = 256 * 1024
+
+
+@dataclass
+class Fetched:
+    """A response whose body sits in a temporary file (decoded), ready to read or to keep."""
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    headers: httpx.Headers
+    body_path: Path
+    body_sha256: str
+    size: int
+    redirects: list[str] = field(default_factory=list)
+    warc_file: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def read(self) -> bytes:
+        return self.body_path.read_bytes()
+
+    def text(self) -> str:
+        data = self.read()
+        charset = _charset(self.headers.get("content-type", ""))
+        try:
+            return data.decode(charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            return data.decode("utf-8", errors="replace")
+
+    def json(self):
+        try:
+            return json.loads(self.read())
+        except ValueError as exc:
+            raise ParseError(f"{self.url}: expected JSON, got {self.content_type or 'no content type'} ({exc})") from exc
+
+    def close(self) -> None:
+        self.body_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Fetched:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Recorder:
+    """Receives every exchange; the WARC writer implements this."""
+
+    def record(self, exchange: RawExchange) -> str | None:  # returns the WARC file name
+        return None
+
+
+@dataclass
+class RawExchange:
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason: str
+    http_version: str
+    response_headers: list[tuple[str, str]]
+    raw_body_path: Path
+    remote_address: str | None = None
+
+
+class MappedTransport(httpx.BaseTransport):
+    """Send requests for mapped hosts to another base URL, keeping path, query and Host header."""
+
+    def __init__(self, mapping: dict[str, str], inner: httpx.BaseTransport):
+        self.mapping = mapping
+        self.inner = inner
+
+    def target(self, url: httpx.URL) -> httpx.URL | None:
+        base = self.mapping.get(url.host.lower()) or self.mapping.get("*")
+        if base is None:
+            return None
+        base_url = httpx.URL(base)
+        path = base_url.raw_path.split(b"?")[0].rstrip(b"/") + url.raw_path
+        return base_url.copy_with(raw_path=path)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.target(request.url)
+        if target is not None:
+            request = httpx.Request(
+                request.method,
+                target,
+                headers=request.headers,  # Host stays the original host
+                stream=request.stream,
+                extensions=request.extensions,
+            )
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Fetcher:
+    def __init__(self, settings: Settings, recorder: Recorder | None = None, *, tmp_dir: Path | None = None):
+        self.settings = settings
+        self.recorder = recorder or Recorder()
+        transport = MappedTransport(dict(settings.connect_to), httpx.HTTPTransport(retries=0))
+        self.client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 15.0)),
+            follow_redirects=False,
+            headers={
+                "User-Agent": settings.user_agent,
+                # Only encodings we can decode with a size guard.
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+        # Inside the blob store by default, so a downloaded body is renamed, not copied, into it.
+        self.tmp_dir = tmp_dir or settings.blobs_dir / "tmp"
+        self._host_locks: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- public API ---------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+        stop_redirect: Callable[[str], bool] | None = None,
+    ) -> Fetched:
+        """GET a URL, following redirects (unless `stop_redirect(location)` says stop there).
+
+        Any status is returned; errors are only raised for transport failures
+        that outlast the retries, redirect loops and bodies past the size cap.
+        """
+        check_url(url)
+        cap = max_bytes or self.settings.max_document_bytes
+        redirects: list[str] = []
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            fetched = self._get_with_retries(current, headers or {}, cap)
+            location = fetched.headers.get("location")
+            if fetched.status in REDIRECT_STATUSES and location:
+                next_url = urljoin(current, location.strip())
+                redirects.append(next_url)
+                if stop_redirect and stop_redirect(next_url):
+                    fetched.url, fetched.redirects = url, redirects
+                    fetched.final_url = next_url
+                    return fetched
+                fetched.close()
+                if next_url in redirects[:-1] or next_url == url:
+                    raise FetchError(f"redirect loop at {next_url}", url=url)
+                check_url(next_url)
+                current = next_url
+                continue
+            fetched.url, fetched.final_url, fetched.redirects = url, current, redirects
+            return fetched
+        raise FetchError(f"more than {self.settings.max_redirects} redirects", url=url)
+
+    def get_ok(self, url: str, **kwargs) -> Fetched:
+        """GET and require a 2xx answer."""
+        fetched = self.get(url, **kwargs)
+        if not fetched.ok:
+            fetched.close()
+            raise FetchError(f"HTTP {fetched.status} from {fetched.final_url}", url=url, status=fetched.status)
+        return fetched
+
+    # -- internals ----------------------------------------------------------
+
+    def _host_slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._host_locks.get(host)
+            if slot is None:
+                slot = threading.BoundedSemaphore(self.settings.per_host_concurrency)
+                self._host_locks[host] = slot
+            return slot
+
+    def _get_with_retries(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
+        attempts = self.settings.max_retries + 1
+        for attempt in range(attempts):
+            last_try = attempt == attempts - 1
+            try:
+                fetched = self._get_once(url, headers, cap)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if last_try:
+                    raise FetchError(f"{_describe_transport_error(exc)} fetching {url}", url=url) from exc
+                self._sleep_backoff(attempt)
+                continue
+            if fetched.status in RETRY_STATUSES and not last_try:
+                wait = _retry_after(fetched.headers.get("retry-after"))
+                if wait is not None and wait > self.settings.max_retry_after:
+                    return fetched  # the caller sees the 429/503 and says so
+                fetched.close()
+                if wait is not None:
+                    time.sleep(wait)
+                else:
+                    self._sleep_backoff(attempt)
+                continue
+            return fetched
+        raise AssertionError("unreachable")
+
+    def _sleep_backoff(self, attempt: int) -> None:
+        delay = self.settings.backoff_base * (2**attempt)
+        time.sleep(delay * (0.75 + random.random() / 2))
+
+    def _get_once(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
+        host = urlsplit(url).hostname or ""
+        with self._host_slot(host), self.client.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise ResponseTooLarge(f"{url} is {int(declared):,} bytes, over the {cap:,}-byte limit", url=url)
+            raw_path, body_path, digest, size = self._stream_body(response, url, cap)
+        exchange = RawExchange(
+            method="GET",
+            url=url,
+            request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw],
+            status=response.status_code,
+            reason=response.reason_phrase,
+            http_version=response.http_version,
+            response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+            raw_body_path=raw_path,
+        )
+        try:
+            warc_file = self.recorder.record(exchange)
+        finally:
+            if raw_path != body_path:
+                raw_path.unlink(missing_ok=True)
+        return Fetched(
+            url=url,
+            final_url=url,
+            status=response.status_code,
+            headers=response.headers,
+            body_path=body_path,
+            body_sha256=digest,
+            size=size,
+            warc_file=warc_file,
+        )
+
+    def _stream_body(self, response: httpx.Response, url: str, cap: int) -> tuple[Path, Path, str, int]:
+        """Write the raw bytes (for the WARC) and the decoded body (for us); hash the decoded."""
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        decoder = _decoder(encoding)
+        raw_path = _temp_path(self.tmp_dir, "raw-")
+        body_path = raw_path if decoder is None else _temp_path(self.tmp_dir, "body-")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(raw_path, "wb") as raw, contextlib.ExitStack() as stack:
+                body = raw if decoder is None else stack.enter_context(open(body_path, "wb"))
+                for chunk in response.iter_raw(CHUNK):
+                    if decoder is not None:
+                        raw.write(chunk)
+                        chunk = _decode_bounded(decoder, chunk, cap - size, url)
+                    size += len(chunk)
+                    if size > cap:
+                        raise ResponseTooLarge(f"{url} went past the {cap:,}-byte limit", url=url)
+                    digest.update(chunk)
+                    body.write(chunk)
+                if decoder is not None:
+                    if not decoder.eof:
+                        raise FetchError(f"truncated {encoding} body from {url}", url=url)
+                    tail = decoder.flush()
+                    digest.update(tail)
+                    body.write(tail)
+                    size += len(tail)
+        except OSError as exc:
+            for path in {raw_path, body_path}:
+                path.unlink(missing_ok=True)
+            from .blobstore import storage_error
+
+            raise storage_error(exc, self.tmp_dir) from exc
+        except BaseException:
+            for path in {raw_path, body_path}:
+                path.unlink(missing_ok=True)
+            raise
+        return raw_path, body_path, digest.hexdigest(), size
+
+
+def check_url(url: str) -> None:
+    """Refuse what is not an absolute http(s) URL, before any request is made."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not an http(s) URL: {url!r}")
+
+
+def _temp_path(directory: Path, prefix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=prefix, dir=directory)
+    os.close(fd)
+    return Path(name)
+
+
+def _decoder(encoding: str):
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise FetchError(f"server used an unsupported content encoding: {encoding}")
+
+
+def _decode_bounded(decoder, chunk: bytes, room: int, url: str) -> bytes:
+    # max_length keeps a decompression bomb from expanding past the cap in one call.
+    out = decoder.decompress(chunk, max(room, 0) + 1)
+    if decoder.unconsumed_tail:
+        raise ResponseTooLarge(f"{url} decompresses past the size limit", url=url)
+    return out
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({exc})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"connection broke mid-response ({exc})"
+    return f"network error ({exc})"

@@ -1,0 +1,69 @@
+"""Every exchange lands in a WARC 1.1 file that warcio accepts and can replay."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.fetch import Fetcher
+from archiver.warc import WarcRecorder
+
+
+def test_exchanges_are_written_as_valid_warc_1_1(replay, settings, tmp_path):
+    replay.redirect("https://t.co/abc", "https://example.org/page")
+    replay.add("https://example.org/page", gzip.compress(b"<p>hello</p>"), headers={"Content-Encoding": "gzip"}, content_type="text/html")
+    replay.add("https://example.org/chunked", handler=_chunked)
+    recorder = WarcRecorder(tmp_path / "warcs", operator="tester")
+    with Fetcher(settings, recorder) as fetcher:
+        with fetcher.get("https://t.co/abc") as page:
+            assert page.read() == b"<p>hello</p>"
+            assert page.warc_file == str(recorder.path)
+        with fetcher.get("https://example.org/chunked") as chunked:
+            assert chunked.read() == b"hello world"
+    recorder.close()
+
+    check = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", "check", "-v", str(recorder.path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    with open(recorder.path, "rb") as f:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.protocol) for r in ArchiveIterator(f)]
+    types = [(t, u) for t, u, _ in records]
+    assert types == [
+        ("warcinfo", None),
+        ("response", "https://t.co/abc"),
+        ("request", "https://t.co/abc"),
+        ("response", "https://example.org/page"),
+        ("request", "https://example.org/page"),
+        ("response", "https://example.org/chunked"),
+        ("request", "https://example.org/chunked"),
+    ]
+    assert all(protocol == "WARC/1.1" for _, _, protocol in records)
+
+
+def test_replayed_response_body_is_the_page(replay, settings, tmp_path):
+    replay.add("https://example.org/page", gzip.compress(b"<p>hello</p>"), headers={"Content-Encoding": "gzip"})
+    recorder = WarcRecorder(tmp_path / "warcs")
+    with Fetcher(settings, recorder) as fetcher, fetcher.get("https://example.org/page"):
+        pass
+    recorder.close()
+    with open(recorder.path, "rb") as f:
+        # Records stream: each body is read while the iterator stands on it.
+        bodies = [
+            (r.http_headers.get_statuscode(), r.content_stream().read())
+            for r in ArchiveIterator(f)
+            if r.rec_type == "response"
+        ]
+    assert bodies == [("200", b"<p>hello</p>")]
+
+
+def _chunked(request, handler):
+    handler.send_response(200)
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    for part in (b"hello ", b"world"):
+        handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+    handler.wfile.write(b"0\r\n\r\n")
+    return None
