@@ -1,0 +1,54 @@
+"""Pick the platform module for a URL. Adding a platform = one module listed here."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import (
+    bluesky,
+    facebook,
+    instagram,
+    mastodon,
+    reddit,
+    telegram,
+    threads,
+    tiktok,
+    vimeo,
+    x,
+    youtube,
+)
+from .base import PostRef
+
+# Order matters only where patterns could overlap: X first, Mastodon (any host) last.
+PLATFORMS: list[ModuleType] = [
+    x,
+    bluesky,
+    telegram,
+    reddit,
+    youtube,
+    tiktok,
+    instagram,
+    facebook,
+    threads,
+    vimeo,
+    mastodon,
+]
+
+
+def identify(url: str) -> PostRef | None:
+    """The post a URL points to, on any platform we know, or None."""
+    for module in PLATFORMS:
+        ref = module.parse_url(url)
+        if ref is not None:
+            return ref
+    return None
+
+
+def module_for(platform: str) -> ModuleType | None:
+    for module in PLATFORMS:
+        if platform == module.NAME:
+            return module
+    return None
+
+
+__all__ = ["PLATFORMS", "PostRef", "identify", "module_for"]

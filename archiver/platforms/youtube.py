@@ -1,0 +1,35 @@
+"""YouTube: recognise video URLs (watch pages, short links, Shorts, embed players)."""
+
+from __future__ import annotations
+
+import re
+
+from .base import PostRef, match_url
+
+NAME = "youtube"
+
+_ID = r"(?P<id>[A-Za-z0-9_-]{11})"
+_END = r"(?:[?&#/]|$)"
+URL_PATTERNS = [
+    re.compile(
+        rf"^(?:https?://)?(?:(?:www|m|music)\.)?youtube(?:-nocookie)?\.com/"
+        rf"(?:embed/|v/|e/|shorts/|live/|watch/?\?(?:.*&)?v=){_ID}{_END}",
+        re.I,
+    ),
+    re.compile(rf"^(?:https?://)?youtu\.be/{_ID}{_END}", re.I),
+]
+
+# Player paths that have the length of a video id but name a playlist or a feature.
+_NOT_IDS = {"videoseries", "live_stream"}
+
+
+def parse_url(url: str) -> PostRef | None:
+    m = match_url(URL_PATTERNS, url)
+    if not m or m.group("id") in _NOT_IDS:
+        return None
+    video_id = m.group("id")
+    return PostRef(platform=NAME, post_id=video_id, url=canonical_url(video_id))
+
+
+def canonical_url(post_id: str, handle: str | None = None) -> str:
+    return f"https://www.youtube.com/watch?v={post_id}"
