@@ -106,7 +106,9 @@ class BlobStore:
 
 def storage_error(exc: OSError, where: Path) -> StorageError:
     if exc.errno == errno.ENOSPC:
-        return StorageError(f"disk full while writing to {where}; nothing was stored under a final name")
+        return StorageError(
+            f"disk full while writing to {where}; nothing was stored under a final name"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return StorageError(f"cannot write to {where}: {exc.strerror}")
     return StorageError(f"could not write to {where}: {exc}")
