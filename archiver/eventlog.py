@@ -25,12 +25,16 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def event_hash(seq: int, at: str, actor: str, action: str, target: str, payload_sha256: str, prev_hash: str) -> str:
+def event_hash(
+    seq: int, at: str, actor: str, action: str, target: str, payload_sha256: str, prev_hash: str
+) -> str:
     fields = [str(seq), at, actor, action, target, payload_sha256, prev_hash]
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
 
 
-def append_event(db: Database, *, at: str, actor: str, action: str, target: str, payload: dict) -> dict:
+def append_event(
+    db: Database, *, at: str, actor: str, action: str, target: str, payload: dict
+) -> dict:
     """Append one event; call inside the transaction that makes the write it records."""
     last = db.execute("select seq, hash from events order by seq desc limit 1").fetchone()
     seq = (last[0] + 1) if last else 1

@@ -69,7 +69,9 @@ class Fetched:
         try:
             return json.loads(self.read())
         except ValueError as exc:
-            raise ParseError(f"{self.url}: expected JSON, got {self.content_type or 'no content type'} ({exc})") from exc
+            raise ParseError(
+                f"{self.url}: expected JSON, got {self.content_type or 'no content type'} ({exc})"
+            ) from exc
 
     def close(self) -> None:
         self.body_path.unlink(missing_ok=True)
@@ -133,7 +135,9 @@ class MappedTransport(httpx.BaseTransport):
 
 
 class Fetcher:
-    def __init__(self, settings: Settings, recorder: Recorder | None = None, *, tmp_dir: Path | None = None):
+    def __init__(
+        self, settings: Settings, recorder: Recorder | None = None, *, tmp_dir: Path | None = None
+    ):
         self.settings = settings
         self.recorder = recorder or Recorder()
         transport = MappedTransport(dict(settings.connect_to), httpx.HTTPTransport(retries=0))
@@ -205,7 +209,9 @@ class Fetcher:
         fetched = self.get(url, **kwargs)
         if not fetched.ok:
             fetched.close()
-            raise FetchError(f"HTTP {fetched.status} from {fetched.final_url}", url=url, status=fetched.status)
+            raise FetchError(
+                f"HTTP {fetched.status} from {fetched.final_url}", url=url, status=fetched.status
+            )
         return fetched
 
     # -- internals ----------------------------------------------------------
@@ -226,7 +232,9 @@ class Fetcher:
                 fetched = self._get_once(url, headers, cap)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if last_try:
-                    raise FetchError(f"{_describe_transport_error(exc)} fetching {url}", url=url) from exc
+                    raise FetchError(
+                        f"{_describe_transport_error(exc)} fetching {url}", url=url
+                    ) from exc
                 self._sleep_backoff(attempt)
                 continue
             if fetched.status in RETRY_STATUSES and not last_try:
@@ -251,16 +259,22 @@ class Fetcher:
         with self._host_slot(host), self.client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap:
-                raise ResponseTooLarge(f"{url} is {int(declared):,} bytes, over the {cap:,}-byte limit", url=url)
+                raise ResponseTooLarge(
+                    f"{url} is {int(declared):,} bytes, over the {cap:,}-byte limit", url=url
+                )
             raw_path, body_path, digest, size = self._stream_body(response, url, cap)
         exchange = RawExchange(
             method="GET",
             url=url,
-            request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw],
+            request_headers=[
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw
+            ],
             status=response.status_code,
             reason=response.reason_phrase,
             http_version=response.http_version,
-            response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+            response_headers=[
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw
+            ],
             raw_body_path=raw_path,
         )
         try:
@@ -279,7 +293,9 @@ class Fetcher:
             warc_file=warc_file,
         )
 
-    def _stream_body(self, response: httpx.Response, url: str, cap: int) -> tuple[Path, Path, str, int]:
+    def _stream_body(
+        self, response: httpx.Response, url: str, cap: int
+    ) -> tuple[Path, Path, str, int]:
         """Write the raw bytes (for the WARC) and the decoded body (for us); hash the decoded."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         encoding = response.headers.get("content-encoding", "").strip().lower()

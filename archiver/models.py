@@ -125,4 +125,5 @@ class Capture:
     warc_file: str | None = None
     source: str | None = None  # the endpoint the content came from
     parent_id: str | None = None  # the page capture an embedded post was found in
+    post_db_id: str | None = None  # the post a post capture is of
     operator: str | None = None

@@ -132,7 +132,9 @@ class ReplayServer:
                 body = entry["json"]
             else:
                 body = entry.get("text", "")
-            self.add(entry["url"], body, status=entry.get("status", 200), headers=entry.get("headers"))
+            self.add(
+                entry["url"], body, status=entry.get("status", 200), headers=entry.get("headers")
+            )
 
     def find(self, request: ReplayRequest) -> Route | None:
         with self._lock:
@@ -166,7 +168,11 @@ def _make_handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             )
             route = server.find(request)
             if route is None:
-                self._send(ReplayResponse(404, {"Content-Type": "text/plain"}, b"no recording for this URL\n"))
+                self._send(
+                    ReplayResponse(
+                        404, {"Content-Type": "text/plain"}, b"no recording for this URL\n"
+                    )
+                )
                 return
             response = route.handler(request, self) if route.handler else route.response
             if response is not None:
@@ -192,4 +198,3 @@ def _make_handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return ReplayHandler
-

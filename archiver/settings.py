@@ -10,7 +10,9 @@ from pathlib import Path
 from . import __version__
 from .errors import UsageError
 
-USER_AGENT = f"archiver/{__version__} (evidence archiver; +https://github.com/archiver-project/archiver)"
+USER_AGENT = (
+    f"archiver/{__version__} (evidence archiver; +https://github.com/archiver-project/archiver)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,19 @@ class Settings:
             values["warc_dir"] = Path(env["ARCHIVER_WARCS"])
         if env.get("ARCHIVER_AUTHOR"):
             values["author"] = env["ARCHIVER_AUTHOR"]
+        if env.get("ARCHIVER_RETRIES"):
+            values["max_retries"] = _non_negative_int("ARCHIVER_RETRIES", env["ARCHIVER_RETRIES"])
         mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))
         extra_mapping = overrides.pop("connect_to", None) or {}
         values["connect_to"] = {**mapping, **extra_mapping}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _non_negative_int(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise UsageError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def split_env_list(value: str) -> list[str]:
@@ -72,6 +82,8 @@ def parse_connect_to(items: Iterable[str]) -> dict[str, str]:
         if not sep or not host or not base:
             raise UsageError(f"--connect-to expects HOST=BASE_URL, got {item!r}")
         if not base.startswith(("http://", "https://")):
-            raise UsageError(f"--connect-to base URL must start with http:// or https://, got {base!r}")
+            raise UsageError(
+                f"--connect-to base URL must start with http:// or https://, got {base!r}"
+            )
         mapping[host] = base.rstrip("/")
     return mapping

@@ -84,7 +84,7 @@ def _create_tables(db: Database) -> None:
             "id": str, "url": str, "final_url": str, "kind": str, "platform": str,
             "started_at": str, "finished_at": str, "status": str, "error": str,
             "http_status": int, "body_sha256": str, "warc_file": str, "tool_version": str,
-            "source": str, "parent_id": str, "operator": str,
+            "source": str, "parent_id": str, "operator": str, "post_db_id": str,
         },
         pk="id", not_null={"url", "kind", "started_at", "status"}, if_not_exists=True,
     )  # fmt: skip
@@ -166,6 +166,7 @@ def _create_tables(db: Database) -> None:
     for table, columns in [
         ("captures", ["url"]),
         ("captures", ["parent_id"]),
+        ("captures", ["post_db_id"]),
         ("posts", ["platform"]),
         ("posts", ["author_handle"]),
         ("posts", ["created_at"]),
@@ -244,7 +245,8 @@ def save_post(
 
     Returns True when a new version row was added.
     """
-    now = utc_now()
+    row = db.execute("select started_at from captures where id = ?", [capture_id]).fetchone()
+    captured_at = row[0] if row else utc_now()
     existing = db.execute("select status from posts where id = ?", [post.db_id]).fetchone()
     fields = {
         "platform": post.platform, "post_id": post.post_id, "url": post.url,
@@ -256,13 +258,22 @@ def save_post(
     }  # fmt: skip
     gone = post.status != POST_OK
     if existing is None:
-        row = {"id": post.db_id, **fields, "status": post.status, "status_reason": post.status_reason}
+        row = {
+            "id": post.db_id,
+            **fields,
+            "status": post.status,
+            "status_reason": post.status_reason,
+        }
         row |= {"first_capture_id": capture_id, "last_capture_id": capture_id}
         db["posts"].insert(row)
     else:
         # A deleted or unreachable post keeps the last content we saw; only its status moves.
         update = {} if gone else {k: v for k, v in fields.items() if v is not None}
-        update |= {"status": post.status, "status_reason": post.status_reason, "last_capture_id": capture_id}
+        update |= {
+            "status": post.status,
+            "status_reason": post.status_reason,
+            "last_capture_id": capture_id,
+        }
         db["posts"].update(post.db_id, update)
 
     sha256s: list[str | None] = []
@@ -284,7 +295,9 @@ def save_post(
                 pk=("post_id", "position"),
             )  # fmt: skip
         # post_media is the current state; earlier media lists stay in post_versions.
-        db.execute("delete from post_media where post_id = ? and position >= ?", [post.db_id, len(media)])
+        db.execute(
+            "delete from post_media where post_id = ? and position >= ?", [post.db_id, len(media)]
+        )
 
     current = db.execute("select text from posts where id = ?", [post.db_id]).fetchone()[0]
     version_media = sha256s if not gone else _current_media(db, post.db_id)
@@ -297,28 +310,37 @@ def save_post(
     if changed:
         version = {
             "post_id": post.db_id, "capture_id": capture_id, "content_sha256": digest or "",
-            "text": current, "status": post.status, "captured_at": now,
+            "text": current, "status": post.status, "captured_at": captured_at,
             "media_sha256s": json.dumps(version_media), "raw": post.raw,
         }  # fmt: skip
         db["post_versions"].insert(version)
-    record_event(db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields})
+    record_event(
+        db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
+    )
     return changed
 
 
 def _kept_sha256(db: Database, post_db_id: str, position: int, url: str) -> str | None:
     row = db.execute(
-        "select sha256 from post_media where post_id = ? and position = ? and url = ?", [post_db_id, position, url]
+        "select sha256 from post_media where post_id = ? and position = ? and url = ?",
+        [post_db_id, position, url],
     ).fetchone()
     return row[0] if row else None
 
 
 def _current_media(db: Database, post_db_id: str) -> list[str | None]:
-    return [r[0] for r in db.execute("select sha256 from post_media where post_id = ? order by position", [post_db_id])]
+    return [
+        r[0]
+        for r in db.execute(
+            "select sha256 from post_media where post_id = ? order by position", [post_db_id]
+        )
+    ]
 
 
 def _last_content(db: Database, post_db_id: str) -> str:
     row = db.execute(
-        "select content_sha256 from post_versions where post_id = ? order by id desc limit 1", [post_db_id]
+        "select content_sha256 from post_versions where post_id = ? order by id desc limit 1",
+        [post_db_id],
     ).fetchone()
     return row[0] if row else payload_hash({})
 
@@ -334,7 +356,9 @@ def save_page(db: Database, capture_id: str, url: str, meta: dict, html_sha256: 
     return page_id
 
 
-def save_embed(db: Database, page_id: int, embed: Embed, status: str, post_db_id: str | None, error: str | None) -> int:
+def save_embed(
+    db: Database, page_id: int, embed: Embed, status: str, post_db_id: str | None, error: str | None
+) -> int:
     row = {
         "page_id": page_id, "position": embed.position, "platform": embed.platform,
         "post_url": embed.post_url, "post_db_id": post_db_id, "found_by": embed.found_by,

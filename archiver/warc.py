@@ -17,7 +17,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from . import __version__
-from .fetch import Recorder, RawExchange
+from .fetch import RawExchange, Recorder
 
 # Headers that describe the transfer, not the entity: the body we keep is
 # already de-chunked, so these are renamed rather than replayed as-is.
@@ -39,7 +39,7 @@ class WarcRecorder(Recorder):
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             name = f"archiver-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.warc.gz"
             self.path = self.directory / name
-            self._file = open(self.path, "xb")
+            self._file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
             self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
             info = {
                 "software": f"archiver/{__version__} (warcio)",

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from archiver.replay import ReplayServer
 from archiver.settings import Settings
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def fixture_path(*parts: str) -> Path:
-    return FIXTURES.joinpath(*parts)
-
-
-def fixture_json(*parts: str):
-    return json.loads(fixture_path(*parts).read_text("utf-8"))
 
 
 @pytest.fixture
@@ -39,12 +28,3 @@ def settings(tmp_path: Path, replay: ReplayServer) -> Settings:
         backoff_base=0.01,
         max_retry_after=2.0,
     )
-
-
-SYNDICATION = "https://cdn.syndication.twimg.com/tweet-result"
-
-
-def serve_syndication(replay: ReplayServer, post_id: str, fixture: str | Path | bytes, status: int = 200) -> None:
-    """Answer the syndication request for `post_id` with a recorded response file."""
-    body = fixture if isinstance(fixture, bytes) else Path(fixture) if isinstance(fixture, Path) else fixture_path("x", "syndication", fixture)
-    replay.add(f"{SYNDICATION}?id={post_id}", body, status=status, content_type="application/json; charset=utf-8")

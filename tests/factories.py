@@ -23,7 +23,11 @@ def photo(seed: int = 0, size: tuple[int, int] = (320, 240)) -> Image.Image:
         axis=-1,
     )
     for _ in range(6):
-        cx, cy, r = rng.integers(0, w), rng.integers(0, h), rng.integers(10, max(11, min(w, h) // 3))
+        cx, cy, r = (
+            rng.integers(0, w),
+            rng.integers(0, h),
+            rng.integers(10, max(11, min(w, h) // 3)),
+        )
         mask = (x - cx) ** 2 + (y - cy) ** 2 < r**2
         base[mask] = rng.integers(0, 255, 3)
     base = base + rng.normal(0, 8, base.shape)
@@ -46,7 +50,13 @@ def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
-def mp4_bytes(duration_ms: int = 14510, width: int = 886, height: int = 546, mdat_size: int = 50_000, seed: int = 0) -> bytes:
+def mp4_bytes(
+    duration_ms: int = 14510,
+    width: int = 886,
+    height: int = 546,
+    mdat_size: int = 50_000,
+    seed: int = 0,
+) -> bytes:
     """A small ISO-BMFF file (ftyp, mdat, moov with mvhd and a video tkhd): MP4 as far as a parser can tell."""
     ftyp = _box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
     timescale = 1000

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import fixture_json, fixture_path
 from embed_truth import ARTICLES, discovered_targets, load_truth
+from recorded import fixture_json, fixture_path
 
 from archiver.embeds import (
     discover_embeds,

@@ -36,7 +36,10 @@ def test_connect_to_parses_pairs_and_wildcard():
 
 def test_environment_mapping_and_flags_combine(tmp_path):
     settings = Settings.from_env(
-        {"ARCHIVER_CONNECT_TO": "a.com=http://127.0.0.1:1, b.com=http://127.0.0.1:2", "ARCHIVER_DB": str(tmp_path / "e.db")},
+        {
+            "ARCHIVER_CONNECT_TO": "a.com=http://127.0.0.1:1, b.com=http://127.0.0.1:2",
+            "ARCHIVER_DB": str(tmp_path / "e.db"),
+        },
         connect_to={"b.com": "http://127.0.0.1:3"},
     )
     assert settings.connect_to == {"a.com": "http://127.0.0.1:1", "b.com": "http://127.0.0.1:3"}
@@ -44,20 +47,34 @@ def test_environment_mapping_and_flags_combine(tmp_path):
 
 
 def test_mapped_host_keeps_original_url_and_host_header(replay, settings):
-    replay.add("https://cdn.syndication.twimg.com/tweet-result?id=5", b'{"ok":1}', content_type="application/json")
+    replay.add(
+        "https://cdn.syndication.twimg.com/tweet-result?id=5",
+        b'{"ok":1}',
+        content_type="application/json",
+    )
     recorder = ListRecorder()
-    with Fetcher(settings, recorder) as fetcher, fetcher.get("https://cdn.syndication.twimg.com/tweet-result?id=5&lang=en") as r:
+    with (
+        Fetcher(settings, recorder) as fetcher,
+        fetcher.get("https://cdn.syndication.twimg.com/tweet-result?id=5&lang=en") as r,
+    ):
         assert r.status == 200 and r.json() == {"ok": 1}
         assert r.final_url == "https://cdn.syndication.twimg.com/tweet-result?id=5&lang=en"
     request = replay.requests[-1]
     assert request.host == "cdn.syndication.twimg.com"
     assert request.headers["user-agent"].startswith("archiver/")
-    assert recorder.exchanges == [("https://cdn.syndication.twimg.com/tweet-result?id=5&lang=en", 200, b'{"ok":1}')]
+    assert recorder.exchanges == [
+        ("https://cdn.syndication.twimg.com/tweet-result?id=5&lang=en", 200, b'{"ok":1}')
+    ]
 
 
 def test_only_the_mapped_host_is_rerouted(replay, tmp_path):
     replay.add("https://a.example/x", b"from replay")
-    settings = Settings(blobs_dir=tmp_path, connect_to={"a.example": replay.base_url + "/"}, max_retries=0, timeout=2)
+    settings = Settings(
+        blobs_dir=tmp_path,
+        connect_to={"a.example": replay.base_url + "/"},
+        max_retries=0,
+        timeout=2,
+    )
     with Fetcher(settings) as fetcher:
         with fetcher.get("https://a.example/x") as r:
             assert r.read() == b"from replay"
@@ -83,7 +100,10 @@ def test_redirect_chain_is_followed_and_every_hop_recorded(replay, settings):
 
 def test_redirect_can_stop_at_a_recognised_url(replay, settings):
     replay.redirect("https://t.co/abc", "https://twitter.com/u/status/1/photo/1")
-    with Fetcher(settings) as fetcher, fetcher.get("https://t.co/abc", stop_redirect=lambda u: "/status/" in u) as r:
+    with (
+        Fetcher(settings) as fetcher,
+        fetcher.get("https://t.co/abc", stop_redirect=lambda u: "/status/" in u) as r,
+    ):
         assert r.final_url == "https://twitter.com/u/status/1/photo/1"
     assert replay.requested("twitter.com") == []
 
@@ -154,7 +174,12 @@ def _unsized(handler, body: bytes):
 
 def test_gzip_body_is_decoded_for_us_and_kept_raw_for_the_warc(replay, settings):
     body = b'{"text": "hello"}' * 100
-    replay.add("https://gz.example/", gzip.compress(body), headers={"Content-Encoding": "gzip"}, content_type="application/json")
+    replay.add(
+        "https://gz.example/",
+        gzip.compress(body),
+        headers={"Content-Encoding": "gzip"},
+        content_type="application/json",
+    )
     recorder = ListRecorder()
     with Fetcher(settings, recorder) as fetcher, fetcher.get("https://gz.example/") as r:
         assert r.read() == body
@@ -170,7 +195,11 @@ def test_gzip_bomb_stops_at_the_cap(replay, settings):
 
 
 def test_truncated_gzip_is_an_error(replay, settings):
-    replay.add("https://gz.example/", gzip.compress(b"a" * 5000)[:-20], headers={"Content-Encoding": "gzip"})
+    replay.add(
+        "https://gz.example/",
+        gzip.compress(b"a" * 5000)[:-20],
+        headers={"Content-Encoding": "gzip"},
+    )
     with Fetcher(settings) as fetcher, pytest.raises(FetchError, match="truncated"):
         fetcher.get("https://gz.example/")
 
@@ -181,7 +210,13 @@ def test_timeouts_are_retried_and_reported(replay, tmp_path):
         return ReplayResponse(200, {}, b"late")
 
     replay.add("https://slow.example/", handler=stall)
-    settings = Settings(blobs_dir=tmp_path, connect_to={"*": replay.base_url}, timeout=0.3, max_retries=1, backoff_base=0.01)
+    settings = Settings(
+        blobs_dir=tmp_path,
+        connect_to={"*": replay.base_url},
+        timeout=0.3,
+        max_retries=1,
+        backoff_base=0.01,
+    )
     with Fetcher(settings) as fetcher, pytest.raises(FetchError, match="timed out"):
         fetcher.get("https://slow.example/")
 
@@ -201,7 +236,9 @@ def test_connection_cut_mid_body_is_an_error(replay, settings):
         fetcher.get("https://cut.example/")
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "not a url", "https://", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/x", "not a url", "https://", "javascript:alert(1)"]
+)
 def test_non_http_urls_are_usage_errors(settings, url):
     with Fetcher(settings) as fetcher, pytest.raises(UsageError):
         fetcher.get(url)

@@ -33,17 +33,29 @@ def test_schema_has_every_contracted_table_and_column(tmp_path):
 
 
 def _capture(db) -> str:
-    capture = Capture(id=new_capture_id(), url="https://x.com/u/status/1", kind="post", started_at=utc_now())
+    capture = Capture(
+        id=new_capture_id(), url="https://x.com/u/status/1", kind="post", started_at=utc_now()
+    )
     save_capture(db, capture)
     return capture.id
 
 
 def _post(text: str, status: str = "ok") -> Post:
-    return Post(platform="x", post_id="1", url="https://x.com/u/status/1", author_handle="u", text=text, status=status, raw='{"a":1}')
+    return Post(
+        platform="x",
+        post_id="1",
+        url="https://x.com/u/status/1",
+        author_handle="u",
+        text=text,
+        status=status,
+        raw='{"a":1}',
+    )
 
 
 def _media(sha: str) -> StoredMedia:
-    return StoredMedia(sha256=sha, bytes=3, mime="image/jpeg", blob_path=f"sha256/{sha[:2]}/{sha[2:4]}/{sha}")
+    return StoredMedia(
+        sha256=sha, bytes=3, mime="image/jpeg", blob_path=f"sha256/{sha[:2]}/{sha[2:4]}/{sha}"
+    )
 
 
 def test_a_new_version_only_when_content_or_status_changes(tmp_path):

@@ -14,7 +14,12 @@ from archiver.warc import WarcRecorder
 
 def test_exchanges_are_written_as_valid_warc_1_1(replay, settings, tmp_path):
     replay.redirect("https://t.co/abc", "https://example.org/page")
-    replay.add("https://example.org/page", gzip.compress(b"<p>hello</p>"), headers={"Content-Encoding": "gzip"}, content_type="text/html")
+    replay.add(
+        "https://example.org/page",
+        gzip.compress(b"<p>hello</p>"),
+        headers={"Content-Encoding": "gzip"},
+        content_type="text/html",
+    )
     replay.add("https://example.org/chunked", handler=_chunked)
     recorder = WarcRecorder(tmp_path / "warcs", operator="tester")
     with Fetcher(settings, recorder) as fetcher:
@@ -25,11 +30,25 @@ def test_exchanges_are_written_as_valid_warc_1_1(replay, settings, tmp_path):
             assert chunked.read() == b"hello world"
     recorder.close()
 
-    check = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", "check", "-v", str(recorder.path)], capture_output=True, text=True)
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from warcio.cli import main; main()",
+            "check",
+            "-v",
+            str(recorder.path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
     with open(recorder.path, "rb") as f:
-        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.protocol) for r in ArchiveIterator(f)]
+        records = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.protocol)
+            for r in ArchiveIterator(f)
+        ]
     types = [(t, u) for t, u, _ in records]
     assert types == [
         ("warcinfo", None),
@@ -44,7 +63,11 @@ def test_exchanges_are_written_as_valid_warc_1_1(replay, settings, tmp_path):
 
 
 def test_replayed_response_body_is_the_page(replay, settings, tmp_path):
-    replay.add("https://example.org/page", gzip.compress(b"<p>hello</p>"), headers={"Content-Encoding": "gzip"})
+    replay.add(
+        "https://example.org/page",
+        gzip.compress(b"<p>hello</p>"),
+        headers={"Content-Encoding": "gzip"},
+    )
     recorder = WarcRecorder(tmp_path / "warcs")
     with Fetcher(settings, recorder) as fetcher, fetcher.get("https://example.org/page"):
         pass

@@ -31,7 +31,9 @@ URL_PATTERNS = [
         rf"^(?:https?://)?(?:{_HOSTS})/(?P<handle>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})(?:[/?#]|$)",
         re.I,
     ),
-    re.compile(rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)", re.I),
+    re.compile(
+        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)", re.I
+    ),
     re.compile(
         r"^(?:https?://)?platform\.twitter\.com/embed/Tweet\.html\?(?:.*&)?id=(?P<id>\d{1,20})(?:[&#]|$)",
         re.I,
@@ -50,7 +52,9 @@ def parse_url(url: str) -> PostRef | None:
     handle = m.groupdict().get("handle")
     if handle and handle.lower() in _NOT_HANDLES:
         handle = None
-    return PostRef(platform=NAME, post_id=post_id, url=canonical_url(post_id, handle), handle=handle)
+    return PostRef(
+        platform=NAME, post_id=post_id, url=canonical_url(post_id, handle), handle=handle
+    )
 
 
 def canonical_url(post_id: str, handle: str | None = None) -> str:
@@ -159,7 +163,11 @@ def parse_syndication(data: dict, raw: str | None = None) -> Post:
     user = data.get("user") or {}
     post_id = data["id_str"]
     handle = user.get("screen_name")
-    quoted = parse_syndication(data["quoted_tweet"]) if isinstance(data.get("quoted_tweet"), dict) else None
+    quoted = (
+        parse_syndication(data["quoted_tweet"])
+        if isinstance(data.get("quoted_tweet"), dict)
+        else None
+    )
     if quoted is not None:
         quoted.source = f"syndication (quoted by x:{post_id})"
     reply_id = data.get("in_reply_to_status_id_str")
@@ -181,7 +189,13 @@ def parse_syndication(data: dict, raw: str | None = None) -> Post:
         quoted=quoted,
         metrics={
             k: data[k]
-            for k in ("favorite_count", "retweet_count", "reply_count", "quote_count", "conversation_count")
+            for k in (
+                "favorite_count",
+                "retweet_count",
+                "reply_count",
+                "quote_count",
+                "conversation_count",
+            )
             if isinstance(data.get(k), int)
         },
     )
@@ -222,7 +236,14 @@ def _media_refs(data: dict) -> list[MediaRef]:
         return refs
     # Older responses carry only the flattened photos[] / video{} shapes.
     for photo in data.get("photos") or []:
-        refs.append(MediaRef(url=original_photo_url(photo["url"]), type="photo", width=photo.get("width"), height=photo.get("height")))
+        refs.append(
+            MediaRef(
+                url=original_photo_url(photo["url"]),
+                type="photo",
+                width=photo.get("width"),
+                height=photo.get("height"),
+            )
+        )
     video = data.get("video")
     if isinstance(video, dict):
         best = best_mp4(video.get("variants") or [], "src", "type", None)
@@ -233,7 +254,9 @@ def _media_refs(data: dict) -> list[MediaRef]:
     return refs
 
 
-def best_mp4(variants: list[dict], url_key: str, type_key: str, bitrate_key: str | None) -> str | None:
+def best_mp4(
+    variants: list[dict], url_key: str, type_key: str, bitrate_key: str | None
+) -> str | None:
     """The highest-bitrate MP4 variant (HLS playlists are not a file we can hash as one)."""
     mp4s = [v for v in variants if v.get(type_key) == "video/mp4" and v.get(url_key)]
     if not mp4s:
@@ -265,7 +288,9 @@ def original_photo_url(url: str) -> str:
 
 
 def _tombstone(ref: PostRef, data: dict, raw: str) -> Post:
-    text = ((data.get("tombstone") or {}).get("text") or {}).get("text") or "This post is unavailable"
+    text = ((data.get("tombstone") or {}).get("text") or {}).get(
+        "text"
+    ) or "This post is unavailable"
     text = text.removesuffix(" Learn more")
     deleted = "deleted" in text.lower()
     return Post(
@@ -283,7 +308,13 @@ def _tombstone(ref: PostRef, data: dict, raw: str) -> Post:
 def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Post:
     from ..embeds import parse_twitter_blockquote
 
-    query = urlencode({"url": f"https://twitter.com/{ref.handle or 'i'}/status/{ref.post_id}", "omit_script": "true", "dnt": "true"})
+    query = urlencode(
+        {
+            "url": f"https://twitter.com/{ref.handle or 'i'}/status/{ref.post_id}",
+            "omit_script": "true",
+            "dnt": "true",
+        }
+    )
     with fetcher.get(f"{OEMBED_URL}?{query}") as response:
         data = _json_object(response) if response.ok else None
         raw = response.text() if data is not None else None
@@ -300,7 +331,9 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
                 source="syndication+oembed",
             )
         if oembed_status in (401, 403):
-            raise UnavailableError(f"X refuses to show post {ref.post_id} (HTTP {oembed_status}: protected or suspended account)")
+            raise UnavailableError(
+                f"X refuses to show post {ref.post_id} (HTTP {oembed_status}: protected or suspended account)"
+            )
         raise FetchError(
             f"X gave no usable answer for post {ref.post_id} (syndication HTTP {syndication_status}, oEmbed HTTP {oembed_status})",
             url=ref.url,

@@ -6,8 +6,8 @@ import hashlib
 import json
 
 import pytest
-from conftest import fixture_path, serve_syndication
 from factories import jpeg_bytes, mp4_bytes
+from recorded import fixture_path, serve_syndication
 
 from archiver.archive import Archiver
 from archiver.platforms import identify
@@ -40,7 +40,13 @@ def test_every_url_form_names_the_same_post(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://x.com/home", "https://twitter.com/SamuelSusla", "https://example.com/u/status/1", "https://x.com/hashtag/Lashio"]
+    "url",
+    [
+        "https://x.com/home",
+        "https://twitter.com/SamuelSusla",
+        "https://example.com/u/status/1",
+        "https://x.com/hashtag/Lashio",
+    ],
 )
 def test_urls_that_are_not_posts(url):
     assert identify(url) is None
@@ -64,7 +70,9 @@ def test_syndication_token_matches_the_embed_widget(post_id, token):
 
 def test_photo_urls_ask_for_the_original_size():
     assert original_photo_url("https://pbs.twimg.com/media/FsZNOgcWAAEQtrd.jpg") == PHOTO_URL
-    assert original_photo_url("https://pbs.twimg.com/media/X?format=png&name=small").endswith("format=png&name=orig")
+    assert original_photo_url("https://pbs.twimg.com/media/X?format=png&name=small").endswith(
+        "format=png&name=orig"
+    )
 
 
 def test_photo_post_is_archived_with_its_original_size_photo(replay, settings):
@@ -76,7 +84,11 @@ def test_photo_post_is_archived_with_its_original_size_photo(replay, settings):
         result = archiver.archive(f"https://twitter.com/SamuelSusla/status/{PHOTO_ID}?s=20")
         db = archiver.db
         post = db["posts"].get(f"x:{PHOTO_ID}")
-        media = list(db.query("select * from post_media join media using (sha256) where post_id = ?", [post["id"]]))
+        media = list(
+            db.query(
+                "select * from post_media join media using (sha256) where post_id = ?", [post["id"]]
+            )
+        )
 
     assert result.status == "ok", result.error
     assert post["author_handle"] == "SamuelSusla" and post["author_name"] == "sammy"
@@ -92,7 +104,12 @@ def test_photo_post_is_archived_with_its_original_size_photo(replay, settings):
     assert item["type"] == "photo" and item["url"] == PHOTO_URL
     assert item["sha256"] == hashlib.sha256(photo).hexdigest()
     assert (item["width"], item["height"], item["mime"]) == (400, 180, "image/jpeg")
-    assert item["phash"] and item["dhash"] and len(item["pdq"]) == 64 and item["pdq_quality"] is not None
+    assert (
+        item["phash"]
+        and item["dhash"]
+        and len(item["pdq"]) == 64
+        and item["pdq_quality"] is not None
+    )
     assert (settings.blobs_dir / item["blob_path"]).read_bytes() == photo
     assert (settings.blobs_dir / item["thumbnail_path"]).exists()
     token_request = replay.requested("cdn.syndication.twimg.com")[0]
@@ -101,7 +118,9 @@ def test_photo_post_is_archived_with_its_original_size_photo(replay, settings):
 
 def test_video_post_keeps_the_best_mp4_and_its_poster(replay, settings):
     best = "https://video.twimg.com/amplify_video/1684020091854225408/vid/886x546/_Mb5SBNFpaVehGMW.mp4?tag=14"
-    poster = "https://pbs.twimg.com/amplify_video_thumb/1684020091854225408/img/xtWb477NwDzZ1VvG.jpg"
+    poster = (
+        "https://pbs.twimg.com/amplify_video_thumb/1684020091854225408/img/xtWb477NwDzZ1VvG.jpg"
+    )
     video, still = mp4_bytes(duration_ms=14510), jpeg_bytes(seed=2)
     serve_syndication(replay, "1684218600456876032", "tweet-result_1684218600456876032_video.json")
     replay.add(best, video, content_type="video/mp4")
@@ -109,7 +128,11 @@ def test_video_post_keeps_the_best_mp4_and_its_poster(replay, settings):
 
     with Archiver(settings) as archiver:
         result = archiver.archive("https://x.com/Rainmaker1973/status/1684218600456876032")
-        rows = list(archiver.db.query("select type, url, sha256 from post_media where post_id = 'x:1684218600456876032' order by position"))
+        rows = list(
+            archiver.db.query(
+                "select type, url, sha256 from post_media where post_id = 'x:1684218600456876032' order by position"
+            )
+        )
         video_row = archiver.db["media"].get(hashlib.sha256(video).hexdigest())
 
     assert result.status == "ok", result.error
@@ -118,7 +141,9 @@ def test_video_post_keeps_the_best_mp4_and_its_poster(replay, settings):
     assert rows[1]["sha256"] == hashlib.sha256(still).hexdigest()
     assert video_row["mime"] == "video/mp4" and video_row["duration_ms"] == 14510
     # Lower-bitrate variants and the HLS playlist were not fetched.
-    assert [r.path for r in replay.requested("video.twimg.com")] == ["/amplify_video/1684020091854225408/vid/886x546/_Mb5SBNFpaVehGMW.mp4"]
+    assert [r.path for r in replay.requested("video.twimg.com")] == [
+        "/amplify_video/1684020091854225408/vid/886x546/_Mb5SBNFpaVehGMW.mp4"
+    ]
 
 
 def test_quoted_post_is_archived_too(replay, settings):
@@ -129,7 +154,9 @@ def test_quoted_post_is_archived_too(replay, settings):
         result = archiver.archive("https://x.com/mattcarrollcode/status/1641895049427550208")
         outer = archiver.db["posts"].get("x:1641895049427550208")
         quoted = archiver.db["posts"].get(f"x:{PHOTO_ID}")
-        quoted_media = list(archiver.db.query("select * from post_media where post_id = ?", [quoted["id"]]))
+        quoted_media = list(
+            archiver.db.query("select * from post_media where post_id = ?", [quoted["id"]])
+        )
 
     assert result.post_ids == ["x:1641895049427550208", f"x:{PHOTO_ID}"]
     assert outer["quote_of"] == f"x:{PHOTO_ID}"
@@ -138,7 +165,9 @@ def test_quoted_post_is_archived_too(replay, settings):
 
 
 def test_text_only_and_card_posts(replay, settings):
-    serve_syndication(replay, "2023357708301455483", "tweet-result_2023357708301455483_text_only.json")
+    serve_syndication(
+        replay, "2023357708301455483", "tweet-result_2023357708301455483_text_only.json"
+    )
     serve_syndication(replay, "1629262255744503809", "tweet-result_1629262255744503809_card.json")
     with Archiver(settings) as archiver:
         text_only = archiver.archive("https://x.com/jarredsumner/status/2023357708301455483")
@@ -180,7 +209,12 @@ def test_falls_back_to_oembed_when_syndication_has_nothing(replay, settings):
 
 def test_post_missing_everywhere_is_recorded_not_crashed(replay, settings):
     serve_syndication(replay, "1400000000000000000", b"", status=404)
-    replay.add("https://publish.twitter.com/oembed", b'{"error":"not found"}', status=404, content_type="application/json")
+    replay.add(
+        "https://publish.twitter.com/oembed",
+        b'{"error":"not found"}',
+        status=404,
+        content_type="application/json",
+    )
     with Archiver(settings) as archiver:
         result = archiver.archive("https://x.com/gone/status/1400000000000000000")
         post = archiver.db["posts"].get("x:1400000000000000000")
@@ -197,3 +231,15 @@ def test_server_error_is_reported_and_recorded(replay, settings):
     assert result.failed
     assert "500" in result.error and "502" in result.error
     assert capture["status"] == "error"
+
+
+def test_protected_post_is_recorded_as_unavailable(replay, settings):
+    serve_syndication(replay, "1200000000000000000", b"", status=404)
+    replay.add(
+        "https://publish.twitter.com/oembed", b"{}", status=403, content_type="application/json"
+    )
+    with Archiver(settings) as archiver:
+        result = archiver.archive("https://x.com/locked/status/1200000000000000000")
+        post = archiver.db["posts"].get("x:1200000000000000000")
+    assert result.status == "unavailable" and not result.failed
+    assert post["status"] == "unavailable" and "protected" in post["status_reason"]
