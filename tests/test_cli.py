@@ -1,0 +1,237 @@
+"""The `archiver` command as a user runs it: output, --json, exit statuses, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from factories import jpeg_bytes
+from recorded import fixture_path, serve_syndication
+
+from archiver.cli import main
+from archiver.replay import ReplayResponse
+
+PHOTO_ID = "1641086480675225601"
+
+
+def run(args, env=None):
+    return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+
+
+def archive_args(settings, *extra):
+    return [
+        "archive",
+        "--db",
+        str(settings.db_path),
+        "--blobs",
+        str(settings.blobs_dir),
+        "--connect-to",
+        f"*={settings.connect_to['*']}",
+        *extra,
+    ]
+
+
+def test_json_prints_one_object_per_url_and_failures_exit_1(replay, settings):
+    serve_syndication(replay, PHOTO_ID, "tweet-result_1641086480675225601_photo.json")
+    replay.add(
+        "https://pbs.twimg.com/media/FsZNOgcWAAEQtrd?format=jpg&name=orig",
+        jpeg_bytes(1),
+        content_type="image/jpeg",
+    )
+    serve_syndication(replay, "1300000000000000000", b"", status=500)
+    replay.add("https://publish.twitter.com/oembed", b"", status=500)
+
+    result = run(
+        archive_args(
+            settings,
+            "--retries",
+            "0",
+            "--json",
+            "-q",
+            f"https://x.com/SamuelSusla/status/{PHOTO_ID}",
+            "https://x.com/u/status/1300000000000000000",
+        )
+    )
+
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["status"] for r in lines] == ["ok", "error"]
+    assert lines[0]["post_ids"] == [f"x:{PHOTO_ID}"] and len(lines[0]["media_sha256s"]) == 1
+    assert lines[0]["capture_id"]
+    assert "HTTP 500" in lines[1]["error"]
+
+
+def test_human_output_names_the_post_and_its_embeds(replay, settings):
+    replay.redirect(
+        "https://t.co/ZY8SlS26sJ",
+        "https://twitter.com/ThomasVLinge/status/1819675899329130543/photo/1",
+    )
+    from test_archive import serve_lashio
+
+    serve_lashio(replay)
+    result = run(archive_args(settings, str(fixture_path("seed", "lashio-article.txt"))))
+    assert result.exit_code == 0, result.output
+    assert "embed 0: x x:1819675899329130543 via text-signature: archived" in result.stdout
+    assert "archiving" in result.stderr  # progress goes to stderr
+
+
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("ftp://example.com/file", "not an http(s) URL"),
+        ("does/not/exist.html", "no such file"),
+        ("https://", "not an http(s) URL"),
+    ],
+)
+def test_bad_targets_are_usage_errors(settings, target, message):
+    result = run(archive_args(settings, target))
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output + result.stderr
+    assert not settings.db_path.exists()  # nothing was started
+
+
+def test_bad_connect_to_is_a_usage_error(tmp_path):
+    result = run(
+        [
+            "archive",
+            "--db",
+            str(tmp_path / "a.db"),
+            "--connect-to",
+            "nonsense",
+            "https://x.com/u/status/1",
+        ]
+    )
+    assert result.exit_code == 2 and "HOST=BASE_URL" in result.stderr
+
+
+def test_environment_host_mapping_is_used(replay, settings):
+    serve_syndication(
+        replay, "2023357708301455483", "tweet-result_2023357708301455483_text_only.json"
+    )
+    env = {
+        "ARCHIVER_CONNECT_TO": f"*={replay.base_url}",
+        "ARCHIVER_DB": str(settings.db_path),
+        "ARCHIVER_BLOBS": str(settings.blobs_dir),
+    }
+    result = run(
+        ["archive", "--json", "https://x.com/jarredsumner/status/2023357708301455483"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["post_ids"] == ["x:2023357708301455483"]
+
+
+def test_embeds_lists_without_archiving(replay, tmp_path, monkeypatch):
+    replay.redirect(
+        "https://t.co/ZY8SlS26sJ",
+        "https://twitter.com/ThomasVLinge/status/1819675899329130543/photo/1",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run(
+        [
+            "embeds",
+            "--json",
+            "--connect-to",
+            f"*={replay.base_url}",
+            str(fixture_path("seed", "lashio-article.txt")),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert len(found) == 1
+    assert found[0]["post_url"] == "https://x.com/ThomasVLinge/status/1819675899329130543"
+    assert found[0]["found_by"] == "text-signature"
+    assert "raise their flag" in found[0]["article_text"]
+    assert list(tmp_path.iterdir()) == []  # no database, no blobs
+
+
+def test_embeds_on_a_real_page(replay, tmp_path):
+    page = "https://www.timesofisrael.com/washington/"
+    replay.add(
+        page,
+        fixture_path("articles", "trafilatura__timesofisrael.com.washington.html"),
+        content_type="text/html",
+    )
+    result = run(["embeds", "--json", "--no-resolve", "--connect-to", f"*={replay.base_url}", page])
+    assert result.exit_code == 0, result.output
+    ids = sorted(e["post_id"] for e in json.loads(result.stdout))
+    assert ids == ["1214239528954712064", "1214387633146564608"]
+
+
+def test_killed_run_leaves_a_consistent_database_and_a_rerun_completes(replay, settings, tmp_path):
+    """SIGKILL in the middle of a list: whole posts or none, and the re-run archives the rest."""
+    recorded = json.loads(
+        fixture_path("x", "syndication", "tweet-result_1641086480675225601_photo.json").read_text()
+    )
+    ids = [str(1641086480675225601 + i) for i in range(8)]
+    for i, post_id in enumerate(ids):
+        variant = dict(
+            recorded, id_str=post_id
+        )  # the real response, re-keyed per post for this fault test
+        media_url = f"https://pbs.twimg.com/media/Kill{i}.jpg"
+        variant["mediaDetails"] = [dict(recorded["mediaDetails"][0], media_url_https=media_url)]
+        serve_syndication(replay, post_id, json.dumps(variant).encode())
+        photo = jpeg_bytes(seed=100 + i)
+        replay.add(
+            f"https://pbs.twimg.com/media/Kill{i}?format=jpg&name=orig", handler=_slow(photo)
+        )
+    urls = tmp_path / "urls.txt"
+    urls.write_text(
+        "# a list\n\n" + "\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids) + "\n"
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver.cli",
+        *archive_args(settings, "--input", str(urls), "--json", "-q"),
+    ]
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _count(settings.db_path, "posts") < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = _count(settings.db_path, "posts")
+    assert 3 <= done < len(ids), "the kill should land mid-run"
+
+    conn = sqlite3.connect(settings.db_path)
+    assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+    orphans = conn.execute(
+        "select count(*) from posts where id not in (select post_id from post_media)"
+    ).fetchone()[0]
+    assert orphans == 0, "a post was committed without its media rows"
+    conn.close()
+
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    statuses = [json.loads(line)["status"] for line in rerun.stdout.splitlines()]
+    assert statuses.count("skipped") == done and statuses.count("ok") == len(ids) - done
+    assert _count(settings.db_path, "posts") == len(ids)
+
+
+def _slow(body: bytes):
+    def handler(request, http):
+        time.sleep(0.25)
+        return ReplayResponse(200, {"Content-Type": "image/jpeg"}, body)
+
+    return handler
+
+
+def _count(db_path, table: str) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(db_path, timeout=5)
+        try:
+            return conn.execute(f"select count(*) from {table}").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
