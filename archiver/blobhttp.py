@@ -1,0 +1,144 @@
+"""Archived files over ASGI: streamed in chunks, seekable with Range, and inert in a browser.
+
+The archive serves files it did not write (a platform's SVG, a page's HTML),
+so every response forbids sniffing and runs in a CSP sandbox: nothing served
+from here can run script or load anything, whatever its bytes say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK_SIZE = 256 * 1024
+OCTET_STREAM = "application/octet-stream"
+# Shown in place by the browser; anything else is offered as a download.
+INLINE_TYPES = ("image/", "video/", "audio/")
+INERT_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; sandbox",
+    "cross-origin-resource-policy": "same-origin",
+    "referrer-policy": "no-referrer",
+}
+# Content-addressed: the bytes under a name never change.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(Exception):
+    """The Range asks for bytes the file does not have (HTTP 416)."""
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive, as in Content-Range
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def safe_content_type(mime: str | None) -> str:
+    """A stored MIME type if it is one (no parameters, no header injection), else octet-stream."""
+    value = (mime or "").strip().lower()
+    return value if _MIME.match(value) else OCTET_STREAM
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The one byte range a Range header asks for, or None to send the whole file.
+
+    Multiple ranges and malformed headers are ignored (RFC 9110 lets a server
+    answer those with the whole file); a range wholly past the end raises
+    RangeNotSatisfiable.
+    """
+    match = _RANGE.match((header or "").strip())
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # suffix range: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable()
+        return ByteRange(max(0, size - length), size - 1)
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        raise RangeNotSatisfiable()
+    end = int(last) if last else size - 1
+    return ByteRange(start, min(end, size - 1))
+
+
+async def send_file(
+    send,
+    path: Path,
+    *,
+    content_type: str,
+    range_header: str | None = None,
+    head_only: bool = False,
+    etag: str | None = None,
+    filename: str | None = None,
+) -> None:
+    """Send `path` as one ASGI response (200, 206 or 416), reading CHUNK_SIZE at a time."""
+    size = path.stat().st_size
+    headers = {
+        **INERT_HEADERS,
+        "cache-control": IMMUTABLE,
+        "accept-ranges": "bytes",
+        "content-type": content_type,
+    }
+    if etag:
+        headers["etag"] = f'"{etag}"'
+    if not content_type.startswith(INLINE_TYPES):
+        headers["content-disposition"] = f'attachment; filename="{filename or path.name}"'
+    try:
+        wanted = parse_range(range_header, size)
+    except RangeNotSatisfiable:
+        headers["content-range"] = f"bytes */{size}"
+        headers["content-length"] = "0"
+        await _start(send, 416, headers)
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if wanted is None:
+        status, wanted = 200, ByteRange(0, size - 1)
+    else:
+        status = 206
+        headers["content-range"] = f"bytes {wanted.start}-{wanted.end}/{size}"
+    headers["content-length"] = str(max(wanted.length, 0))
+    await _start(send, status, headers)
+    if head_only or size == 0:
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await _stream(send, path, wanted)
+
+
+async def _start(send, status: int, headers: dict[str, str]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+        }
+    )
+
+
+async def _stream(send, path: Path, wanted: ByteRange) -> None:
+    # File reads run in a thread so a slow disk never stalls the event loop.
+    with await asyncio.to_thread(path.open, "rb") as f:
+        await asyncio.to_thread(f.seek, wanted.start)
+        remaining = wanted.length
+        while remaining > 0:
+            chunk = await asyncio.to_thread(f.read, min(CHUNK_SIZE, remaining))
+            if not chunk:  # the file shrank under us; end the body rather than hang
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+        if remaining > 0:
+            await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,321 @@
+"""Datasette hooks for the archive: the blob and thumbnail routes, media cells and the post page.
+
+The post page is Datasette's own row page for `posts` (so every foreign key
+that points at a post already links to it); `templates/row.html` swaps in
+`_archiver_post.html` when `extra_template_vars` below supplies `archiver_post`.
+All SQL the plugin runs is in QUERIES.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode, urlsafe_components
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from archiver.blobhttp import safe_content_type, send_file
+from archiver.blobstore import blob_relpath, is_sha256
+from archiver.models import POST_OK
+from archiver.sniff import sniff_mime
+
+QUERIES = {
+    "media_file": "select mime, thumbnail_path from media where sha256 = :sha256",
+    "post": "select * from posts where id = :id",
+    "post_media": """
+        select pm.position, pm.type, pm.url, pm.alt_text, pm.error, pm.sha256,
+               m.mime, m.bytes, m.width, m.height, m.duration_ms, m.phash, m.dhash,
+               m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error
+        from post_media pm left join media m on m.sha256 = pm.sha256
+        where pm.post_id = :id order by pm.position
+    """,
+    # The article's own copy of the post, beside the page it came from.
+    "post_embeds": """
+        select e.id, e.position, e.found_by, e.post_url, e.status, e.error,
+               e.article_text, e.article_author, e.article_date,
+               p.id as page_id, p.url as page_url, p.title as page_title, p.site_name,
+               c.id as page_capture_id, c.started_at as page_captured_at
+        from embeds e
+        left join pages p on p.id = e.page_id
+        left join captures c on c.id = p.capture_id
+        where e.post_db_id = :id or (e.post_db_id is null and e.post_url = :url)
+        order by c.started_at, e.page_id, e.position
+    """,
+    # Every capture of the post: its own captures, and those that archived it as a quoted post.
+    "post_captures": """
+        select id, url, final_url, started_at, finished_at, status, error, http_status,
+               source, warc_file, tool_version, body_sha256
+        from captures
+        where post_db_id = :id
+           or id in (select capture_id from post_versions where post_id = :id)
+        order by started_at
+    """,
+    "post_versions": """
+        select id, capture_id, captured_at, status, content_sha256, text, media_sha256s
+        from post_versions where post_id = :id order by id
+    """,
+}
+
+
+# Not a dataclass: Datasette loads this file without registering it in sys.modules.
+class Archive(NamedTuple):
+    database: str
+    blobs_dir: Path
+
+
+def archive_config(datasette) -> Archive | None:
+    """The database and blob store `archiver serve` configured; None in any other Datasette."""
+    config = datasette.plugin_config("archiver") or {}
+    if not config.get("database") or not config.get("blobs_dir"):
+        return None
+    return Archive(config["database"], Path(config["blobs_dir"]))
+
+
+async def query(datasette, archive: Archive, name: str, **params) -> list[dict]:
+    results = await datasette.get_database(archive.database).execute(QUERIES[name], params)
+    return [dict(row) for row in results.rows]
+
+
+# -- routes ------------------------------------------------------------------
+
+
+@hookimpl
+def register_routes(datasette):
+    return [
+        (r"^/-/media/(?P<sha256>[^/]*)$", stored_file_route(locate_blob)),
+        (r"^/-/thumb/(?P<sha256>[^/]*)$", stored_file_route(locate_thumbnail)),
+        (r"^/-/post/(?P<post_id>[^/]+)$", redirect_to_post),
+    ]
+
+
+def not_found(what: str = "Not found") -> Response:
+    return Response.text(what, status=404, headers={"x-content-type-options": "nosniff"})
+
+
+def stored_file_route(locate):
+    """A route serving the file `locate(archive, sha256, media row)` finds for a valid SHA-256."""
+
+    async def serve(request, send, datasette):
+        archive = archive_config(datasette)
+        sha256 = request.url_vars["sha256"]
+        if request.method not in ("GET", "HEAD"):
+            return Response.text("Method not allowed", status=405)
+        if archive is None or not is_sha256(sha256):
+            return not_found()
+        rows = await query(datasette, archive, "media_file", sha256=sha256)
+        found = locate(archive, sha256, rows[0] if rows else {})
+        if found is None:
+            return not_found()
+        path, content_type, etag = found
+        await send_file(
+            send, path, content_type=content_type, range_header=request.headers.get("range"),
+            head_only=request.method == "HEAD", etag=etag, filename=path.name,
+        )  # fmt: skip
+
+    return serve
+
+
+def locate_blob(archive: Archive, sha256: str, media: dict) -> tuple[Path, str, str] | None:
+    """The blob by its hash only: the path is never built from anything else the request says."""
+    path = archive.blobs_dir / blob_relpath(sha256)
+    return (path, safe_content_type(media.get("mime")), sha256) if path.is_file() else None
+
+
+def locate_thumbnail(archive: Archive, sha256: str, media: dict) -> tuple[Path, str, None] | None:
+    path = thumbnail_file(archive, media.get("thumbnail_path"))
+    return (path, safe_content_type(sniff_mime(path)), None) if path else None
+
+
+def thumbnail_file(archive: Archive, relpath: str | None) -> Path | None:
+    """The thumbnail file, only if it is a file inside the blob store."""
+    if not relpath:
+        return None
+    root = archive.blobs_dir.resolve()
+    path = (root / relpath).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+async def redirect_to_post(request, datasette):
+    """A URL for a post that does not depend on the database file's name (for citations)."""
+    archive = archive_config(datasette)
+    if archive is None:
+        return not_found()
+    post_id = unquote(request.url_vars["post_id"])
+    return Response.redirect(post_url(datasette, archive, post_id))
+
+
+def post_url(datasette, archive: Archive, post_id: str) -> str:
+    return datasette.urls.row(archive.database, "posts", tilde_encode(post_id))
+
+
+def media_url(datasette, sha256: str) -> str:
+    return datasette.urls.path(f"/-/media/{sha256}")
+
+
+def thumb_url(datasette, sha256: str) -> str:
+    return datasette.urls.path(f"/-/thumb/{sha256}")
+
+
+# -- hooks -------------------------------------------------------------------
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path("/archiver-static/archiver.css")]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    archive = archive_config(datasette)
+    if archive is None or database != archive.database:
+        return None
+    if (table, column) in (("media", "sha256"), ("post_media", "sha256"), (None, "sha256")):
+        # A foreign key cell arrives expanded as {"value": ..., "label": ...}.
+        sha256 = value.get("value") if isinstance(value, dict) else value
+    elif (table, column) == ("media", "thumbnail_path") and value:
+        sha256 = row["sha256"]
+    elif (table, column) == (None, "post") and isinstance(value, str) and value:
+        # The canned queries name a post id column "post": link it to the post page.
+        return Markup('<a href="{}">{}</a>').format(post_url(datasette, archive, value), value)
+    else:
+        return None
+    if not isinstance(sha256, str) or not is_sha256(sha256):
+        return None
+
+    async def media_cell():
+        rows = await query(datasette, archive, "media_file", sha256=sha256)
+        media = rows[0] if rows else {}
+        if media.get("thumbnail_path"):
+            preview = Markup('<img src="{}" alt="thumbnail" loading="lazy">').format(
+                thumb_url(datasette, sha256)
+            )
+        else:
+            preview = Markup("[{}]").format(media.get("mime") or "file")
+        return Markup(
+            '<a class="archiver-thumb" href="{}">{}</a><code class="archiver-hash">{}</code>'
+        ).format(media_url(datasette, sha256), preview, sha256)
+
+    return media_cell
+
+
+@hookimpl
+def extra_template_vars(view_name, table, database, request, datasette):
+    archive = archive_config(datasette)
+    if view_name != "row" or table != "posts" or archive is None or database != archive.database:
+        return None
+    if request is None or "pks" not in request.url_vars:
+        return None
+    post_id = urlsafe_components(request.url_vars["pks"])[0]
+
+    async def post_vars():
+        return {"archiver_post": await post_page(datasette, archive, post_id)}
+
+    return post_vars
+
+
+# -- the post page -----------------------------------------------------------
+
+
+async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
+    """Everything the post page shows, shaped for the template (which only lays it out)."""
+    rows = await query(datasette, archive, "post", id=post_id)
+    if not rows:
+        return None
+    post = rows[0]
+    params = {"id": post_id, "url": post["url"]}
+    versions = await query(datasette, archive, "post_versions", **params)
+    gone = post["status"] != POST_OK
+    seen_ok = [v["captured_at"] for v in versions if v["status"] == POST_OK]
+    return {
+        **post,
+        "heading": post_heading(post),
+        "gone": gone,
+        "last_seen_ok_at": seen_ok[-1] if gone and seen_ok else None,
+        "origin_link": external_link(post["url"]),
+        "metrics": json_object(post["metrics"]),
+        "reply_to_url": post_url(datasette, archive, post["reply_to"]) if post["reply_to"] else None,
+        "quote_of_url": post_url(datasette, archive, post["quote_of"]) if post["quote_of"] else None,
+        "json_url": datasette.urls.row(archive.database, "posts", tilde_encode(post_id), format="json"),
+        "media": [media_item(datasette, m) for m in await query(datasette, archive, "post_media", **params)],
+        "embeds": [embed_item(datasette, archive, e) for e in await query(datasette, archive, "post_embeds", **params)],
+        "captures": [
+            {**c, "row_url": datasette.urls.row(archive.database, "captures", tilde_encode(c["id"]))}
+            for c in await query(datasette, archive, "post_captures", **params)
+        ],
+        "versions": [
+            {**v, "media_sha256s": json_list(v["media_sha256s"]), "same_text": v["text"] == post["text"]}
+            for v in versions
+        ],
+    }  # fmt: skip
+
+
+def post_heading(post: dict) -> str:
+    name = post["author_name"] or ""
+    handle = f"@{post['author_handle']}" if post["author_handle"] else ""
+    who = f"{name} ({handle})" if name and handle else name or handle or "unknown author"
+    return f"{who} on {post['platform']}"
+
+
+def media_item(datasette, row: dict) -> dict:
+    mime = row["mime"] or ""
+    sha256 = row["sha256"] if row["sha256"] and is_sha256(row["sha256"]) else None
+    if sha256 is None:
+        show = "missing"
+    elif mime.startswith("image/"):
+        show = "image"
+    elif mime.startswith(("video/", "audio/")):
+        show = mime.split("/")[0]
+    else:
+        show = "file"
+    return {
+        **row,
+        "show": show,
+        "src": media_url(datasette, sha256) if sha256 else None,
+        "poster": thumb_url(datasette, sha256) if sha256 and row["thumbnail_path"] else None,
+        "size": f"{row['width']}×{row['height']}" if row["width"] and row["height"] else None,
+        "bytes_text": f"{row['bytes']:,} bytes" if row["bytes"] is not None else None,
+        "exif": sorted(json_object(row["exif"]).items()),
+        "source_link": external_link(row["url"]),
+    }
+
+
+def embed_item(datasette, archive: Archive, row: dict) -> dict:
+    return {
+        **row,
+        "page_link": external_link(row["page_url"]),
+        "page_row_url": datasette.urls.row(archive.database, "pages", str(row["page_id"])) if row["page_id"] is not None else None,
+    }  # fmt: skip
+
+
+def external_link(url: str | None) -> dict | None:
+    """A link to the live web only for http(s) URLs; anything else is shown as text."""
+    if not url:
+        return None
+    return {"text": url, "href": url if url.lower().startswith(("http://", "https://")) else None}
+
+
+def json_object(text: str | None) -> dict:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        k: v if isinstance(v, str | int | float) or v is None else json.dumps(v, ensure_ascii=False)
+        for k, v in value.items()
+    }
+
+
+def json_list(text: str | None) -> list:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []

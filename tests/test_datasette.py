@@ -1,0 +1,190 @@
+"""The served archive: metadata, search, the post page, and the media routes (no network, no browser)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+from served_archive import (
+    ARTICLE_COPY,
+    HOSTILE_MARKUP,
+    POST_ID,
+    build_served_archive,
+)
+
+from archiver.serve import make_datasette
+from archiver.store import open_db
+
+POST_PAGE = "/archive/posts/x~3A1819675899329130543"
+HOSTILE_PAGE = "/archive/posts/x~3A666"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    return build_served_archive(tmp_path_factory.mktemp("served"))
+
+
+@pytest.fixture(scope="module")
+def ds(archive):
+    return make_datasette(archive.settings)
+
+
+def get(ds, path: str, **kwargs):
+    return asyncio.run(ds.client.get(path, **kwargs))
+
+
+def test_titles_and_descriptions_come_from_metadata(ds):
+    assert "Evidence archive" in get(ds, "/").text
+    posts = get(ds, "/archive/posts").text
+    assert "Posts</h1>" in posts
+    assert "The current state of each archived post" in posts
+    assert "how each was found, and the article" in get(ds, "/archive/embeds").text
+
+
+def test_search_box_finds_a_post_by_its_text(ds):
+    page = get(ds, "/archive/posts?_search=flag")
+    assert 'name="_search"' in page.text
+    rows = get(ds, "/archive/posts.json?_search=flag&_shape=objects").json()["rows"]
+    assert [row["id"] for row in rows] == [POST_ID]
+
+
+def test_post_page_shows_text_author_media_and_the_articles_copy(ds, archive):
+    page = get(ds, POST_PAGE)
+    assert page.status_code == 200
+    html = page.text
+    assert "over the regional command in #Lashio.\nSecond line." in html
+    assert "Thomas van Linge" in html and "@ThomasVLinge" in html
+    assert f'<img src="/-/media/{archive.photo_sha256}"' in html
+    assert archive.photo_sha256 in html and "c3c3c3c33c3c3c3c" in html and "ab" * 32 in html
+    assert (
+        "(quality 93)" in html
+        and "480×270" in html
+        and f"{len(archive.photo_bytes):,} bytes" in html
+    )
+    assert f'<video controls preload="metadata" src="/-/media/{archive.video_sha256}"' in html
+    assert ARTICLE_COPY in html and "blockquote" in html and "August 3, 2024" in html
+    assert "archiver-20240804.warc.gz" in html
+    assert "&lt;b&gt;EOS&lt;/b&gt;" in html  # EXIF, escaped
+
+
+def test_post_page_does_not_depend_on_the_database_name(tmp_path, archive):
+    renamed = archive.settings.with_(db_path=tmp_path / "evidence.db")
+    renamed.db_path.write_bytes(archive.settings.db_path.read_bytes())
+    ds = make_datasette(renamed)
+    html = get(ds, "/evidence/posts/x~3A1819675899329130543").text
+    assert "archiver-post" in html and ARTICLE_COPY in html
+    assert get(ds, f"/-/media/{archive.photo_sha256}").status_code == 200
+
+
+def test_post_redirect_names_no_database(ds):
+    response = get(ds, "/-/post/x:666")
+    assert response.status_code == 302
+    assert response.headers["location"] == HOSTILE_PAGE
+
+
+def test_media_route_serves_exactly_the_blob(ds, archive):
+    response = get(ds, f"/-/media/{archive.photo_sha256}")
+    assert response.status_code == 200
+    assert response.content == archive.photo_bytes
+    assert hashlib.sha256(response.content).hexdigest() == archive.photo_sha256
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert "immutable" in response.headers["cache-control"]
+    assert response.headers["accept-ranges"] == "bytes"
+    assert response.headers["etag"] == f'"{archive.photo_sha256}"'
+    head = asyncio.run(ds.client.head(f"/-/media/{archive.photo_sha256}"))
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(archive.photo_bytes))
+
+
+def test_media_route_answers_range_requests(ds, archive):
+    video = archive.video_bytes
+    part = get(ds, f"/-/media/{archive.video_sha256}", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206
+    assert part.content == video[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(video)}"
+    tail = get(ds, f"/-/media/{archive.video_sha256}", headers={"Range": "bytes=-10"})
+    assert tail.content == video[-10:]
+    past = get(ds, f"/-/media/{archive.video_sha256}", headers={"Range": f"bytes={len(video)}-"})
+    assert past.status_code == 416
+
+
+def test_an_archived_svg_is_served_sandboxed(ds, archive):
+    response = get(ds, f"/-/media/{archive.svg_sha256}")
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/-/media/..%2f..%2farchive.db",
+        "/-/media/%2e%2e%2farchive.db",
+        "/-/media/sha256",
+        "/-/media/" + "A" * 64,
+        "/-/media/" + "0" * 64,
+        "/-/media/" + "0" * 63,
+        "/-/media/",
+        "/-/thumb/..%2farchive.db",
+        "/-/thumb/" + "0" * 64,
+    ],
+)
+def test_media_routes_answer_404_for_anything_but_a_known_hash(ds, path):
+    assert get(ds, path).status_code == 404
+
+
+def test_thumbnail_route(ds, archive):
+    response = get(ds, f"/-/thumb/{archive.photo_sha256}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.content[:2] == b"\xff\xd8"
+    # The video has no thumbnail.
+    assert get(ds, f"/-/thumb/{archive.video_sha256}").status_code == 404
+
+
+@pytest.mark.parametrize("outside", ["../archive.db", "/etc/passwd"])
+def test_thumbnail_paths_outside_the_blob_store_are_refused(tmp_path, outside):
+    archive = build_served_archive(tmp_path)
+    db = open_db(archive.settings.db_path)
+    db.execute(
+        "update media set thumbnail_path = ? where sha256 = ?", [outside, archive.photo_sha256]
+    )
+    db.conn.commit()
+    db.close()
+    ds = make_datasette(archive.settings)
+    assert get(ds, f"/-/thumb/{archive.photo_sha256}").status_code == 404
+
+
+def test_media_cells_show_a_thumbnail_linking_to_the_file(ds, archive):
+    html = get(ds, "/archive/post_media").text
+    assert (
+        f'<a class="archiver-thumb" href="/-/media/{archive.photo_sha256}"><img src="/-/thumb/{archive.photo_sha256}"'
+        in html
+    )
+    canned = get(ds, "/archive/posts_with_media").text
+    assert f'href="/-/media/{archive.photo_sha256}"' in canned
+    assert f'<a href="{POST_PAGE}">{POST_ID}</a>' in canned
+
+
+@pytest.mark.parametrize(
+    "query", ["posts_with_media", "embeds_beside_archive", "media_in_several_posts", "gone_posts"]
+)
+def test_canned_queries_run(ds, query):
+    assert get(ds, f"/archive/{query}.json").status_code == 200
+
+
+def test_hostile_post_renders_inert(ds):
+    page = get(ds, HOSTILE_PAGE)
+    assert page.status_code == 200
+    html = page.text
+    for live in ["<script>alert", "<img src=x", "<svg onload", 'href="javascript:', "<b>removed"]:
+        assert live not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<code>javascript:alert(1)</code>" in html  # the original URL, as text
+    assert "A" * 1_000_000 in html  # the whole megabyte, not cut
+    assert "archiver-banner" in html and "deleted" in html
+    # The article's copy of the hostile post is escaped just the same.
+    assert html.count("&lt;svg onload=alert(1)&gt;") >= 2 and HOSTILE_MARKUP not in html
