@@ -7,10 +7,13 @@ per URL: one failure is reported and the rest are still archived.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -70,6 +73,8 @@ class CaptureResult:
     embeds: list[dict] = field(default_factory=list)
     error: str | None = None
     warc_file: str | None = None
+    # Posts seen before whose content or status differs now (new post_versions rows).
+    changed: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -84,7 +89,9 @@ class Archiver:
 
     def __init__(self, settings: Settings, *, progress: Progress | None = None):
         self.settings = settings
-        self.db = open_db(settings.db_path)
+        # Worker threads fetch and hash in parallel; the one connection is shared under a lock.
+        self.db = open_db(settings.db_path, check_same_thread=False)
+        self._db_lock = threading.RLock()
         self.blobs = BlobStore(settings.blobs_dir)
         self.recorder = WarcRecorder(settings.warcs, operator=settings.author)
         self.fetcher = Fetcher(settings, self.recorder)
@@ -103,11 +110,34 @@ class Archiver:
 
     # -- entry points -------------------------------------------------------
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction at a time across this session's threads."""
+        with self._db_lock, transaction(self.db):
+            yield
+
+    def has_post(self, post_db_id: str) -> bool:
+        with self._db_lock:
+            return post_exists(self.db, post_db_id)
+
     def archive_many(
-        self, targets: Iterable[str], *, skip_archived: bool = False
+        self, targets: Iterable[str], *, skip_archived: bool = False, concurrency: int | None = None
     ) -> Iterator[CaptureResult]:
-        for target in targets:
-            yield self.archive(target, skip_archived=skip_archived)
+        """Archive every target, `concurrency` at a time; results come as each one finishes."""
+        workers = concurrency or self.settings.concurrency
+        targets = list(targets)
+        if workers <= 1 or len(targets) <= 1:
+            for target in targets:
+                yield self.archive(target, skip_archived=skip_archived)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archiver") as pool:
+            futures = [pool.submit(self.archive, t, skip_archived=skip_archived) for t in targets]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def archive(self, target: str, *, skip_archived: bool = False) -> CaptureResult:
         """Archive a post URL, an article URL or a local article file; never raises ArchiveError.
@@ -128,7 +158,7 @@ class Archiver:
         ref = platforms.identify(target)
         if ref is None:
             return self._archive_page(target)
-        if skip_archived and post_exists(self.db, ref.db_id):
+        if skip_archived and self.has_post(ref.db_id):
             return CaptureResult(url=target, status=SKIPPED, post_ids=[ref.db_id])
         return self._archive_post(target, ref)
 
@@ -178,16 +208,19 @@ class Archiver:
         )
         capture.warc_file = self.recorder_file()
         capture.finished_at = utc_now()
-        with transaction(self.db):
+        changed: list[str] = []  # posts seen before whose content or status moved
+        saved = [(post.quoted, quoted_media)] if post.quoted is not None else []
+        with self.writing():
             save_capture(self.db, capture)
-            if post.quoted is not None:
-                save_post(self.db, post.quoted, capture.id, quoted_media)
-            save_post(self.db, post, capture.id, media)
+            for item, item_media in [*saved, (post, media)]:
+                seen_before = post_exists(self.db, item.db_id)
+                if save_post(self.db, item, capture.id, item_media) and seen_before:
+                    changed.append(item.db_id)
         sha256s = [m.sha256 for _, m, _ in media + quoted_media if m is not None]
         post_ids = [post.db_id] + ([post.quoted.db_id] if post.quoted else [])
         return CaptureResult(
             url=asked, status=capture.status, capture_id=capture.id, post_ids=post_ids,
-            media_sha256s=sha256s, error=capture.error, warc_file=capture.warc_file,
+            media_sha256s=sha256s, error=capture.error, warc_file=capture.warc_file, changed=changed,
         )  # fmt: skip
 
     def _fetch_post(self, ref: PostRef) -> Post:
@@ -200,7 +233,7 @@ class Archiver:
     def _save_failed(self, capture: Capture, error: str) -> None:
         capture.status, capture.error = CAPTURE_ERROR, error
         capture.finished_at, capture.warc_file = utc_now(), self.recorder_file()
-        with transaction(self.db):
+        with self.writing():
             save_capture(self.db, capture)
 
     def _download_all(self, post: Post) -> list[tuple[MediaRef, StoredMedia | None, str | None]]:
@@ -226,7 +259,8 @@ class Archiver:
         else:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(fetched.body_path, final)
-        row = self.db.execute("select * from media where sha256 = ?", [sha256]).fetchone()
+        with self._db_lock:
+            row = self.db.execute("select 1 from media where sha256 = ?", [sha256]).fetchone()
         if row is not None:
             return StoredMedia(
                 sha256=sha256,
@@ -275,7 +309,7 @@ class Archiver:
             finished_at=utc_now(), http_status=fetched.status, body_sha256=media.sha256,
             warc_file=self.recorder_file(), operator=self.settings.author,
         )  # fmt: skip
-        with transaction(self.db):
+        with self.writing():
             save_capture(self.db, capture)
             save_media(self.db, media)
         return CaptureResult(
@@ -298,7 +332,7 @@ class Archiver:
         )
         self.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")
         meta = page_metadata(document, is_html=is_html)
-        with transaction(self.db):
+        with self.writing():
             save_capture(self.db, capture)
             page_id = save_page(self.db, capture.id, capture.final_url, meta, capture.body_sha256)
         result = CaptureResult(
@@ -316,7 +350,7 @@ class Archiver:
     ) -> dict:
         ref = resolve_embed(embed, self.fetcher, self.progress)
         if ref is None:
-            with transaction(self.db):
+            with self.writing():
                 save_embed(
                     self.db,
                     page_id,
@@ -326,9 +360,9 @@ class Archiver:
                     "no link in the article leads to the post",
                 )
             return embed_summary(embed, "unresolved", None)
-        if post_exists(self.db, ref.db_id):
+        if self.has_post(ref.db_id):
             # Already archived: link the article's copy to it rather than fetch again.
-            with transaction(self.db):
+            with self.writing():
                 save_embed(self.db, page_id, embed, "archived", ref.db_id, None)
             result.post_ids.append(ref.db_id)
             return embed_summary(embed, "archived", ref.db_id)
@@ -337,7 +371,7 @@ class Archiver:
         )
         status = embed_status(post_result)
         post_db_id = ref.db_id if post_result.post_ids else None
-        with transaction(self.db):
+        with self.writing():
             save_embed(self.db, page_id, embed, status, post_db_id, post_result.error)
         result.post_ids.extend(post_result.post_ids)
         result.media_sha256s.extend(post_result.media_sha256s)

@@ -25,6 +25,7 @@ def _settings(ctx_params: dict) -> Settings:
         author=ctx_params.get("author"),
         concurrency=ctx_params.get("concurrency"),
         max_retries=ctx_params.get("retries"),
+        host_delay=ctx_params.get("delay"),
     )
 
 
@@ -73,12 +74,17 @@ def main() -> None:
     "--input",
     "input_file",
     type=click.File("r"),
-    help="Read URLs from a file, one a line ('-' for stdin)",
+    help="Read URLs from a file, one a line ('-' for stdin); # comments and blank lines skipped",
 )
 @db_option
 @blobs_option
 @connect_option
-@click.option("--concurrency", type=click.IntRange(1, 64), help="Parallel downloads")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="URLs archived at once [default 4]")
+@click.option(
+    "--delay",
+    type=click.FloatRange(0, 60),
+    help="Seconds between requests to one host [ARCHIVER_DELAY, default 0.25]",
+)
 @click.option(
     "--retries",
     type=click.IntRange(0, 10),
@@ -87,7 +93,9 @@ def main() -> None:
 @click.option("--author", help="Who is archiving (recorded with each capture) [ARCHIVER_AUTHOR]")
 @json_option
 @click.option(
-    "--refresh", is_flag=True, help="With --input: fetch again posts already in the archive"
+    "--refresh",
+    is_flag=True,
+    help="Fetch again posts already archived; with no URL, re-check every post in the archive",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages")
 @click.pass_context
@@ -97,26 +105,71 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     from .targets import validate_target
 
     targets = list(targets) + (read_targets(input_file) if input_file else [])
+    settings = _settings(ctx.params)
+    if not targets and refresh:
+        targets = archived_post_urls(settings)
+        if not targets:
+            raise UsageError(f"nothing to refresh: {settings.db_path} has no posts")
     if not targets:
         raise UsageError("give at least one URL or file (or --input FILE)")
     for target in targets:
         validate_target(target)
-    settings = _settings(ctx.params)
-    progress = None if quiet else (lambda message: click.echo(f"  {message}", err=True))
-    failed = 0
+    single = len(targets) == 1
+    progress = None if quiet or not single else (lambda m: click.echo(f"  {m}", err=True))
+    tally = {"ok": 0, "failed": 0, "skipped": 0}
+    # A list is resumable: what an earlier run archived is skipped, unless --refresh.
+    skip_archived = bool(input_file) and not refresh
     with Archiver(settings, progress=progress) as archiver:
-        for target in targets:
-            if not quiet:
-                click.echo(f"archiving {target}", err=True)
-            # A list is resumable: what an earlier run archived is skipped.
-            result = archiver.archive(target, skip_archived=bool(input_file) and not refresh)
-            failed += result.failed
-            if as_json:
-                click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-                sys.stdout.flush()
-            else:
-                click.echo(describe(result))
-    ctx.exit(1 if failed else 0)
+        if single and not quiet:
+            click.echo(f"archiving {targets[0]}", err=True)
+        with click.progressbar(
+            length=len(targets),
+            label="archiving",
+            file=sys.stderr if not (quiet or single) else _Silent(),
+            item_show_func=lambda _: "done {ok}, failed {failed}, skipped {skipped}".format(
+                **tally
+            ),
+        ) as bar:
+            for result in archiver.archive_many(targets, skip_archived=skip_archived):
+                key = (
+                    "failed" if result.failed else "skipped" if result.status == "skipped" else "ok"
+                )
+                tally[key] += 1
+                if as_json:
+                    click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+                    sys.stdout.flush()
+                elif not (quiet and result.status == "skipped"):
+                    click.echo(describe(result))
+                bar.update(1, result)
+    if not (quiet or single):
+        click.echo("done {ok}, failed {failed}, skipped {skipped}".format(**tally), err=True)
+    ctx.exit(1 if tally["failed"] else 0)
+
+
+class _Silent:
+    """A file that swallows the progress bar when there is nothing to show."""
+
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def archived_post_urls(settings: Settings) -> list[str]:
+    """Every post the archive holds, by its canonical URL, for --refresh."""
+    from .store import open_db
+
+    if not settings.db_path.exists():
+        raise UsageError(f"no archive at {settings.db_path}")
+    db = open_db(settings.db_path)
+    try:
+        return [row[0] for row in db.execute("select url from posts order by first_capture_id")]
+    finally:
+        db.close()
 
 
 def read_targets(stream) -> list[str]:
@@ -128,8 +181,12 @@ def describe(result) -> str:
     """One line per URL (and one per embedded post) for people."""
     if result.failed:
         return f"FAILED {result.url}: {result.error}"
+    if result.status == "skipped":
+        return f"skipped  {result.url}  already archived as {', '.join(result.post_ids)}"
     head = f"{result.status:<8} {result.url}  capture {result.capture_id}"
     lines = [head]
+    if result.changed and result.kind == "post":
+        lines.append(f"         changed since the last capture: {', '.join(result.changed)}")
     if result.kind == "post":
         lines.append(
             f"         posts: {', '.join(result.post_ids)}; media files: {len(result.media_sha256s)}"

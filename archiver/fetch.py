@@ -154,6 +154,7 @@ class Fetcher:
         # Inside the blob store by default, so a downloaded body is renamed, not copied, into it.
         self.tmp_dir = tmp_dir or settings.blobs_dir / "tmp"
         self._host_locks: dict[str, threading.BoundedSemaphore] = {}
+        self._next_turn: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -224,6 +225,18 @@ class Fetcher:
                 self._host_locks[host] = slot
             return slot
 
+    def _wait_turn(self, host: str) -> None:
+        """Space requests to one host by the politeness delay, across all threads."""
+        delay = self.settings.host_delay
+        if delay <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            turn = max(now, self._next_turn.get(host, 0.0))
+            self._next_turn[host] = turn + delay
+        if turn > now:
+            time.sleep(turn - now)
+
     def _get_with_retries(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
         attempts = self.settings.max_retries + 1
         for attempt in range(attempts):
@@ -256,6 +269,7 @@ class Fetcher:
 
     def _get_once(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
         host = urlsplit(url).hostname or ""
+        self._wait_turn(host)
         with self._host_slot(host), self.client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap:

@@ -31,6 +31,7 @@ class Settings:
     max_response_bytes: int = 4 * 1024**3  # media may be long videos
     max_document_bytes: int = 64 * 1024**2  # HTML and JSON we parse in memory
     per_host_concurrency: int = 4
+    host_delay: float = 0.25  # politeness: seconds between requests to one host
     concurrency: int = 4
     author: str | None = None
 
@@ -54,6 +55,8 @@ class Settings:
             values["warc_dir"] = Path(env["ARCHIVER_WARCS"])
         if env.get("ARCHIVER_AUTHOR"):
             values["author"] = env["ARCHIVER_AUTHOR"]
+        if env.get("ARCHIVER_DELAY"):
+            values["host_delay"] = _non_negative_float("ARCHIVER_DELAY", env["ARCHIVER_DELAY"])
         if env.get("ARCHIVER_RETRIES"):
             values["max_retries"] = _non_negative_int("ARCHIVER_RETRIES", env["ARCHIVER_RETRIES"])
         mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))
@@ -67,6 +70,16 @@ def _non_negative_int(name: str, value: str) -> int:
     if not value.strip().isdigit():
         raise UsageError(f"{name} must be a whole number, got {value!r}")
     return int(value)
+
+
+def _non_negative_float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0:
+        raise UsageError(f"{name} must be a number of seconds, got {value!r}")
+    return number
 
 
 def split_env_list(value: str) -> list[str]:

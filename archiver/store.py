@@ -36,13 +36,13 @@ def new_capture_id() -> str:
     return f"{stamp}Z-{secrets.token_hex(4)}"
 
 
-def open_db(path: Path | str) -> Database:
+def open_db(path: Path | str, *, check_same_thread: bool = True) -> Database:
     """Open (creating if needed) an archive database with the current schema."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(path), timeout=60)
+        conn = sqlite3.connect(str(path), timeout=60, check_same_thread=check_same_thread)
         db = Database(conn)
         db.execute("PRAGMA busy_timeout = 60000")
         db.execute("PRAGMA foreign_keys = ON")

@@ -27,4 +27,5 @@ def settings(tmp_path: Path, replay: ReplayServer) -> Settings:
         max_retries=2,
         backoff_base=0.01,
         max_retry_after=2.0,
+        host_delay=0.0,
     )

@@ -170,3 +170,31 @@ def test_the_database_is_consistent_after_a_run(replay, settings):
     conn = sqlite3.connect(settings.db_path)
     assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
     assert conn.execute("pragma foreign_key_check").fetchall() == []
+
+
+def test_refresh_reports_what_changed(replay, settings):
+    """A post fetched again: unchanged adds no version; edited or deleted adds one and says so."""
+    serve_syndication(
+        replay, "2023357708301455483", "tweet-result_2023357708301455483_text_only.json"
+    )
+    url = "https://x.com/jarredsumner/status/2023357708301455483"
+    with Archiver(settings) as archiver:
+        first = archiver.archive(url)
+        same = archiver.archive(url)
+        edited = json.loads(
+            fixture_path(
+                "x", "syndication", "tweet-result_2023357708301455483_text_only.json"
+            ).read_text()
+        )
+        edited["text"] = "an edited text"
+        serve_syndication(replay, "2023357708301455483", json.dumps(edited).encode())
+        changed = archiver.archive(url)
+        serve_syndication(replay, "2023357708301455483", "tweet-result_tombstone_deleted.json")
+        deleted = archiver.archive(url)
+        versions = list(archiver.db.query("select text, status from post_versions order by id"))
+    assert (first.changed, same.changed) == ([], [])
+    assert changed.changed == ["x:2023357708301455483"] and deleted.changed == [
+        "x:2023357708301455483"
+    ]
+    assert [v["status"] for v in versions] == ["ok", "ok", "deleted"]
+    assert versions[1]["text"] == "an edited text" and versions[2]["text"] == "an edited text"

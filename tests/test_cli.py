@@ -61,11 +61,13 @@ def test_json_prints_one_object_per_url_and_failures_exit_1(replay, settings):
     )
 
     assert result.exit_code == 1
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["status"] for r in lines] == ["ok", "error"]
-    assert lines[0]["post_ids"] == [f"x:{PHOTO_ID}"] and len(lines[0]["media_sha256s"]) == 1
-    assert lines[0]["capture_id"]
-    assert "HTTP 500" in lines[1]["error"]
+    # Lines come as each URL finishes, so they are matched by URL.
+    lines = {r["url"].rsplit("/", 1)[-1]: r for r in map(json.loads, result.stdout.splitlines())}
+    good, bad = lines[PHOTO_ID], lines["1300000000000000000"]
+    assert (good["status"], bad["status"]) == ("ok", "error")
+    assert good["post_ids"] == [f"x:{PHOTO_ID}"] and len(good["media_sha256s"]) == 1
+    assert good["capture_id"]
+    assert "HTTP 500" in bad["error"]
 
 
 def test_human_output_names_the_post_and_its_embeds(replay, settings):
@@ -189,7 +191,9 @@ def test_killed_run_leaves_a_consistent_database_and_a_rerun_completes(replay, s
         sys.executable,
         "-m",
         "archiver.cli",
-        *archive_args(settings, "--input", str(urls), "--json", "-q"),
+        *archive_args(
+            settings, "--input", str(urls), "--json", "-q", "--delay", "0", "--concurrency", "1"
+        ),
     ]
 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -235,3 +239,55 @@ def _count(db_path, table: str) -> int:
             conn.close()
     except sqlite3.OperationalError:
         return 0
+
+
+def _serve_photo_variants(replay, count: int) -> list[str]:
+    """The real photo response re-keyed to `count` post ids (a synthetic list for bulk runs)."""
+    recorded = json.loads(
+        fixture_path("x", "syndication", "tweet-result_1641086480675225601_photo.json").read_text()
+    )
+    ids = [str(1741086480675225601 + i) for i in range(count)]
+    for i, post_id in enumerate(ids):
+        variant = dict(recorded, id_str=post_id)
+        variant["mediaDetails"] = [
+            dict(
+                recorded["mediaDetails"][0],
+                media_url_https=f"https://pbs.twimg.com/media/Bulk{i}.jpg",
+            )
+        ]
+        serve_syndication(replay, post_id, json.dumps(variant).encode())
+        replay.add(
+            f"https://pbs.twimg.com/media/Bulk{i}?format=jpg&name=orig",
+            handler=_slow(jpeg_bytes(seed=200 + i)),
+        )
+    return ids
+
+
+def test_a_list_is_archived_concurrently_with_a_summary(replay, settings, tmp_path):
+    ids = _serve_photo_variants(replay, 8)
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids) + "\n# done\n")
+    started = time.monotonic()
+    result = run(
+        archive_args(settings, "--input", str(urls), "--concurrency", "4", "--delay", "0", "--json")
+    )
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(p for r in lines for p in r["post_ids"]) == sorted(f"x:{i}" for i in ids)
+    assert "done 8, failed 0, skipped 0" in result.stderr
+    # Eight 0.25 s media downloads, four at a time: well under the sequential two seconds.
+    assert elapsed < 1.8
+
+
+def test_politeness_delay_spaces_requests_to_one_host(replay, settings, tmp_path):
+    ids = _serve_photo_variants(replay, 3)
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids))
+    result = run(
+        archive_args(settings, "--input", str(urls), "--concurrency", "3", "--delay", "0.3", "-q")
+    )
+    assert result.exit_code == 0, result.output
+    times = sorted(r.at for r in replay.requested("cdn.syndication.twimg.com"))
+    assert len(times) == 3
+    assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
