@@ -243,3 +243,38 @@ def test_protected_post_is_recorded_as_unavailable(replay, settings):
         post = archiver.db["posts"].get("x:1200000000000000000")
     assert result.status == "unavailable" and not result.failed
     assert post["status"] == "unavailable" and "protected" in post["status_reason"]
+
+
+def test_animated_gif_is_kept_as_its_mp4_with_a_poster():
+    """X serves GIFs as MP4 (bitrate 0); a recorded video response re-typed as animated_gif."""
+    from archiver.platforms.x import parse_syndication
+
+    data = json.loads(
+        fixture_path("x", "syndication", "tweet-result_1684218600456876032_video.json").read_text()
+    )
+    detail = data["mediaDetails"][0]
+    detail["type"] = "animated_gif"
+    detail["video_info"]["variants"] = [
+        {
+            "bitrate": 0,
+            "content_type": "video/mp4",
+            "url": "https://video.twimg.com/tweet_video/Abc.mp4",
+        }
+    ]
+    post = parse_syndication(data)
+    assert [(m.type, m.url) for m in post.media] == [
+        ("gif", "https://video.twimg.com/tweet_video/Abc.mp4"),
+        ("poster", detail["media_url_https"]),
+    ]
+
+
+def test_reply_names_its_parent():
+    from archiver.platforms.x import parse_syndication
+
+    data = json.loads(
+        fixture_path(
+            "x", "syndication", "tweet-result_2023357708301455483_text_only.json"
+        ).read_text()
+    )
+    data["in_reply_to_status_id_str"] = "2023357000000000000"
+    assert parse_syndication(data).reply_to == "x:2023357000000000000"
