@@ -22,7 +22,9 @@ class MediaRef:
     """One media file a post shows, as the platform names it (not yet downloaded)."""
 
     url: str
-    type: str  # photo / video / gif / poster
+    # photo / video / gif / poster, and: audio, card (a link preview's image),
+    # playlist (an HLS playlist, kept as served), file (anything else)
+    type: str
     alt_text: str | None = None
     # Width/height/duration as the platform reports them; the stored media row
     # keeps what the bytes say.
@@ -53,6 +55,9 @@ class Post:
     media: list[MediaRef] = field(default_factory=list)
     quoted: Post | None = None  # the quoted post, when the response carries it
     metrics: dict = field(default_factory=dict)  # like/repost/reply/view counts
+    # What the post shows besides text and media, normalised: link card, poll,
+    # forwarded-from, subreddit, video title... (posts.details, JSON).
+    details: dict = field(default_factory=dict)
     http_status: int | None = None  # of the response the post came from
 
     @property

@@ -92,6 +92,8 @@ def _sniff_binary(head: bytes) -> str | None:
         return None
     if _is_mpeg_audio(head):
         return "audio/mpeg"
+    if len(head) > 376 and head[0] == head[188] == head[376] == 0x47:
+        return "video/mp2t"  # MPEG transport stream: a sync byte every 188-byte packet
     return None
 
 

@@ -75,3 +75,11 @@ def mp4_bytes(
     rng = np.random.default_rng(seed)
     mdat = _box(b"mdat", rng.integers(0, 255, mdat_size, dtype=np.uint8).tobytes())
     return ftyp + mdat + moov
+
+
+def ts_bytes(packets: int = 40, seed: int = 0) -> bytes:
+    """An MPEG transport stream as far as a sniffer can tell: 188-byte packets, each led by 0x47."""
+    rng = np.random.default_rng(seed)
+    return b"".join(
+        b"\x47" + rng.integers(0, 255, 187, dtype=np.uint8).tobytes() for _ in range(packets)
+    )

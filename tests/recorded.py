@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from archiver.replay import ReplayServer
 
@@ -38,3 +39,25 @@ def serve_syndication(
         status=status,
         content_type="application/json; charset=utf-8",
     )
+
+
+def serve_fixture(
+    replay: ReplayServer,
+    url: str,
+    *parts: str,
+    status: int = 200,
+    content_type: str | None = None,
+) -> Path:
+    """Answer GET `url` with the recorded file tests/fixtures/<parts>; the type from its suffix."""
+    path = fixture_path(*parts)
+    guessed = {".json": "application/json; charset=utf-8", ".html": "text/html; charset=utf-8",
+               ".m3u8": "application/vnd.apple.mpegurl"}  # fmt: skip
+    replay.add(url, path, status=status, content_type=content_type or guessed.get(path.suffix))
+    return path
+
+
+def serve_oembed(
+    replay: ReplayServer, endpoint: str, url: str, *parts: str, status: int = 200
+) -> Path:
+    """Answer `endpoint`'s oEmbed request for `url` with the recorded file tests/fixtures/<parts>."""
+    return serve_fixture(replay, f"{endpoint}?url={quote(url, safe='')}", *parts, status=status)

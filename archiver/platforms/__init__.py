@@ -10,6 +10,7 @@ from . import (
     instagram,
     mastodon,
     reddit,
+    soundcloud,
     telegram,
     threads,
     tiktok,
@@ -31,6 +32,7 @@ PLATFORMS: list[ModuleType] = [
     facebook,
     threads,
     vimeo,
+    soundcloud,
     mastodon,
 ]
 

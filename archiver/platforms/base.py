@@ -10,11 +10,16 @@ A platform module declares:
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,72 @@ def parse_display_date(value: str | None) -> str | None:
         except ValueError:
             continue
     return iso_utc(value)
+
+
+def html_to_text(markup: str | None) -> str | None:
+    """The text an HTML post body shows: whitespace as a browser collapses it, <br> and <p> as line breaks."""
+    if markup is None:
+        return None
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with(_BR)
+    for block in soup.find_all(["p", "div", "li", "blockquote"]):
+        block.insert_after(_PARAGRAPH)
+    text = re.sub(r"\s+", " ", soup.get_text())
+    text = text.replace(_BR, "\n").replace(_PARAGRAPH, "\n\n")
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Stand-ins that survive whitespace collapsing, for the line breaks markup makes.
+_BR, _PARAGRAPH = "\x00br\x00", "\x00p\x00"
+
+
+@dataclass
+class Answer:
+    """A platform's answer, read whole: status, where it ended up, and the body as served."""
+
+    status: int
+    final_url: str
+    content_type: str
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self):
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+def fetch_answer(fetcher: Fetcher, url: str, *, headers: dict[str, str] | None = None) -> Answer:
+    """GET a document (JSON or HTML) and read it whole; any status is returned, not raised."""
+    with fetcher.get(url, headers=headers) as response:
+        return Answer(response.status, response.final_url, response.content_type, response.text())
+
+
+def describe_status(answer: Answer, what: str) -> str:
+    """'<what> answered HTTP 404: <the error message the body gives>' for error reasons."""
+    data = answer.json()
+    detail = ""
+    if isinstance(data, dict):
+        for key in ("message", "error_description", "error", "status_msg", "reason"):
+            if isinstance(data.get(key), str) and data[key]:
+                detail = data[key]
+                break
+    return f"{what} answered HTTP {answer.status}" + (f": {detail}" if detail else "")
+
+
+def counts(data: dict, keys: tuple[str, ...]) -> dict:
+    """The named counters a platform reports (likes, reposts...), those that are numbers."""
+    return {
+        k: data[k] for k in keys if isinstance(data.get(k), int | float) and data[k] is not True
+    }

@@ -1,11 +1,23 @@
-"""Facebook: recognise post, video and photo URLs (and the embed plugin's iframe URLs)."""
+"""Facebook: post, video and photo URLs (and the embed plugin's iframe URLs), read from the public page's card.
+
+Facebook shows most posts only after login; to a plain client it answers with
+a login page or an 'update your browser' page, which is recorded as unavailable
+with that reason. When a public page does carry the post's card (og:description
+is its text), that is what is kept.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from ..models import Post
 from .base import PostRef, match_url
+from .opengraph import post_from_page
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 NAME = "facebook"
 
@@ -80,3 +92,15 @@ def canonical_url(post_id: str, handle: str | None = None, kind: str = "post") -
         if handle
         else f"https://www.facebook.com/{post_id}"
     )
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """The text and image the public page's card shows; else UnavailableError (login required)."""
+    return post_from_page(ref, fetcher, name=NAME, label="Facebook", interpret=read_card)
+
+
+def read_card(card: dict) -> dict:
+    # og:title is the page's or person's name on post pages, the text on photo pages.
+    meta = card["meta"]
+    text = meta.get("og:description") or meta.get("description")
+    return {"text": text or card["title"], "author_name": card["title"] if text else None}

@@ -1,15 +1,31 @@
-"""Mastodon: recognise status URLs on any instance.
+"""Mastodon: status URLs on any instance, fetched from that instance's public API.
 
 Mastodon runs on any host, so these patterns accept any host name; the hosts of
 the platforms we know by name are refused so that, say, x.com/@a/1 is not
-taken for a Mastodon post.
+taken for a Mastodon post. The status comes from `/api/v1/statuses/<id>` on the
+instance the URL names (status ids are that instance's own).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import TYPE_CHECKING
 
-from .base import PostRef, match_url
+from ..errors import FetchError, ParseError, UnavailableError
+from ..models import POST_DELETED, MediaRef, Post
+from .base import (
+    PostRef,
+    counts,
+    describe_status,
+    fetch_answer,
+    html_to_text,
+    iso_utc,
+    match_url,
+)
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 NAME = "mastodon"
 
@@ -63,3 +79,135 @@ def canonical_url(post_id: str, handle: str | None = None) -> str:
     if handle:
         return f"https://{host}/@{handle}/{status_id}"
     return f"https://{host}/web/statuses/{status_id}"
+
+
+# -- fetching ----------------------------------------------------------------
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """The status from its instance's API; a 404 or 410 is recorded as deleted."""
+    host, status_id = ref.post_id.split("/", 1)
+    answer = fetch_answer(fetcher, f"https://{host}/api/v1/statuses/{status_id}")
+    data = answer.json()
+    if answer.status in (404, 410):
+        return Post(
+            platform=NAME, post_id=ref.post_id, url=ref.url, author_handle=ref.handle,
+            raw=answer.text or None, status=POST_DELETED, http_status=answer.status, source="api",
+            status_reason=f"{describe_status(answer, host)} (the status was deleted, or is not public)",
+        )  # fmt: skip
+    if answer.status in (401, 403):
+        # Instances in limited-federation mode answer only signed-in users.
+        raise UnavailableError(f"{describe_status(answer, host)} (the instance requires login)")
+    if not answer.ok:
+        raise FetchError(describe_status(answer, host), url=ref.url, status=answer.status)
+    if not isinstance(data, dict) or str(data.get("id")) != status_id:
+        raise ParseError(f"{host} did not answer with status {status_id}")
+    post = parse_status(data, host, raw=answer.text)
+    post.http_status = answer.status
+    return post
+
+
+def parse_status(data: dict, host: str, raw: str | None = None) -> Post:
+    """A Mastodon Status entity (as served by `host`) as a Post."""
+    account = data.get("account") or {}
+    post_id = f"{host}/{data['id']}"
+    acct = account.get("acct")
+    details: dict = {}
+    if data.get("spoiler_text"):
+        details["content_warning"] = data["spoiler_text"]
+    if data.get("edited_at"):
+        details["edited_at"] = iso_utc(data["edited_at"])
+    if data.get("url") and data["url"] != canonical_url(post_id, acct):
+        details["original_url"] = data["url"]  # a remote status, seen through this instance
+    media = [ref for item in data.get("media_attachments") or [] for ref in _attachment(item)]
+    card = data.get("card")
+    if isinstance(card, dict) and card.get("url"):
+        details["card"] = {
+            k: card.get(k) for k in ("url", "title", "description", "type") if card.get(k)
+        }
+        if card.get("image"):
+            media.append(MediaRef(url=card["image"], type="card"))
+    poll = data.get("poll")
+    if isinstance(poll, dict):
+        details["poll"] = {
+            "options": [{"title": o.get("title"), "votes": o.get("votes_count")} for o in poll.get("options") or []],
+            "votes": poll.get("votes_count"), "expires_at": iso_utc(poll.get("expires_at")),
+            "multiple": poll.get("multiple"),
+        }  # fmt: skip
+    quoted, quote_of = _quote(data, host, details)
+    reply = data.get("in_reply_to_id")
+    return Post(
+        platform=NAME,
+        post_id=post_id,
+        url=canonical_url(post_id, acct),
+        author_handle=acct,
+        author_name=account.get("display_name") or None,
+        # Account ids are the instance's own; its ActivityPub URI names it everywhere.
+        author_id=account.get("uri") or account.get("url"),
+        text=_text(data.get("content")),
+        created_at=iso_utc(data.get("created_at")),
+        lang=data.get("language"),
+        reply_to=f"{NAME}:{host}/{reply}" if reply else None,
+        quote_of=quote_of,
+        raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
+        source="api",
+        media=media,
+        quoted=quoted,
+        metrics=counts(
+            data, ("replies_count", "reblogs_count", "favourites_count", "quotes_count")
+        ),
+        details=details,
+    )
+
+
+def _attachment(item: dict) -> list[MediaRef]:
+    """One media attachment: the original file, and for video its preview as poster."""
+    url = item.get("url") or item.get("remote_url")
+    if not url:
+        return []
+    meta = item.get("meta") or {}
+    original = meta.get("original") or {}
+    duration = original.get("duration") or meta.get("duration")
+    kind = {"image": "photo", "video": "video", "gifv": "gif", "audio": "audio"}.get(
+        item.get("type"), "file"
+    )
+    refs = [
+        MediaRef(
+            url=url, type=kind, alt_text=item.get("description") or None,
+            width=original.get("width"), height=original.get("height"),
+            duration_ms=round(duration * 1000) if isinstance(duration, int | float) else None,
+        )
+    ]  # fmt: skip
+    if kind in ("video", "gif") and item.get("preview_url"):
+        refs.append(MediaRef(url=item["preview_url"], type="poster"))
+    return refs
+
+
+def _quote(data: dict, host: str, details: dict) -> tuple[Post | None, str | None]:
+    """Mastodon 4.5 quotes ({state, quoted_status}) and boosts (reblog) name another status."""
+    quote = data.get("quote")
+    if isinstance(quote, dict):
+        if quote.get("state") and quote["state"] != "accepted":
+            details["quote_state"] = quote["state"]
+        inner = quote.get("quoted_status")
+        if isinstance(inner, dict) and inner.get("id"):
+            quoted = parse_status(inner, host)
+            quoted.source = "api (quoted)"
+            return quoted, quoted.db_id
+        if quote.get("quoted_status_id"):
+            return None, f"{NAME}:{host}/{quote['quoted_status_id']}"
+    reblog = data.get("reblog")
+    if isinstance(reblog, dict) and reblog.get("id"):
+        details["boost"] = True
+        boosted = parse_status(reblog, host)
+        boosted.source = "api (boosted)"
+        return boosted, boosted.db_id
+    return None, None
+
+
+def _text(content: str | None) -> str | None:
+    """The status text; the "RE: <link>" paragraph kept for old clients is dropped (the quote is kept)."""
+    if content is None:
+        return None
+    content = re.sub(r'<p class="quote-inline">.*?</p>', "", content, flags=re.S)
+    return html_to_text(content)

@@ -1,10 +1,26 @@
-"""Reddit: recognise post and comment permalinks (and the embed widget's URLs)."""
+"""Reddit: post and comment permalinks (and the embed widget's URLs), read from `<permalink>.json`.
+
+The thread JSON is `[post listing, comment listing]`. A post's media are its
+gallery items (`media_metadata`, in `gallery_data` order), its hosted image or
+video (`reddit_video.fallback_url`: DASH video without its audio track, which
+Reddit serves separately), or, for a link post, the preview Reddit made of the
+link. A crosspost quotes its parent. Removal is recorded as a status: removed
+by the author is `deleted`, removed by moderators, admins or Reddit `unavailable`.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from typing import TYPE_CHECKING
 
-from .base import PostRef, match_url
+from ..errors import FetchError, ParseError, UnavailableError
+from ..models import POST_DELETED, POST_OK, POST_UNAVAILABLE, MediaRef, Post
+from .base import PostRef, counts, describe_status, fetch_answer, iso_utc, match_url
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 NAME = "reddit"
 
@@ -39,3 +55,176 @@ def canonical_url(post_id: str, subreddit: str | None = None) -> str:
     thread, _, comment = post_id.partition("/")
     base = f"https://www.reddit.com/r/{subreddit}" if subreddit else "https://www.reddit.com"
     return f"{base}/comments/{thread}/" + (f"comment/{comment}/" if comment else "")
+
+
+# -- fetching ----------------------------------------------------------------
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """The post (or comment) from its permalink's JSON; a 404 is recorded as deleted."""
+    thread, _, comment = ref.post_id.partition("/")
+    base = ref.url.split("/comments/", 1)[0]
+    path = f"/comments/{thread}/_/{comment}" if comment else f"/comments/{thread}"
+    # raw_json=1: URLs in the JSON without HTML entities (&amp;) in them.
+    answer = fetch_answer(fetcher, f"{base}{path}.json?raw_json=1")
+    data = answer.json()
+    if answer.status == 404:
+        return Post(
+            platform=NAME, post_id=ref.post_id, url=ref.url, raw=answer.text or None,
+            status=POST_DELETED, status_reason=describe_status(answer, "Reddit"),
+            source="json", http_status=404,
+        )  # fmt: skip
+    if answer.status in (401, 403, 451):
+        # Private, quarantined or banned communities, and Reddit refusing the client.
+        raise UnavailableError(describe_status(answer, "Reddit"))
+    if not answer.ok:
+        raise FetchError(describe_status(answer, "Reddit"), url=ref.url, status=answer.status)
+    try:
+        listing = data[0]["data"]["children"][0]["data"]
+    except (TypeError, KeyError, IndexError) as exc:
+        raise ParseError(f"Reddit's answer for {ref.url} holds no post") from exc
+    if listing.get("id", "").lower() != thread:
+        raise ParseError(f"Reddit answered for post {listing.get('id')} when asked for {thread}")
+    if comment:
+        post = _comment(data, thread, comment, answer.text)
+    else:
+        post = parse_post(listing, raw=answer.text)
+    post.http_status = answer.status
+    return post
+
+
+def parse_post(data: dict, raw: str | None = None) -> Post:
+    """A post's `t3` data object as a Post (a crosspost carries its parent as the quoted post)."""
+    post_id = data["id"].lower()
+    author = data.get("author")
+    details = {
+        key: data[key]
+        for key in ("subreddit", "link_flair_text", "domain", "over_18", "spoiler", "locked",
+                    "removed_by_category", "is_video", "is_gallery")
+        if data.get(key) not in (None, "", False)
+    }  # fmt: skip
+    link = data.get("url_overridden_by_dest") or data.get("url")
+    if link and not data.get("is_self"):
+        details["link"] = _unescape(link)
+    status, reason = _status(data)
+    parents = data.get("crosspost_parent_list") or []
+    quoted = parse_post(parents[0]) if parents and isinstance(parents[0], dict) else None
+    if quoted is not None:
+        quoted.source = f"json (crosspost parent of {NAME}:{post_id})"
+    parent_id = (data.get("crosspost_parent") or "").removeprefix("t3_")
+    return Post(
+        platform=NAME,
+        post_id=post_id,
+        url=canonical_url(post_id, data.get("subreddit")),
+        author_handle=author if author and author != "[deleted]" else None,
+        author_id=data.get("author_fullname"),
+        text="\n\n".join(t for t in (data.get("title"), data.get("selftext")) if t) or None,
+        created_at=iso_utc(data.get("created_utc")),
+        quote_of=f"{NAME}:{parent_id}" if parent_id else (quoted.db_id if quoted else None),
+        raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
+        status=status,
+        status_reason=reason,
+        source="json",
+        media=_media(data),
+        quoted=quoted,
+        metrics=counts(data, ("score", "upvote_ratio", "num_comments", "num_crossposts")),
+        details=details,
+    )
+
+
+def _media(data: dict) -> list[MediaRef]:
+    if data.get("is_gallery") or data.get("gallery_data"):
+        return _gallery(data)
+    video = ((data.get("secure_media") or data.get("media") or {}) or {}).get("reddit_video")
+    preview = _preview(data)
+    if isinstance(video, dict) and video.get("fallback_url"):
+        refs = [
+            MediaRef(
+                url=_unescape(video["fallback_url"]), type="gif" if video.get("is_gif") else "video",
+                width=video.get("width"), height=video.get("height"),
+                duration_ms=video["duration"] * 1000 if isinstance(video.get("duration"), int) else None,
+            )
+        ]  # fmt: skip
+        return refs + ([MediaRef(url=preview, type="poster")] if preview else [])
+    link = _unescape(data.get("url_overridden_by_dest") or data.get("url") or "")
+    if data.get("post_hint") == "image" or re.match(r"^https?://i\.redd\.it/", link):
+        return [MediaRef(url=link, type="photo")]
+    # A link post: the preview is Reddit's picture of the linked page.
+    return [MediaRef(url=preview, type="card")] if preview else []
+
+
+def _gallery(data: dict) -> list[MediaRef]:
+    metadata = data.get("media_metadata") or {}
+    items = (data.get("gallery_data") or {}).get("items") or [{"media_id": key} for key in metadata]
+    refs = []
+    for item in items:
+        meta = metadata.get(item.get("media_id")) or {}
+        source = meta.get("s") or {}
+        if meta.get("status") not in (None, "valid"):
+            continue
+        if meta.get("e") == "AnimatedImage":
+            url, kind = source.get("mp4") or source.get("gif"), "gif"
+        else:
+            url, kind = source.get("u"), "photo"
+        if url:
+            refs.append(
+                MediaRef(url=_unescape(url), type=kind, alt_text=item.get("caption") or None,
+                         width=source.get("x"), height=source.get("y"))
+            )  # fmt: skip
+    return refs
+
+
+def _preview(data: dict) -> str | None:
+    images = (data.get("preview") or {}).get("images") or []
+    source = (images[0].get("source") or {}) if images else {}
+    return _unescape(source["url"]) if source.get("url") else None
+
+
+def _status(data: dict) -> tuple[str, str | None]:
+    removed = data.get("removed_by_category")
+    if removed in ("deleted", "author"):
+        return POST_DELETED, "Reddit says the post was deleted by its author"
+    if removed:
+        return (
+            POST_UNAVAILABLE,
+            f"Reddit says the post was removed (removed_by_category: {removed})",
+        )
+    body = data.get("selftext") if "selftext" in data else data.get("body")
+    if body == "[deleted]" and data.get("author") == "[deleted]":
+        return POST_DELETED, "Reddit shows it as [deleted]: removed by its author"
+    if body == "[removed]":
+        return POST_UNAVAILABLE, "Reddit shows it as [removed]: removed by moderators"
+    return POST_OK, None
+
+
+def _comment(data: list, thread: str, comment: str, raw: str) -> Post:
+    children = (data[1].get("data") or {}).get("children") if len(data) > 1 else None
+    found = next(
+        (
+            c["data"]
+            for c in children or []
+            if (c.get("data") or {}).get("id", "").lower() == comment
+        ),
+        None,
+    )
+    if found is None:
+        raise UnavailableError(f"Reddit's thread {thread} does not show comment {comment}")
+    parent = found.get("parent_id") or ""
+    status, reason = _status(found)
+    author = found.get("author")
+    return Post(
+        platform=NAME, post_id=f"{thread}/{comment}",
+        url=canonical_url(f"{thread}/{comment}", found.get("subreddit")),
+        author_handle=author if author and author != "[deleted]" else None,
+        author_id=found.get("author_fullname"), text=found.get("body"),
+        created_at=iso_utc(found.get("created_utc")),
+        reply_to=f"{NAME}:{thread}/{parent[3:]}" if parent.startswith("t1_") else f"{NAME}:{thread}",
+        raw=raw, status=status, status_reason=reason, source="json",
+        metrics=counts(found, ("score",)),
+        details={"subreddit": found.get("subreddit")} if found.get("subreddit") else {},
+    )  # fmt: skip
+
+
+def _unescape(url: str) -> str:
+    # Without raw_json=1 Reddit escapes & in URLs as &amp;.
+    return html.unescape(url)

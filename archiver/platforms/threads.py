@@ -1,10 +1,21 @@
-"""Threads: recognise post URLs on threads.net and threads.com."""
+"""Threads: post URLs on threads.net and threads.com, read from the public page's card.
+
+Threads pages carry og:title 'Name (@handle) on Threads', the post's text as
+og:description and its first image as og:image; a login wall or a page with no
+card is an UnavailableError naming it.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from ..models import Post
 from .base import PostRef, match_url
+from .opengraph import post_from_page
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 NAME = "threads"
 
@@ -36,3 +47,21 @@ def canonical_url(post_id: str, handle: str | None = None) -> str:
     if handle:
         return f"https://www.threads.com/@{handle}/post/{post_id}"
     return f"https://www.threads.com/t/{post_id}"
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """The text, author and image the public page's card shows; else UnavailableError."""
+    return post_from_page(ref, fetcher, name=NAME, label="Threads", interpret=read_card)
+
+
+_TITLE = re.compile(r"^(?P<name>.*?)\s*\(@(?P<handle>[\w.]+)\) on Threads\s*$", re.S)
+
+
+def read_card(card: dict) -> dict:
+    meta = card["meta"]
+    title = _TITLE.match(meta.get("og:title") or "")
+    fields = {"text": meta.get("og:description") or meta.get("description")}
+    if title:
+        fields["author_name"] = title.group("name") or None
+        fields["author_handle"] = title.group("handle")
+    return fields

@@ -1,10 +1,16 @@
-"""Vimeo: recognise video URLs (vimeo.com pages and the player's embed URLs)."""
+"""Vimeo: video URLs (vimeo.com pages and the player's embed URLs), via oEmbed and the page."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from ..models import Post
 from .base import PostRef, match_url
+from .oembed import oembed_post
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 NAME = "vimeo"
 
@@ -34,3 +40,10 @@ def parse_url(url: str) -> PostRef | None:
 
 def canonical_url(post_id: str, unlisted_hash: str | None = None) -> str:
     return f"https://vimeo.com/{post_id}" + (f"/{unlisted_hash}" if unlisted_hash else "")
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """Title, author, description, upload date and thumbnail from oEmbed; the page's card too."""
+    return oembed_post(
+        ref, fetcher, name=NAME, label="Vimeo", endpoint="https://vimeo.com/api/oembed.json"
+    )

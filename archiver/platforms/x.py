@@ -320,14 +320,15 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
         raw = response.text() if data is not None else None
         oembed_status = response.status
     if data is None or not data.get("html"):
-        if syndication_status == 404 and oembed_status == 404:
+        # 404 Not Found and 410 Gone from both endpoints: X has no such post (any more).
+        if syndication_status in (404, 410) and oembed_status in (404, 410):
             return Post(
                 platform=NAME,
                 post_id=ref.post_id,
                 url=ref.url,
                 author_handle=ref.handle,
                 status=POST_DELETED,
-                status_reason="X answered 404 (not found) to both the syndication and oEmbed requests",
+                status_reason=f"X answered {syndication_status} and {oembed_status} (not found) to the syndication and oEmbed requests",
                 source="syndication+oembed",
             )
         if oembed_status in (401, 403):

@@ -1,10 +1,16 @@
-"""YouTube: recognise video URLs (watch pages, short links, Shorts, embed players)."""
+"""YouTube: video URLs (watch pages, short links, Shorts, embed players), via oEmbed and the watch page."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from ..models import Post
 from .base import PostRef, match_url
+from .oembed import oembed_post
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
 
 NAME = "youtube"
 
@@ -33,3 +39,10 @@ def parse_url(url: str) -> PostRef | None:
 
 def canonical_url(post_id: str, handle: str | None = None) -> str:
     return f"https://www.youtube.com/watch?v={post_id}"
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """Title, channel and thumbnail from oEmbed; description and date from the watch page."""
+    return oembed_post(
+        ref, fetcher, name=NAME, label="YouTube", endpoint="https://www.youtube.com/oembed"
+    )

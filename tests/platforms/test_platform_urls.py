@@ -1,4 +1,4 @@
-"""URL recognition of the platforms that have no fetcher yet: which post a URL names, and which URLs are no post."""
+"""URL recognition on every platform: which post a URL names, and which URLs are no post."""
 
 from __future__ import annotations
 
@@ -130,4 +130,4 @@ def test_x_is_asked_first_and_mastodon_last():
     names = [module.NAME for module in PLATFORMS]
     assert names[0] == "x"
     assert names[-1] == "mastodon"
-    assert len(set(names)) == len(names) == 11
+    assert len(set(names)) == len(names) == 12  # with SoundCloud

@@ -1,0 +1,53 @@
+"""SoundCloud: track URLs (soundcloud.com/<artist>/<track>), via oEmbed and the track page."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..models import Post
+from .base import PostRef, match_url
+from .oembed import oembed_post
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
+
+NAME = "soundcloud"
+
+_NAME = r"[A-Za-z0-9_-]{1,100}"
+URL_PATTERNS = [
+    re.compile(
+        rf"^(?:https?://)?(?:www\.|m\.)?soundcloud\.com/(?P<user>{_NAME})/(?P<track>{_NAME})/?(?:[?#]|$)",
+        re.I,
+    ),
+]
+
+# Second path segments that are an artist's pages, not a track.
+_NOT_TRACKS = {
+    "sets", "likes", "tracks", "albums", "reposts", "followers", "following", "comments",
+    "popular-tracks", "spotlight", "stations", "you", "discover", "search", "upload",
+}  # fmt: skip
+_NOT_USERS = {"discover", "search", "stream", "you", "upload", "pages", "charts", "jobs", "imprint"}
+
+
+def parse_url(url: str) -> PostRef | None:
+    """A track's `soundcloud:<artist>/<track>` identity (track names repeat across artists)."""
+    m = match_url(URL_PATTERNS, url)
+    if not m:
+        return None
+    user, track = m.group("user").lower(), m.group("track").lower()
+    if user in _NOT_USERS or track in _NOT_TRACKS:
+        return None
+    post_id = f"{user}/{track}"
+    return PostRef(platform=NAME, post_id=post_id, url=canonical_url(post_id), handle=user)
+
+
+def canonical_url(post_id: str, handle: str | None = None) -> str:
+    return f"https://soundcloud.com/{post_id}"
+
+
+def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
+    """Title, artist, description and artwork from oEmbed; the page's card too."""
+    return oembed_post(
+        ref, fetcher, name=NAME, label="SoundCloud", endpoint="https://soundcloud.com/oembed"
+    )
