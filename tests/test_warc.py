@@ -90,3 +90,37 @@ def _chunked(request, handler):
         handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
     handler.wfile.write(b"0\r\n\r\n")
     return None
+
+
+def test_media_records_are_stored_not_deflated_and_text_records_shrink(replay, settings, tmp_path):
+    """JPEG bytes do not compress, so their record is stored (fast); JSON still shrinks."""
+    import os
+
+    photo = os.urandom(300_000)  # as incompressible as a JPEG's entropy-coded data
+    document = b'{"text": "the same words again and again"}' * 5000
+    replay.add("https://pbs.example/photo.jpg", photo, content_type="image/jpeg")
+    replay.add("https://api.example/post.json", document, content_type="application/json")
+    recorder = WarcRecorder(tmp_path / "warcs")
+    with Fetcher(settings, recorder) as fetcher:
+        for url in ("https://pbs.example/photo.jpg", "https://api.example/post.json"):
+            fetcher.get(url).close()
+    recorder.close()
+
+    data = recorder.path.read_bytes()
+    with open(recorder.path, "rb") as f:
+        records, iterator = [], ArchiveIterator(f)
+        for record in iterator:
+            if record.rec_type == "response":
+                # Byte 8 of a gzip member says how hard it was deflated (zlib: 4 for
+                # levels 0-1, 0 for the default levels, 2 for level 9).
+                uri, body = (
+                    record.rec_headers.get_header("WARC-Target-URI"),
+                    record.content_stream().read(),
+                )
+                records.append((uri, body, data[iterator.get_record_offset() + 8]))
+    assert records == [
+        ("https://pbs.example/photo.jpg", photo, 4),
+        ("https://api.example/post.json", document, 0),
+    ]
+    # The JSON record deflated to a small fraction of its 210 kB.
+    assert recorder.path.stat().st_size < len(photo) + 20_000

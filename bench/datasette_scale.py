@@ -1,0 +1,323 @@
+"""Benchmark: the archive's Datasette pages on 1 M posts, against the same SQL run directly in sqlite3.
+
+It generates (once, then reuses with --db) an archive with the product's own
+schema, FTS tables and indexes: 1 M posts (with a capture and a version each),
+300 k media files linked to posts, 100 k annotations, 20 k pages with 50 k
+embeds. Then, for each page a user opens,
+
+- the post page:  /archive/posts/x~3A<id>  (a random post each time)
+- a facet list:   /archive/posts  (the posts table with its facets), and the
+                  same filtered by a platform: /archive/posts?platform=<p>
+- an FTS search:  /archive/posts?_search=<word>
+
+it times the page through Datasette (in-process ASGI: no socket, no network),
+records the SQL Datasette ran for it (Datasette's own tracer), runs exactly
+that SQL on one sqlite3 connection, and prints p50 and p95 of both and their
+ratio (target <= 2x). --slow lists the traced queries slower than 20 ms.
+
+    python bench/datasette_scale.py                       # generate in a temp dir, measure
+    python bench/datasette_scale.py --db /tmp/scale.db    # keep (or reuse) the archive
+    python bench/datasette_scale.py --posts 100000        # smaller
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import html
+import json
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from archive_throughput import machine  # noqa: E402
+from datasette.plugins import pm  # noqa: E402
+from datasette.tracer import capture_traces  # noqa: E402
+
+from archiver.serve import make_datasette  # noqa: E402
+from archiver.settings import Settings  # noqa: E402
+from archiver.store import open_db  # noqa: E402
+
+PLATFORMS = [("x", 60), ("bluesky", 15), ("mastodon", 10), ("telegram", 5), ("reddit", 5)]
+PLATFORMS += [("youtube", 5)]
+SYLLABLES = [a + b for a in "kmnstrpbdfghjlvwyz" for b in "aeiou"]
+
+
+def vocabulary(rng: random.Random, size: int = 20_000) -> list[str]:
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def zipf_picker(rng: random.Random, items: list, s: float = 1.1):
+    """Pick items with Zipf-like frequencies: a few very common, a long tail."""
+    total, cumulative = 0.0, []
+    for i in range(len(items)):
+        total += 1 / (i + 1) ** s
+        cumulative.append(total)
+    return lambda k: rng.choices(items, cum_weights=cumulative, k=k)
+
+
+def generate(path: Path, posts: int, media: int, annotations: int, pages: int, embeds: int):
+    """Write an archive with the product schema and generated rows; bypasses the event log."""
+    rng = random.Random(2024)
+    open_db(path).close()  # the product's schema, FTS triggers and indexes
+    conn = sqlite3.connect(path)
+    conn.execute("pragma synchronous = off")
+    words = vocabulary(rng)
+    pick_words = zipf_picker(rng, words)
+    authors = [f"user{i}" for i in range(50_000)]
+    pick_author = zipf_picker(rng, authors, 0.9)
+    platforms = [p for p, w in PLATFORMS for _ in range(w)]
+    started = time.perf_counter()
+
+    def stamp(i: int) -> str:
+        seconds = 1_600_000_000 + i * 90 + rng.randint(0, 80)
+        return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(seconds))
+
+    batch = 50_000
+    for first in range(0, posts, batch):
+        ids = range(first, min(posts, first + batch))
+        authors_batch = pick_author(len(ids))
+        capture_rows, post_rows, version_rows = [], [], []
+        for i, author in zip(ids, authors_batch, strict=True):
+            platform = platforms[i % len(platforms)]
+            post_id = f"{platform}:{10**17 + i}"
+            capture = f"2026{i:012d}Z-{i:08x}"
+            text = " ".join(pick_words(rng.randint(8, 40)))
+            status = "ok" if i % 40 else ("deleted" if i % 80 else "unavailable")
+            created = stamp(i)
+            url = f"https://{platform}.example/{author}/status/{10**17 + i}"
+            raw = json.dumps({"id": str(10**17 + i), "text": text, "user": author})
+            capture_rows.append(
+                (capture, url, url, "post", platform, created, created, status, "warcs/a.warc.gz",
+                 "0.1.0", post_id)
+            )  # fmt: skip
+            post_rows.append(
+                (post_id, platform, str(10**17 + i), url, author, author.title(), text, created,
+                 "en", raw, status, platform, capture, capture)
+            )  # fmt: skip
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            version_rows.append((post_id, capture, digest, text, status, created, "[]"))
+        conn.executemany(
+            "insert into captures (id, url, final_url, kind, platform, started_at, finished_at,"
+            " status, warc_file, tool_version, post_db_id) values (?,?,?,?,?,?,?,?,?,?,?)",
+            capture_rows,
+        )
+        conn.executemany(
+            "insert into posts (id, platform, post_id, url, author_handle, author_name, text,"
+            " created_at, lang, raw, status, source, first_capture_id, last_capture_id)"
+            " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            post_rows,
+        )
+        conn.executemany(
+            "insert into post_versions (post_id, capture_id, content_sha256, text, status,"
+            " captured_at, media_sha256s) values (?,?,?,?,?,?,?)",
+            version_rows,
+        )
+        conn.commit()
+        print(f"  {min(posts, first + batch):,} posts ({time.perf_counter() - started:.0f} s)")
+
+    def post_of(i: int) -> str:
+        return f"{platforms[i % len(platforms)]}:{10**17 + i}"
+
+    media_rows, link_rows = [], []
+    positions: dict[str, int] = {}
+    for m in range(media):
+        sha = hashlib.sha256(f"media {m}".encode()).hexdigest()
+        video = m % 5 == 0
+        media_rows.append(
+            (sha, "video/mp4" if video else "image/jpeg", rng.randint(50_000, 5_000_000),
+             1280, 720, 15000 if video else None, f"{rng.getrandbits(64):016x}",
+             f"{rng.getrandbits(64):016x}", f"{rng.getrandbits(256):064x}", 100,
+             f"sha256/{sha[:2]}/{sha[2:4]}/{sha}", f"thumbs/{sha[:2]}/{sha}.jpg",
+             f"https://media.example/{m}.jpg", stamp(m))
+        )  # fmt: skip
+        post = post_of(rng.randrange(posts))
+        position = positions.get(post, 0)
+        positions[post] = position + 1
+        link_rows.append((post, position, sha, f"https://media.example/{m}.jpg", "photo"))
+    conn.executemany(
+        "insert into media (sha256, mime, bytes, width, height, duration_ms, phash, dhash, pdq,"
+        " pdq_quality, blob_path, thumbnail_path, first_url, first_seen_at)"
+        " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        media_rows,
+    )
+    conn.executemany(
+        "insert into post_media (post_id, position, sha256, url, type) values (?,?,?,?,?)",
+        link_rows,
+    )
+    kinds = ["note", "tag", "verification", "geolocation", "chronolocation"]
+    conn.executemany(
+        "insert into annotations (target_type, target_id, kind, body, tag, verification,"
+        " latitude, longitude, event_time, author, created_at) values (?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            ("post", post_of(rng.randrange(posts)), kinds[a % 5], " ".join(pick_words(12)),
+             f"tag{a % 200}" if a % 5 == 1 else None, "verified" if a % 5 == 2 else None,
+             rng.uniform(-60, 60) if a % 5 == 3 else None,
+             rng.uniform(-170, 170) if a % 5 == 3 else None,
+             stamp(a) if a % 5 == 4 else None, f"analyst{a % 30}", stamp(a))
+            for a in range(annotations)
+        ],
+    )  # fmt: skip
+    conn.executemany(
+        "insert into captures (id, url, final_url, kind, started_at, status) values (?,?,?,?,?,?)",
+        [(f"page-{p}", f"https://news.example/{p}", f"https://news.example/{p}", "page",
+          stamp(p), "ok") for p in range(pages)],
+    )  # fmt: skip
+    conn.executemany(
+        "insert into pages (id, capture_id, url, title, text) values (?,?,?,?,?)",
+        [(p + 1, f"page-{p}", f"https://news.example/{p}", f"Article {p}",
+          " ".join(pick_words(200))) for p in range(pages)],
+    )  # fmt: skip
+    conn.executemany(
+        "insert into embeds (page_id, position, platform, post_url, post_db_id, found_by,"
+        " article_text, status) values (?,?,?,?,?,?,?,?)",
+        [
+            (e % pages + 1, e // pages, "x", f"https://x.example/s/{e}",
+             post_of(rng.randrange(posts)), "blockquote", " ".join(pick_words(20)), "archived")
+            for e in range(embeds)
+        ],
+    )  # fmt: skip
+    conn.commit()
+    conn.execute("analyze")
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.close()
+    print(
+        f"  generated in {time.perf_counter() - started:.0f} s, {path.stat().st_size / 1e9:.2f} GB"
+    )
+    return words
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def measure(settings: Settings, cases: list[tuple[str, list[str]]], rounds: int, slow: bool):
+    ds = make_datasette(settings)
+    await ds.invoke_startup()
+    direct = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+    # The SQL functions plugins give Datasette's connections, given to this one too.
+    pm.hook.prepare_connection(conn=direct, database=settings.db_path.stem, datasette=ds)
+    print(f"{'page':12} {'datasette p50':>13} {'p95':>7} {'sqlite3 p50':>11} {'p95':>7}"
+          f" {'ratio p50':>9} {'p95':>6} {'queries':>7}")  # fmt: skip
+    for name, paths in cases:
+        page_ms, sql_ms, slow_queries, counts, failures = [], [], {}, [], []
+        for n, path in enumerate(paths[: rounds + 2]):
+            traces: list[dict] = []
+            started = time.perf_counter()
+            with capture_traces(traces):
+                response = await ds.client.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                detail = re.search(r"border: 3px solid red;\">(.*?)</div>", response.text, re.S)
+                why = html.unescape(detail.group(1))[:160] if detail else ""
+                failures.append(f"HTTP {response.status_code}: {why}")
+                continue
+            queries = [t for t in traces if t.get("database") == settings.db_path.stem]
+            started = time.perf_counter()
+            for q in queries:
+                direct.execute(q["sql"], q.get("params") or {}).fetchall()
+            direct_ms = (time.perf_counter() - started) * 1000
+            if n < 2:
+                continue  # warm-up: caches, first-time plugin set-up
+            page_ms.append(elapsed)
+            sql_ms.append(direct_ms)
+            counts.append(len(queries))
+            for q in queries:
+                if q["duration_ms"] > 20:
+                    key = " ".join(q["sql"].split())[:300]
+                    slow_queries[key] = max(slow_queries.get(key, 0), q["duration_ms"])
+        if failures:
+            print(f"{name:12} {len(failures)} of {len(paths)} requests failed: {failures[0]}")
+        timed_out = await facets_timed_out(ds, paths[-1])
+        if timed_out:
+            print(f"{name:12} facets cut off by Datasette's facet time limit: {timed_out}")
+        if not page_ms:
+            continue
+        p50, p95 = percentile(page_ms, 0.5), percentile(page_ms, 0.95)
+        s50, s95 = percentile(sql_ms, 0.5), percentile(sql_ms, 0.95)
+        print(
+            f"{name:12} {p50:10.1f} ms {p95:7.1f} {s50:8.1f} ms {s95:7.1f} {p50 / s50:8.2f}x"
+            f" {p95 / s95:5.2f}x {statistics.median(counts):7.0f}"
+        )
+        if slow:
+            for sql, ms in sorted(slow_queries.items(), key=lambda kv: -kv[1]):
+                print(f"      {ms:7.1f} ms  {sql}")
+    direct.close()
+
+
+async def facets_timed_out(ds, path: str) -> list[str]:
+    """The facets a table page dropped because they took longer than facet_time_limit_ms."""
+    base, _, query = path.partition("?")
+    if "/posts/" in base:
+        return []
+    response = await ds.client.get(f"{base}.json?{query}&_extra=facets_timed_out")
+    return response.json().get("facets_timed_out", []) if response.status_code == 200 else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="archive to create (if missing) and measure")
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--slow", action="store_true", help="list traced queries over 20 ms")
+    args = parser.parse_args()
+    scale = args.posts / 1_000_000
+    counts = dict(
+        media=int(300_000 * scale), annotations=int(100_000 * scale),
+        pages=max(10, int(20_000 * scale)), embeds=int(50_000 * scale),
+    )  # fmt: skip
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "archive.db"
+        if not path.exists():
+            print(f"generating {args.posts:,} posts, {counts} in {path}")
+            generate(path, args.posts, **counts)
+        settings = Settings(db_path=path, blobs_dir=path.parent / "blobs")
+        open_db(path).close()  # indexes added since the archive was generated
+        rng = random.Random(7)
+        conn = sqlite3.connect(path)
+        total = conn.execute("select count(*) from posts").fetchone()[0]
+        with_media = [r[0] for r in conn.execute(
+            "select post_id from post_media order by random() limit ?", [args.rounds + 2]
+        )]  # fmt: skip
+        words = [r[0] for r in conn.execute(
+            "select term from posts_fts_vocab where doc between ? and ? order by random() limit ?",
+            [total // 2000, total // 200, args.rounds + 2],
+        )] if _has_vocab(conn) else []  # fmt: skip
+        conn.close()
+        print(f"{total:,} posts\n")
+        platforms = [p for p, _ in PLATFORMS]
+        tilde = lambda post_id: post_id.replace(":", "~3A")  # noqa: E731
+        db = path.stem
+        cases = [
+            ("post page", [f"/{db}/posts/{tilde(p)}" for p in with_media]),
+            ("facet list", [f"/{db}/posts?_sort_desc=created_at&_r={n}"
+                            for n in range(args.rounds + 2)]),
+            ("facet, filter", [f"/{db}/posts?platform={rng.choice(platforms)}"
+                               for _ in range(args.rounds + 2)]),
+            ("FTS search", [f"/{db}/posts?_search={w}" for w in words]),
+        ]  # fmt: skip
+        asyncio.run(measure(settings, cases, args.rounds, args.slow))
+
+
+def _has_vocab(conn: sqlite3.Connection) -> bool:
+    conn.execute(
+        "create virtual table if not exists temp.posts_fts_vocab using fts5vocab(main, posts_fts, 'row')"
+    )
+    return True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Helpers for the fault cases: posts to serve, how a run looks to its user, what the database holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import Result
+from factories import jpeg_bytes
+from recorded import fixture_json, serve_syndication
+
+from archiver.blobstore import blob_relpath
+from archiver.replay import ReplayServer
+from archiver.settings import Settings
+
+PHOTO_FIXTURE = ("x", "syndication", "tweet-result_1641086480675225601_photo.json")
+EARLIER_ID = "1641086480675225601"
+
+
+def post_url(post_id: str) -> str:
+    return f"https://x.com/SamuelSusla/status/{post_id}"
+
+
+def media_url(name: str) -> str:
+    """The URL the archiver asks for when a post lists pbs.twimg.com/media/<name>.jpg."""
+    return f"https://pbs.twimg.com/media/{name}?format=jpg&name=orig"
+
+
+def photo_post(post_id: str, media_name: str) -> bytes:
+    """The real recorded photo post, re-keyed to `post_id` and pointing at its own media file."""
+    recorded = fixture_json(*PHOTO_FIXTURE)
+    detail = dict(
+        recorded["mediaDetails"][0], media_url_https=f"https://pbs.twimg.com/media/{media_name}.jpg"
+    )
+    return json.dumps(dict(recorded, id_str=post_id, mediaDetails=[detail])).encode()
+
+
+def serve_photo_post(
+    replay: ReplayServer,
+    post_id: str,
+    media: bytes | None = None,
+    *,
+    content_type: str = "image/jpeg",
+    **route,
+) -> str:
+    """Serve a one-photo post (the photo as given, or a generated JPEG); returns the post URL."""
+    name = f"R{post_id}"
+    serve_syndication(replay, post_id, photo_post(post_id, name))
+    if route:
+        replay.add(media_url(name), **route)
+    else:
+        body = media if media is not None else jpeg_bytes(seed=int(post_id) % 1000)
+        replay.add(media_url(name), body, content_type=content_type)
+    return post_url(post_id)
+
+
+@dataclass
+class Run:
+    """One `archiver archive` invocation as a user sees it."""
+
+    result: Result
+
+    @property
+    def status(self) -> int:
+        return self.result.exit_code
+
+    @property
+    def out(self) -> str:
+        return self.result.stdout
+
+    @property
+    def err(self) -> str:
+        return self.result.stderr
+
+    def json_lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.out.splitlines() if line.startswith("{")]
+
+    def assert_no_traceback(self) -> None:
+        assert "Traceback" not in self.out + self.err
+        assert self.result.exception is None or isinstance(self.result.exception, SystemExit)
+
+
+def query(settings: Settings, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def assert_consistent(settings: Settings) -> None:
+    """The database opens, passes integrity_check, and no post lacks its media rows."""
+    assert query(settings, "pragma integrity_check") == [("ok",)]
+    orphans = query(
+        settings,
+        "select id from posts where status = 'ok' and raw like '%mediaDetails%'"
+        " and id not in (select post_id from post_media)",
+    )
+    assert orphans == [], "a post was committed without its media rows"
+
+
+@dataclass
+class Earlier:
+    """A post archived before the fault, and the proof it is still whole afterwards."""
+
+    settings: Settings
+    post_id: str
+    sha256: str
+    blob: bytes
+
+    def assert_intact(self) -> None:
+        assert_consistent(self.settings)
+        rows = query(
+            self.settings,
+            "select p.status, pm.sha256, m.bytes from posts p join post_media pm on pm.post_id = p.id"
+            " join media m on m.sha256 = pm.sha256 where p.id = ?",
+            [self.post_id],
+        )
+        assert rows == [("ok", self.sha256, len(self.blob))]
+        path = self.settings.blobs_dir / blob_relpath(self.sha256)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == self.sha256
+
+
+def blob_files(blobs_dir: Path) -> list[Path]:
+    """Files under final names in the blob store (not its tmp/ directory)."""
+    root = blobs_dir / "sha256"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

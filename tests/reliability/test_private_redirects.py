@@ -1,0 +1,101 @@
+"""A public page may not redirect the archiver into the network it runs in, unless the user mapped the host."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from faults import query
+
+PAGE = "<html><head><title>Inside</title></head><body><p>internal</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    "location,address",
+    [
+        ("http://127.0.0.1:8080/admin", "127.0.0.1"),
+        ("http://10.0.0.5/", "10.0.0.5"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://[::1]/", "::1"),
+        ("http://2130706433/", "127.0.0.1"),  # 127.0.0.1 written as one number
+        ("http://localhost/", "localhost"),
+    ],
+)
+def test_a_redirect_to_a_private_address_is_refused(
+    replay, settings, archive_cli, earlier, location, address
+):
+    replay.redirect("https://news.example/story", location, 302)
+    before = len(replay.requests)
+
+    run = archive_cli("https://news.example/story")
+
+    assert run.status == 1
+    assert f"FAILED https://news.example/story: refused the redirect from https://news.example/story to {location}" in run.out  # fmt: skip
+    assert f"private address ({address})" in run.out
+    assert "--connect-to" in run.out  # and how to allow it, if it is meant
+    assert [r.host for r in replay.requests[before:]] == ["news.example"]  # nothing sent there
+    assert query(settings, "select status from captures where url = ?", [
+        "https://news.example/story"
+    ]) == [("error",)]  # fmt: skip
+    earlier.assert_intact()
+
+
+def test_a_private_host_mapped_deliberately_is_followed(replay, settings, archive_cli):
+    replay.redirect("https://news.example/story", "http://10.0.0.5/story", 302)
+    replay.add("http://10.0.0.5/story", PAGE, content_type="text/html")
+
+    run = archive_cli(
+        "--json",
+        "https://news.example/story",
+        mapping=[f"*={replay.base_url}", f"10.0.0.5={replay.base_url}"],
+    )
+
+    assert run.status == 0, run.out
+    assert run.json_lines()[0]["status"] == "ok"
+    assert [r.host for r in replay.requests] == ["news.example", "10.0.0.5"]
+
+
+def test_redirects_inside_a_private_network_the_user_asked_for_are_followed(replay, archive_cli):
+    replay.redirect("http://10.0.0.5/old", "http://10.0.0.6/new", 302)
+    replay.add("http://10.0.0.6/new", PAGE, content_type="text/html")
+
+    run = archive_cli("http://10.0.0.5/old")
+
+    assert run.status == 0, run.out
+
+
+@pytest.fixture
+def intranet_dns(monkeypatch):
+    """Resolve intranet.example to a private address, without asking any DNS server."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "intranet.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_redirect_to_a_name_that_resolves_privately_is_refused(replay, archive_cli, intranet_dns):
+    # No '*' mapping here: the name would really be resolved and connected to.
+    replay.redirect("https://news.example/story", "http://intranet.example/wiki", 302)
+
+    run = archive_cli("https://news.example/story", mapping=[f"news.example={replay.base_url}"])
+
+    assert run.status == 1
+    assert "intranet.example is a private address (10.1.2.3)" in run.out
+    assert replay.requested("intranet.example") == []
+
+
+def test_a_name_that_resolves_privately_is_followed_when_mapped(replay, archive_cli, intranet_dns):
+    replay.redirect("https://news.example/story", "http://intranet.example/wiki", 302)
+    replay.add("http://intranet.example/wiki", PAGE, content_type="text/html")
+
+    run = archive_cli(
+        "https://news.example/story",
+        mapping=[f"news.example={replay.base_url}", f"intranet.example={replay.base_url}"],
+    )
+
+    assert run.status == 0, run.out
+    assert len(replay.requested("intranet.example")) == 1
