@@ -6,6 +6,7 @@ archived), 2 usage error. A traceback reaching the user is a bug.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -26,6 +27,8 @@ def _settings(ctx_params: dict) -> Settings:
         concurrency=ctx_params.get("concurrency"),
         max_retries=ctx_params.get("retries"),
         host_delay=ctx_params.get("delay"),
+        tsa_urls=tuple(ctx_params.get("tsa") or ()) or None,
+        tsa_roots=ctx_params.get("tsa_roots"),
     )
 
 
@@ -46,6 +49,21 @@ connect_option = click.option(
     help="Send requests for HOST to BASE_URL instead ('*' for every host) [ARCHIVER_CONNECT_TO]",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object per URL")
+
+
+def tsa_options(command):
+    """--tsa (repeatable) and --tsa-roots: RFC 3161 timestamps of each capture's manifest."""
+    command = click.option(
+        "--tsa-roots",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="PEM root certificates to trust for TSA signatures [ARCHIVER_TSA_ROOTS]",
+    )(command)
+    return click.option(
+        "--tsa",
+        multiple=True,
+        metavar="URL",
+        help="RFC 3161 Time Stamp Authority to stamp each capture (repeatable) [ARCHIVER_TSA]",
+    )(command)
 
 
 class ArchiverGroup(click.Group):
@@ -98,6 +116,7 @@ def main() -> None:
     help="Fetch again posts already archived; with no URL, re-check every post in the archive",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages")
+@tsa_options
 @click.pass_context
 def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     """Archive post URLs, article URLs, or local article files (.html, .txt)."""
@@ -114,6 +133,10 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
         raise UsageError("give at least one URL or file (or --input FILE)")
     for target in targets:
         validate_target(target)
+    if settings.tsa_urls:
+        from .tsa import check_tsa_urls
+
+        check_tsa_urls(settings.tsa_urls)
     single = len(targets) == 1
     progress = None if quiet or not single else (lambda m: click.echo(f"  {m}", err=True))
     tally = {"ok": 0, "failed": 0, "skipped": 0}
@@ -173,8 +196,10 @@ def archived_post_urls(settings: Settings) -> list[str]:
 
 
 def read_targets(stream) -> list[str]:
-    lines = (line.strip() for line in stream)
-    return [line for line in lines if line and not line.startswith("#")]
+    """One target a line; blank lines, # comments, a byte-order mark and repeats are skipped."""
+    lines = (line.strip().lstrip("\ufeff").strip() for line in stream)
+    # A URL listed twice would be fetched twice at once by concurrent workers.
+    return list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
 
 
 def describe(result) -> str:
@@ -187,12 +212,21 @@ def describe(result) -> str:
     lines = [head]
     if result.changed and result.kind == "post":
         lines.append(f"         changed since the last capture: {', '.join(result.changed)}")
+        for post_id, what in result.changes.items():
+            lines.append(f"           {post_id}: {'; '.join(what)}")
     if result.kind == "post":
         lines.append(
             f"         posts: {', '.join(result.post_ids)}; media files: {len(result.media_sha256s)}"
         )
-        if result.error:
-            lines.append(f"         note: {result.error}")
+    if result.error:
+        lines.append(f"         note: {result.error}")
+    for stamp in result.timestamps:
+        if stamp["status"] == "stamped":
+            lines.append(f"         timestamp: {stamp['tsa']} at {stamp['gen_time']}")
+        else:
+            lines.append(
+                f"         timestamp FAILED from {stamp['tsa']}: {stamp['error']} (the capture is archived)"
+            )
     for embed in result.embeds:
         where = embed["post_id"] or embed["post_url"] or "(no link to the post)"
         note = f" ({embed['error']})" if embed.get("error") else ""
@@ -237,21 +271,142 @@ def shorten(text: str, width: int) -> str:
 
 
 @main.command()
+@click.argument("target")
+@click.option("--note", help="A note, in Markdown")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable)")
+@click.option(
+    "--verification",
+    type=click.Choice(["unverified", "verified", "disputed", "false"]),
+    help="Verification status (needs --rationale)",
+)
+@click.option("--rationale", help="Why: required with --verification")
+@click.option("--lat", type=float, help="Latitude, -90 to 90 (with --lon)")
+@click.option("--lon", type=float, help="Longitude, -180 to 180 (with --lat)")
+@click.option("--precision", type=float, help="How precise the location is, in metres")
+@click.option("--event-time", help="When the event happened: a date or ISO 8601 time (UTC)")
+@click.option("--event-end", help="The end of the event's time window")
+@click.option("--source", help="How the location or time was established")
+@click.option("--edit", "edit_id", type=int, metavar="ID", help="Replace annotation ID")
+@click.option("--retract", "retract_id", type=int, metavar="ID", help="Retract annotation ID")
+@click.option("--reason", help="Why, with --retract")
+@click.option("--author", help="Who is annotating [ARCHIVER_AUTHOR]")
+@db_option
+@json_option
+@click.pass_context
+def annotate(ctx, target, edit_id, retract_id, reason, as_json, **options):
+    """Annotate a post id, post URL, capture id or media SHA-256 (append-only, logged)."""
+    from annotations import add_annotations, edit_annotation, retract_annotation
+    from annotations.report import annotation_dict
+
+    from .targets import resolve_target
+
+    settings = _settings(ctx.params)
+    drafts = annotation_drafts(options)
+    if options["rationale"] and not options["verification"]:
+        raise UsageError("--rationale goes with --verification")
+    if retract_id is not None and drafts:
+        raise UsageError("--retract takes no new values (only --reason)")
+    if edit_id is not None and len(drafts) != 1:
+        raise UsageError("--edit takes exactly one new value (a note, tag, status, place or time)")
+    with archive_db(settings) as db:
+        found = resolve_target(db, target)
+        if retract_id is not None:
+            written = [retract_annotation(db, found, retract_id, settings.author, reason)]
+        elif edit_id is not None:
+            written = [edit_annotation(db, found, edit_id, drafts[0], settings.author)]
+        else:
+            written = add_annotations(db, found, drafts, settings.author)
+    for annotation in written:
+        if as_json:
+            click.echo(json.dumps(annotation_dict(annotation), ensure_ascii=False))
+        else:
+            click.echo(f"#{annotation.id} {annotation.summary()} on {found} by {annotation.author}")
+
+
+def annotation_drafts(options: dict) -> list:
+    """One draft per kind the options give; validation happens in `annotations`."""
+    from annotations import Draft
+
+    drafts = [Draft("note", body=options["note"])] if options["note"] is not None else []
+    drafts += [Draft("tag", tag=tag) for tag in options["tags"]]
+    if options["verification"]:
+        drafts.append(
+            Draft("verification", verification=options["verification"], body=options["rationale"])
+        )
+    if any(options[k] is not None for k in ("lat", "lon", "precision")):
+        drafts.append(
+            Draft("geolocation", latitude=options["lat"], longitude=options["lon"],
+                  precision_m=options["precision"], body=options["source"])
+        )  # fmt: skip
+    if options["event_time"] or options["event_end"]:
+        drafts.append(
+            Draft("chronolocation", event_time=options["event_time"],
+                  event_time_end=options["event_end"], body=options["source"])
+        )  # fmt: skip
+    return drafts
+
+
+@main.command("annotations")
+@click.argument("target")
+@db_option
+@json_option
+@click.pass_context
+def list_annotations(ctx, target, as_json, **_):
+    """Show what analysts say about a target now, and the history; a post includes its media."""
+    from annotations import post_targets, target_state
+    from annotations.report import state_dict, state_lines
+
+    from .targets import resolve_target
+
+    with archive_db(_settings(ctx.params)) as db:
+        found = resolve_target(db, target)
+        targets = post_targets(db, found.id) if found.type == "post" else [found]
+        states = [target_state(db, t) for t in targets]
+    if as_json:
+        click.echo(json.dumps({"targets": [state_dict(s) for s in states]}, ensure_ascii=False))
+        return
+    click.echo("\n".join(line for state in states for line in state_lines(state)))
+
+
+@contextlib.contextmanager
+def archive_db(settings: Settings):
+    """The existing archive database (a usage error if there is none)."""
+    from .store import open_db
+
+    if not settings.db_path.exists():
+        raise UsageError(f"no archive at {settings.db_path} (give --db PATH or set ARCHIVER_DB)")
+    db = open_db(settings.db_path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@main.command()
 @db_option
 @blobs_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
+@click.option(
+    "--sign-in",
+    "analysts",
+    multiple=True,
+    metavar="NAME",
+    help="Print a sign-in link for analyst NAME (repeatable) [default: ARCHIVER_AUTHOR or 'analyst']",
+)
+@click.option("--read-only", is_flag=True, help="No sign-in links: nobody can annotate")
 @click.pass_context
-def serve(ctx, host, port, **_):
+def serve(ctx, host, port, analysts, read_only, **_):
     """Open the archive in Datasette with the project's configuration."""
-    from .serve import run_server
+    from .serve import run_server, sign_in_tokens
 
     settings = _settings(ctx.params)
     if not settings.db_path.exists():
         raise UsageError(
             f"no archive at {settings.db_path}: run `archiver archive URL` first (or --db PATH)"
         )
-    run_server(settings, host=host, port=port)
+    names = [] if read_only else list(analysts) or [settings.author or "analyst"]
+    run_server(settings, host=host, port=port, sign_in=sign_in_tokens(names))
 
 
 @main.command()
@@ -274,6 +429,9 @@ def demo(directory, host, port, no_serve):
         directory, host=host, port=port, serve=not no_serve, echo=lambda m: click.echo(m, err=True)
     )
 
+
+# Citing, exporting and verifying live in their own module; importing it registers them.
+from . import cli_evidence  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from .settings import Settings
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_ARTICLE_URL = "https://news.example/2024/08/lashio-command-captured.txt"
+DEMO_ANALYST = "demo analyst"
 
 
 def demo_replay() -> ReplayServer:
@@ -48,15 +49,18 @@ def run_demo(
     if serve:
         from datasette.utils import tilde_encode
 
-        from .serve import run_server
+        from .serve import run_server, sign_in_path, sign_in_tokens
 
         post = result.post_ids[0] if result.post_ids else None
         path = f"archive/posts/{tilde_encode(post)}" if post else ""
+        sign_in = sign_in_tokens([DEMO_ANALYST])
 
         def ready(base: str) -> None:
+            link = base.rstrip("/") + sign_in_path(sign_in[DEMO_ANALYST])
+            echo(f"Sign in as {DEMO_ANALYST!r} to annotate (verify, geolocate, tag): {link}")
             echo(
                 f"Open {base}{path} to see the post, its photo, hashes and the article's copy (Ctrl-C to stop)"
             )
 
-        run_server(settings, host=host, port=port, on_ready=ready)
+        run_server(settings, host=host, port=port, on_ready=ready, sign_in=sign_in)
     return result

@@ -17,6 +17,10 @@ class UsageError(ArchiveError):
     exit_status = 2
 
 
+class InvalidAnnotation(UsageError):
+    """An annotation that breaks a rule (unknown kind, latitude out of range, no rationale...)."""
+
+
 class FetchError(ArchiveError):
     """The server could not be reached, or answered with an error we cannot use."""
 

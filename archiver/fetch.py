@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .addresses import private_address
 from .errors import FetchError, ParseError, ResponseTooLarge, UsageError
 from .settings import Settings
 
@@ -154,6 +155,9 @@ class Fetcher:
         # Inside the blob store by default, so a downloaded body is renamed, not copied, into it.
         self.tmp_dir = tmp_dir or settings.blobs_dir / "tmp"
         self._host_locks: dict[str, threading.BoundedSemaphore] = {}
+        # Requests in flight across all threads: a bulk run keeps `concurrency` downloads
+        # going while other threads hash and store what has arrived.
+        self._network = threading.BoundedSemaphore(max(1, settings.concurrency))
         self._next_turn: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -199,6 +203,7 @@ class Fetcher:
                 if next_url in redirects[:-1] or next_url == url:
                     raise FetchError(f"redirect loop at {next_url}", url=url)
                 check_url(next_url)
+                self._refuse_private_redirect(current, next_url, url)
                 current = next_url
                 continue
             fetched.url, fetched.final_url, fetched.redirects = url, current, redirects
@@ -216,6 +221,31 @@ class Fetcher:
         return fetched
 
     # -- internals ----------------------------------------------------------
+
+    def _refuse_private_redirect(self, source: str, target: str, asked: str) -> None:
+        """A public URL may not redirect us to a private address, unless the user mapped that host.
+
+        A host is mapped deliberately when it is itself a key of connect_to; the
+        '*' mapping is not deliberate about any one host. Under '*' the name is
+        not resolved (every request goes to the mapped base, and tests stay
+        offline), so only literal addresses and localhost are refused there.
+        """
+        mapping = self.settings.connect_to
+        host = (urlsplit(target).hostname or "").lower()
+        if host in mapping:
+            return
+        resolve = "*" not in mapping
+        address = private_address(host, resolve=resolve)
+        if address is None:
+            return
+        source_host = (urlsplit(source).hostname or "").lower()
+        if source_host not in mapping and private_address(source_host, resolve=resolve):
+            return  # already inside a private network the user asked for
+        raise FetchError(
+            f"refused the redirect from {source} to {target}: {host} is a private address "
+            f"({address}); map it with --connect-to {host}=BASE_URL if it is meant",
+            url=asked,
+        )
 
     def _host_slot(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
@@ -270,7 +300,11 @@ class Fetcher:
     def _get_once(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
         host = urlsplit(url).hostname or ""
         self._wait_turn(host)
-        with self._host_slot(host), self.client.stream("GET", url, headers=headers) as response:
+        with (
+            self._network,
+            self._host_slot(host),
+            self.client.stream("GET", url, headers=headers) as response,
+        ):
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap:
                 raise ResponseTooLarge(
@@ -293,6 +327,9 @@ class Fetcher:
         )
         try:
             warc_file = self.recorder.record(exchange)
+        except BaseException:
+            body_path.unlink(missing_ok=True)  # unrecorded, so never handed out (disk full)
+            raise
         finally:
             if raw_path != body_path:
                 raw_path.unlink(missing_ok=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 from datasette.app import Datasette
 
 from .settings import Settings
+
+SIGN_IN_PATH = "/-/sign-in"
 
 
 def datasette_dir() -> Path:
@@ -35,26 +39,53 @@ def load_metadata(settings: Settings) -> dict:
     return metadata
 
 
-def make_datasette(settings: Settings, **kwargs) -> Datasette:
+def sign_in_tokens(names: Iterable[str]) -> dict[str, str]:
+    """A fresh secret token for each analyst name: {name: token}, valid while the server runs."""
+    return {name: secrets.token_urlsafe(24) for name in names}
+
+
+def sign_in_path(token: str) -> str:
+    return f"{SIGN_IN_PATH}?token={token}"
+
+
+def make_datasette(
+    settings: Settings, *, sign_in: Mapping[str, str] | None = None, **kwargs
+) -> Datasette:
+    """Datasette on the archive; `sign_in` ({name: token}) lets those analysts annotate."""
+    from .store import open_db
+
+    if settings.db_path.exists():
+        open_db(settings.db_path).close()  # bring an older archive's schema up to date
     config = datasette_dir()
-    return Datasette(
+    ds = Datasette(
         files=[str(settings.db_path)],
         metadata=load_metadata(settings),
         template_dir=str(config / "templates"),
         plugins_dir=str(config / "plugins"),
         static_mounts=[("archiver-static", str(config / "static"))],
-        settings={"sql_time_limit_ms": 3000, "default_page_size": 50},
+        # No facet suggestions: on a large archive they are dozens of extra queries per
+        # table page, most cut off at their time limit (bench/README.md); the useful
+        # facets are configured in metadata.yml.
+        settings={"sql_time_limit_ms": 3000, "default_page_size": 50, "suggest_facets": False},
         **kwargs,
     )
+    # Kept on the instance, never in metadata (which /-/metadata.json shows to anyone).
+    ds.archiver_sign_in = {token: name for name, token in (sign_in or {}).items()}
+    return ds
 
 
 def run_server(
-    settings: Settings, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    on_ready=None,
+    sign_in: Mapping[str, str] | None = None,
 ) -> None:
     """Serve until interrupted; `on_ready(url)` is called once the port is bound."""
     import uvicorn
 
-    ds = make_datasette(settings)
+    ds = make_datasette(settings, sign_in=sign_in)
     config = uvicorn.Config(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     if on_ready is not None:
@@ -67,4 +98,6 @@ def run_server(
         server.startup = startup
     else:
         print(f"Serving the archive at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+        for name, token in (sign_in or {}).items():
+            print(f"Sign in as {name!r} to annotate: http://{host}:{port}{sign_in_path(token)}")
     server.run()

@@ -19,8 +19,10 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import __version__
+from .changes import counts_moved
 from .errors import StorageError
 from .eventlog import append_event, payload_hash
+from .evidence import ensure_evidence_tables
 from .models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
 
 SCHEMA_VERSION = 1
@@ -70,12 +72,58 @@ def transaction(db: Database) -> Iterator[Database]:
 
 def ensure_schema(db: Database) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version >= SCHEMA_VERSION:
+    if version < SCHEMA_VERSION:
+        with transaction(db):
+            _create_tables(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        _enable_search(db)
+    _add_later_parts(db)
+    _add_missing_indexes(db)
+    ensure_evidence_tables(db)
+    # The views deriving annotations' current state; imported here because annotations
+    # builds on this module.
+    from annotations.state import ensure_views
+
+    ensure_views(db)
+
+
+# Columns and tables added since schema version 1. They are added on open, so an
+# older archive gains them without a migration step; nothing is renamed.
+ADDED_COLUMNS = {
+    # details: JSON: link card, poll, forwarded-from, subreddit, ...; status_since: when the
+    # current status was first seen (for a deleted post, when we first saw it gone).
+    "posts": {"details": str, "status_since": str},
+    # Who and what counts each version showed, so an earlier version reads as it was.
+    "post_versions": {"author_name": str, "author_handle": str, "metrics": str},
+    "pages": {"description": str, "image_url": str, "meta": str},  # meta: OpenGraph etc. (JSON)
+}
+
+
+def _add_later_parts(db: Database) -> None:
+    def missing() -> list[tuple[str, str, type]]:
+        return [
+            (table, column, kind)
+            for table, columns in ADDED_COLUMNS.items()
+            for column, kind in columns.items()
+            if column not in db[table].columns_dict
+        ]
+
+    if not missing() and db["page_media"].exists():
         return
     with transaction(db):
-        _create_tables(db)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    _enable_search(db)
+        for table, column, kind in missing():  # again: another process may have added them
+            db[table].add_column(column, kind)
+        # A page's own media (its main image), as post_media is for posts.
+        db["page_media"].create(
+            {
+                "page_id": int, "position": int, "sha256": str, "url": str, "type": str,
+                "capture_id": str, "error": str,
+            },
+            pk=("page_id", "position"),
+            foreign_keys=[("page_id", "pages", "id"), ("sha256", "media", "sha256"), ("capture_id", "captures", "id")],
+            if_not_exists=True,
+        )  # fmt: skip
+        db["page_media"].create_index(["sha256"], if_not_exists=True)
 
 
 def _create_tables(db: Database) -> None:
@@ -163,22 +211,45 @@ def _create_tables(db: Database) -> None:
         pk="seq", not_null={"at", "actor", "action", "target", "payload_sha256", "prev_hash", "hash"},
         if_not_exists=True,
     )  # fmt: skip
-    for table, columns in [
-        ("captures", ["url"]),
-        ("captures", ["parent_id"]),
-        ("captures", ["post_db_id"]),
-        ("posts", ["platform"]),
-        ("posts", ["author_handle"]),
-        ("posts", ["created_at"]),
-        ("posts", ["status"]),
-        ("post_versions", ["post_id"]),
-        ("post_media", ["sha256"]),
-        ("embeds", ["page_id"]),
-        ("embeds", ["post_db_id"]),
-        ("pages", ["url"]),
-        ("annotations", ["target_type", "target_id"]),
-    ]:
+    for table, columns in INDEXES:
         db[table].create_index(columns, if_not_exists=True)
+
+
+INDEXES = [
+    ("captures", ["url"]),
+    ("captures", ["parent_id"]),
+    ("captures", ["post_db_id"]),
+    ("posts", ["platform"]),
+    ("posts", ["author_handle"]),
+    ("posts", ["created_at"]),
+    ("posts", ["status"]),
+    ("post_versions", ["post_id"]),
+    ("post_media", ["sha256"]),
+    ("embeds", ["page_id"]),
+    ("embeds", ["post_db_id"]),
+    ("pages", ["url"]),
+    ("annotations", ["target_type", "target_id"]),
+    # Added for archives of a million posts (bench/datasette_scale.py): the posts
+    # table filtered by platform, with its author and status facets, and the
+    # article's copy of a post not linked to it yet (found by the post's URL).
+    ("posts", ["platform", "author_handle"]),
+    ("posts", ["platform", "status"]),
+    ("embeds", ["post_url"]),
+]
+
+
+def _add_missing_indexes(db: Database) -> None:
+    """Indexes added to INDEXES since an archive was made; built once, on the next open."""
+    missing = [
+        (table, columns)
+        for table, columns in INDEXES
+        if columns not in [index.columns for index in db[table].indexes]
+    ]
+    if not missing:
+        return
+    with transaction(db):
+        for table, columns in missing:
+            db[table].create_index(columns, if_not_exists=True)
 
 
 def _enable_search(db: Database) -> None:
@@ -187,8 +258,14 @@ def _enable_search(db: Database) -> None:
         ("pages", ["title", "text"]),
         ("annotations", ["body", "tag"]),
     ]:
-        if not db[table].detect_fts():
+        if db[table].detect_fts():
+            continue
+        try:
             db[table].enable_fts(columns, create_triggers=True, tokenize="unicode61")
+        except sqlite3.OperationalError:
+            # Several processes opening a new archive at once: one of them made it first.
+            if not db[table].detect_fts():
+                raise
 
 
 # -- writes ------------------------------------------------------------------
@@ -255,8 +332,12 @@ def save_post(
         "lang": post.lang, "reply_to": post.reply_to, "quote_of": post.quote_of,
         "raw": post.raw, "source": post.source,
         "metrics": json.dumps(post.metrics) if post.metrics else None,
+        "details": json.dumps(post.details, ensure_ascii=False) if post.details else None,
     }  # fmt: skip
     gone = post.status != POST_OK
+    # A post first seen already removed may still show its content (a Reddit post
+    # removed by moderators keeps its title and video): keep what the platform served.
+    keep_content = not gone or existing is None
     if existing is None:
         row = {
             "id": post.db_id,
@@ -265,6 +346,7 @@ def save_post(
             "status_reason": post.status_reason,
         }
         row |= {"first_capture_id": capture_id, "last_capture_id": capture_id}
+        row["status_since"] = captured_at
         db["posts"].insert(row)
     else:
         # A deleted or unreachable post keeps the last content we saw; only its status moves.
@@ -274,10 +356,12 @@ def save_post(
             "status_reason": post.status_reason,
             "last_capture_id": capture_id,
         }
+        if existing[0] != post.status:
+            update["status_since"] = captured_at
         db["posts"].update(post.db_id, update)
 
     sha256s: list[str | None] = []
-    if not gone:
+    if keep_content:
         for position, (ref, stored, error) in enumerate(media):
             sha256 = stored.sha256 if stored else None
             if stored is not None:
@@ -299,19 +383,23 @@ def save_post(
             "delete from post_media where post_id = ? and position >= ?", [post.db_id, len(media)]
         )
 
-    current = db.execute("select text from posts where id = ?", [post.db_id]).fetchone()[0]
-    version_media = sha256s if not gone else _current_media(db, post.db_id)
-    digest = content_hash(post, version_media) if not gone else _last_content(db, post.db_id)
+    current, author_name, author_handle, metrics = db.execute(
+        "select text, author_name, author_handle, metrics from posts where id = ?", [post.db_id]
+    ).fetchone()
+    version_media = sha256s if keep_content else _current_media(db, post.db_id)
+    digest = content_hash(post, version_media) if keep_content else _last_content(db, post.db_id)
     last = db.execute(
-        "select content_sha256, status from post_versions where post_id = ? order by id desc limit 1",
+        "select content_sha256, status, metrics from post_versions where post_id = ? order by id desc limit 1",
         [post.db_id],
     ).fetchone()
     changed = last is None or last[0] != digest or last[1] != post.status
+    changed = changed or bool(keep_content and counts_moved(last[2], metrics))
     if changed:
         version = {
             "post_id": post.db_id, "capture_id": capture_id, "content_sha256": digest or "",
             "text": current, "status": post.status, "captured_at": captured_at,
             "media_sha256s": json.dumps(version_media), "raw": post.raw,
+            "author_name": author_name, "author_handle": author_handle, "metrics": metrics,
         }  # fmt: skip
         db["post_versions"].insert(version)
     record_event(
@@ -350,10 +438,28 @@ def save_page(db: Database, capture_id: str, url: str, meta: dict, html_sha256: 
         "capture_id": capture_id, "url": url, "title": meta.get("title"),
         "site_name": meta.get("site_name"), "author": meta.get("author"),
         "published_at": meta.get("published_at"), "html_sha256": html_sha256, "text": meta.get("text"),
+        "description": meta.get("description"), "image_url": meta.get("image_url"),
+        "meta": json.dumps(meta["meta"], ensure_ascii=False) if meta.get("meta") else None,
     }  # fmt: skip
     page_id = db["pages"].insert(row).last_pk
     record_event(db, "archiver", "page", f"page:{page_id}", row)
     return page_id
+
+
+def save_page_media(
+    db: Database, page_id: int, capture_id: str,
+    media: list[tuple[MediaRef, StoredMedia | None, str | None]],
+) -> None:  # fmt: skip
+    """Link a page to its own media (its main image), in order; a failed download keeps its error."""
+    for position, (ref, stored, error) in enumerate(media):
+        if stored is not None:
+            save_media(db, stored)
+        row = {
+            "page_id": page_id, "position": position, "sha256": stored.sha256 if stored else None,
+            "url": ref.url, "type": ref.type, "capture_id": capture_id, "error": error,
+        }  # fmt: skip
+        db["page_media"].upsert(row, pk=("page_id", "position"))
+        record_event(db, "archiver", "page_media", f"page:{page_id}", row)
 
 
 def save_embed(
@@ -374,3 +480,13 @@ def save_embed(
 
 def post_exists(db: Database, post_db_id: str) -> bool:
     return db.execute("select 1 from posts where id = ?", [post_db_id]).fetchone() is not None
+
+
+def post_complete(db: Database, post_db_id: str) -> bool:
+    """The post is archived with every media file it lists: what a resumed run may skip."""
+    row = db.execute(
+        "select 1 from posts where id = ? and not exists"
+        " (select 1 from post_media where post_id = ? and sha256 is null)",
+        [post_db_id, post_db_id],
+    ).fetchone()
+    return row is not None

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
@@ -166,79 +161,12 @@ def test_embeds_on_a_real_page(replay, tmp_path):
     assert ids == ["1214239528954712064", "1214387633146564608"]
 
 
-def test_killed_run_leaves_a_consistent_database_and_a_rerun_completes(replay, settings, tmp_path):
-    """SIGKILL in the middle of a list: whole posts or none, and the re-run archives the rest."""
-    recorded = json.loads(
-        fixture_path("x", "syndication", "tweet-result_1641086480675225601_photo.json").read_text()
-    )
-    ids = [str(1641086480675225601 + i) for i in range(8)]
-    for i, post_id in enumerate(ids):
-        variant = dict(
-            recorded, id_str=post_id
-        )  # the real response, re-keyed per post for this fault test
-        media_url = f"https://pbs.twimg.com/media/Kill{i}.jpg"
-        variant["mediaDetails"] = [dict(recorded["mediaDetails"][0], media_url_https=media_url)]
-        serve_syndication(replay, post_id, json.dumps(variant).encode())
-        photo = jpeg_bytes(seed=100 + i)
-        replay.add(
-            f"https://pbs.twimg.com/media/Kill{i}?format=jpg&name=orig", handler=_slow(photo)
-        )
-    urls = tmp_path / "urls.txt"
-    urls.write_text(
-        "# a list\n\n" + "\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids) + "\n"
-    )
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver.cli",
-        *archive_args(
-            settings, "--input", str(urls), "--json", "-q", "--delay", "0", "--concurrency", "1"
-        ),
-    ]
-
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and _count(settings.db_path, "posts") < 3:
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = _count(settings.db_path, "posts")
-    assert 3 <= done < len(ids), "the kill should land mid-run"
-
-    conn = sqlite3.connect(settings.db_path)
-    assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
-    orphans = conn.execute(
-        "select count(*) from posts where id not in (select post_id from post_media)"
-    ).fetchone()[0]
-    assert orphans == 0, "a post was committed without its media rows"
-    conn.close()
-
-    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert rerun.returncode == 0, rerun.stderr
-    statuses = [json.loads(line)["status"] for line in rerun.stdout.splitlines()]
-    assert statuses.count("skipped") == done and statuses.count("ok") == len(ids) - done
-    assert _count(settings.db_path, "posts") == len(ids)
-
-
 def _slow(body: bytes):
     def handler(request, http):
         time.sleep(0.25)
         return ReplayResponse(200, {"Content-Type": "image/jpeg"}, body)
 
     return handler
-
-
-def _count(db_path, table: str) -> int:
-    if not db_path.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(db_path, timeout=5)
-        try:
-            return conn.execute(f"select count(*) from {table}").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
 
 
 def _serve_photo_variants(replay, count: int) -> list[str]:

@@ -3,6 +3,7 @@
 The post page is Datasette's own row page for `posts` (so every foreign key
 that points at a post already links to it); `templates/row.html` swaps in
 `_archiver_post.html` when `extra_template_vars` below supplies `archiver_post`.
+Analysts' annotations, sign-in and the map are in archiver_annotations.py.
 All SQL the plugin runs is in QUERIES.
 """
 
@@ -14,14 +15,16 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode, urlsafe_components
+from datasette.utils import escape_fts, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from archiver.blobhttp import safe_content_type, send_file
 from archiver.blobstore import blob_relpath, is_sha256
 from archiver.models import POST_OK
+from archiver.similar import hamming_hex, near_duplicate
 from archiver.sniff import sniff_mime
+from archiver.textdiff import same_words, word_diff
 
 QUERIES = {
     "media_file": "select mime, thumbnail_path from media where sha256 = :sha256",
@@ -58,6 +61,23 @@ QUERIES = {
         select id, capture_id, captured_at, status, content_sha256, text, media_sha256s
         from post_versions where post_id = :id order by id
     """,
+    # Other posts showing the same file, or a near duplicate of it (archiver/similar.py).
+    "similar_posts": """
+        select mine.position, other.post_id as post, p.author_handle, p.platform,
+               p.created_at, p.status, om.sha256, om.thumbnail_path,
+               case when om.sha256 = m.sha256 then 'same file' else 'near duplicate' end as match,
+               archiver_hamming(m.pdq, om.pdq) as pdq_distance,
+               archiver_hamming(m.phash, om.phash) as phash_distance
+        from post_media mine
+        join media m on m.sha256 = mine.sha256
+        join media om on om.sha256 = m.sha256 or archiver_near_duplicate(
+            m.pdq, m.pdq_quality, om.pdq, om.pdq_quality, m.phash, om.phash)
+        join post_media other on other.sha256 = om.sha256 and other.post_id != mine.post_id
+        join posts p on p.id = other.post_id
+        where mine.post_id = :id
+        group by mine.position, other.post_id, om.sha256
+        order by mine.position, match desc, pdq_distance, other.post_id
+    """,
 }
 
 
@@ -90,6 +110,17 @@ def register_routes(datasette):
         (r"^/-/thumb/(?P<sha256>[^/]*)$", stored_file_route(locate_thumbnail)),
         (r"^/-/post/(?P<post_id>[^/]+)$", redirect_to_post),
     ]
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    # For the near-duplicate queries: the post page's and the canned queries in metadata.yml.
+    conn.create_function("archiver_hamming", 2, hamming_hex, deterministic=True)
+    conn.create_function("archiver_near_duplicate", 6, near_duplicate, deterministic=True)
+    # The canned search query: words as typed, never FTS syntax ('""' matches nothing).
+    conn.create_function(
+        "archiver_fts_query", 1, lambda q: escape_fts(q or "") or '""', deterministic=True
+    )
 
 
 def not_found(what: str = "Not found") -> Response:
@@ -170,8 +201,15 @@ def extra_css_urls(datasette):
     return [datasette.urls.path("/archiver-static/archiver.css")]
 
 
+# The only columns render_cell changes: every other cell returns at once, before
+# any configuration lookup (a table page renders thousands of cells).
+_CELL_COLUMNS = frozenset({"sha256", "thumbnail_path", "post", "page"})
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    if column not in _CELL_COLUMNS:
+        return None
     archive = archive_config(datasette)
     if archive is None or database != archive.database:
         return None
@@ -180,9 +218,14 @@ def render_cell(row, value, column, table, database, datasette):
         sha256 = value.get("value") if isinstance(value, dict) else value
     elif (table, column) == ("media", "thumbnail_path") and value:
         sha256 = row["sha256"]
-    elif (table, column) == (None, "post") and isinstance(value, str) and value:
-        # The canned queries name a post id column "post": link it to the post page.
+    elif (
+        column == "post" and table in (None, "posts_overview") and isinstance(value, str) and value
+    ):
+        # The canned queries and the overview name a post id column "post": link it.
         return Markup('<a href="{}">{}</a>').format(post_url(datasette, archive, value), value)
+    elif (table, column) == (None, "page") and isinstance(value, int):
+        url = datasette.urls.row(archive.database, "pages", str(value))
+        return Markup('<a href="{}">{}</a>').format(url, value)
     else:
         return None
     if not isinstance(sha256, str) or not is_sha256(sha256):
@@ -230,6 +273,9 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
     post = rows[0]
     params = {"id": post_id, "url": post["url"]}
     versions = await query(datasette, archive, "post_versions", **params)
+    media = [
+        media_item(datasette, m) for m in await query(datasette, archive, "post_media", **params)
+    ]
     gone = post["status"] != POST_OK
     seen_ok = [v["captured_at"] for v in versions if v["status"] == POST_OK]
     return {
@@ -242,8 +288,8 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         "reply_to_url": post_url(datasette, archive, post["reply_to"]) if post["reply_to"] else None,
         "quote_of_url": post_url(datasette, archive, post["quote_of"]) if post["quote_of"] else None,
         "json_url": datasette.urls.row(archive.database, "posts", tilde_encode(post_id), format="json"),
-        "media": [media_item(datasette, m) for m in await query(datasette, archive, "post_media", **params)],
-        "embeds": [embed_item(datasette, archive, e) for e in await query(datasette, archive, "post_embeds", **params)],
+        "media": media,
+        "embeds": [embed_item(datasette, archive, e, post) for e in await query(datasette, archive, "post_embeds", **params)],
         "captures": [
             {**c, "row_url": datasette.urls.row(archive.database, "captures", tilde_encode(c["id"]))}
             for c in await query(datasette, archive, "post_captures", **params)
@@ -251,6 +297,10 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         "versions": [
             {**v, "media_sha256s": json_list(v["media_sha256s"]), "same_text": v["text"] == post["text"]}
             for v in versions
+        ],
+        "similar": [
+            {**s, "url": post_url(datasette, archive, s["post"]), "thumb": thumb_url(datasette, s["sha256"]) if s["thumbnail_path"] else None}
+            for s in await query(datasette, archive, "similar_posts", **params)
         ],
     }  # fmt: skip
 
@@ -285,11 +335,19 @@ def media_item(datasette, row: dict) -> dict:
     }
 
 
-def embed_item(datasette, archive: Archive, row: dict) -> dict:
+def embed_item(datasette, archive: Archive, row: dict, post: dict) -> dict:
+    # The article's copy against the post as the platform served it (not when the post's
+    # only text is that very copy).
+    compare = bool(row["article_text"] and post["text"] and post["source"] != "article")
+    same = compare and same_words(post["text"], row["article_text"])
+    diff = word_diff(post["text"], row["article_text"]) if compare and not same else None
     return {
         **row,
         "page_link": external_link(row["page_url"]),
         "page_row_url": datasette.urls.row(archive.database, "pages", str(row["page_id"])) if row["page_id"] is not None else None,
+        "same_as_post": same,
+        "diff": diff,
+        "diff_too_long": compare and not same and diff is None,
     }  # fmt: skip
 
 

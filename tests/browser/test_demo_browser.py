@@ -84,3 +84,54 @@ def test_demo_archive_is_searchable(demo, page):
     page.goto(f"{base}/archive/posts?_search=MNDAA", wait_until="load")
     assert "1 row" in page.locator("body").inner_text()
     assert page.locator("a", has_text="x:1819675899329130543").count() >= 1
+
+
+def test_a_new_user_verifies_and_geolocates_the_demo_post_then_finds_it_by_search(
+    demo, page, tmp_path
+):
+    url, output, _ = demo
+    base = url.split("/archive/")[0]
+    sign_in = re.search(r"Sign in as 'demo analyst' to annotate .*: (http://\S+)", output)
+    assert sign_in, output
+
+    page.goto(url, wait_until="load")
+    assert page.locator('img[src^="/-/media/"]').first.evaluate("i => i.naturalWidth") == 1600
+    assert "PDQ" in page.locator("body").inner_text()
+    assert page.get_by_role("heading", name="The article's copy").is_visible()
+    assert page.locator("form.archiver-form").count() == 0  # read only until signed in
+
+    page.goto(sign_in.group(1), wait_until="load")
+    assert "Signed in as demo analyst" in page.locator("body").inner_text()
+    page.goto(url, wait_until="load")
+    verification = page.locator("form.archiver-form-verification")
+    verification.locator("select[name=verification]").select_option("verified")
+    verification.locator("textarea[name=body]").fill(
+        "Flag and building match the Northeastern Command HQ"
+    )
+    verification.get_by_role("button", name="Save verification").click()
+    page.wait_for_load_state("load")
+    place = page.locator("form.archiver-form-geolocation")
+    place.locator("svg.archiver-map").click()  # a rough click first, as a user would
+    place.locator("[name=latitude]").fill("22.9386")
+    place.locator("[name=longitude]").fill("97.7413")
+    place.locator("[name=body]").fill("Satellite imagery of the command compound")
+    place.get_by_role("button", name="Save geolocation").click()
+    page.wait_for_load_state("load")
+    page.screenshot(path=tmp_path / "demo-annotated.png", full_page=True)
+
+    findings = page.locator(".archiver-findings").inner_text()
+    assert "VERIFIED" in findings.upper() and "22.93860, 97.74130" in findings
+    assert page.locator(".archiver-history tbody tr").count() == 2
+
+    # Find the post again by a word of its text, from the list of posts with their findings.
+    page.goto(f"{base}/archive/posts_overview", wait_until="load")
+    page.locator("input[name=_search]").fill("regional")
+    page.locator("input[name=_search]").press("Enter")
+    page.wait_for_load_state("load")
+    assert "1 row" in page.locator("body").inner_text()
+    page.locator("a", has_text="x:1819675899329130543").first.click()
+    page.wait_for_load_state("load")
+    assert "Satellite imagery of the command compound" in page.locator("body").inner_text()
+    page.screenshot(path=tmp_path / "demo-found-again.png")
+    assert page.dialogs == [] and page.errors == [], (page.dialogs, page.errors)
+    assert all(u.startswith(base) for u in page.requested), page.requested
