@@ -1,23 +1,16 @@
-"""One HTTP client for a run: host mapping, redirects, retries, size caps, WARC recording.
+"""One HTTP client for a run: host mapping, redirects, retries, politeness, WARC recording.
 
 Every exchange (each redirect hop and each failed attempt included) is handed to
-the recorder, with the raw bytes as served. Bodies stream to a temporary file in
-the blob store, so a long video costs disk, not memory.
+the recorder, with the raw bytes as served. How a body is read, capped, decoded
+and kept is exchange.py's.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
 import random
-import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -25,83 +18,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .addresses import private_address
-from .errors import FetchError, ParseError, ResponseTooLarge, UsageError
+from .errors import FetchError, UsageError
+from .exchange import Fetched, Recorder, read_body, record_exchange
 from .settings import Settings
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-CHUNK = 256 * 1024
-
-
-@dataclass
-class Fetched:
-    """A response whose body sits in a temporary file (decoded), ready to read or to keep."""
-
-    url: str  # the URL asked for
-    final_url: str  # after redirects
-    status: int
-    headers: httpx.Headers
-    body_path: Path
-    body_sha256: str
-    size: int
-    redirects: list[str] = field(default_factory=list)
-    warc_file: str | None = None
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    def read(self) -> bytes:
-        return self.body_path.read_bytes()
-
-    def text(self) -> str:
-        data = self.read()
-        charset = _charset(self.headers.get("content-type", ""))
-        try:
-            return data.decode(charset or "utf-8")
-        except (LookupError, UnicodeDecodeError):
-            return data.decode("utf-8", errors="replace")
-
-    def json(self):
-        try:
-            return json.loads(self.read())
-        except ValueError as exc:
-            raise ParseError(
-                f"{self.url}: expected JSON, got {self.content_type or 'no content type'} ({exc})"
-            ) from exc
-
-    def close(self) -> None:
-        self.body_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> Fetched:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class Recorder:
-    """Receives every exchange; the WARC writer implements this."""
-
-    def record(self, exchange: RawExchange) -> str | None:  # returns the WARC file name
-        return None
-
-
-@dataclass
-class RawExchange:
-    method: str
-    url: str
-    request_headers: list[tuple[str, str]]
-    status: int
-    reason: str
-    http_version: str
-    response_headers: list[tuple[str, str]]
-    raw_body_path: Path
-    remote_address: str | None = None
 
 
 class MappedTransport(httpx.BaseTransport):
@@ -136,6 +58,8 @@ class MappedTransport(httpx.BaseTransport):
 
 
 class Fetcher:
+    """The run's HTTP client, shared by its threads: get() and get_ok() return a Fetched."""
+
     def __init__(
         self, settings: Settings, recorder: Recorder | None = None, *, tmp_dir: Path | None = None
     ):
@@ -305,86 +229,9 @@ class Fetcher:
             self._host_slot(host),
             self.client.stream("GET", url, headers=headers) as response,
         ):
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > cap:
-                raise ResponseTooLarge(
-                    f"{url} is {int(declared):,} bytes, over the {cap:,}-byte limit", url=url
-                )
-            raw_path, body_path, digest, size = self._stream_body(response, url, cap)
-        exchange = RawExchange(
-            method="GET",
-            url=url,
-            request_headers=[
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw
-            ],
-            status=response.status_code,
-            reason=response.reason_phrase,
-            http_version=response.http_version,
-            response_headers=[
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw
-            ],
-            raw_body_path=raw_path,
-        )
-        try:
-            warc_file = self.recorder.record(exchange)
-        except BaseException:
-            body_path.unlink(missing_ok=True)  # unrecorded, so never handed out (disk full)
-            raise
-        finally:
-            if raw_path != body_path:
-                raw_path.unlink(missing_ok=True)
-        return Fetched(
-            url=url,
-            final_url=url,
-            status=response.status_code,
-            headers=response.headers,
-            body_path=body_path,
-            body_sha256=digest,
-            size=size,
-            warc_file=warc_file,
-        )
-
-    def _stream_body(
-        self, response: httpx.Response, url: str, cap: int
-    ) -> tuple[Path, Path, str, int]:
-        """Write the raw bytes (for the WARC) and the decoded body (for us); hash the decoded."""
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        decoder = _decoder(encoding)
-        raw_path = _temp_path(self.tmp_dir, "raw-")
-        body_path = raw_path if decoder is None else _temp_path(self.tmp_dir, "body-")
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with open(raw_path, "wb") as raw, contextlib.ExitStack() as stack:
-                body = raw if decoder is None else stack.enter_context(open(body_path, "wb"))
-                for chunk in response.iter_raw(CHUNK):
-                    if decoder is not None:
-                        raw.write(chunk)
-                        chunk = _decode_bounded(decoder, chunk, cap - size, url)
-                    size += len(chunk)
-                    if size > cap:
-                        raise ResponseTooLarge(f"{url} went past the {cap:,}-byte limit", url=url)
-                    digest.update(chunk)
-                    body.write(chunk)
-                if decoder is not None:
-                    if not decoder.eof:
-                        raise FetchError(f"truncated {encoding} body from {url}", url=url)
-                    tail = decoder.flush()
-                    digest.update(tail)
-                    body.write(tail)
-                    size += len(tail)
-        except OSError as exc:
-            for path in {raw_path, body_path}:
-                path.unlink(missing_ok=True)
-            from .blobstore import storage_error
-
-            raise storage_error(exc, self.tmp_dir) from exc
-        except BaseException:
-            for path in {raw_path, body_path}:
-                path.unlink(missing_ok=True)
-            raise
-        return raw_path, body_path, digest.hexdigest(), size
+            body = read_body(response, url, cap, self.tmp_dir)
+        # Recorded after the connection and its slots are given back.
+        return record_exchange(response, url, body, self.recorder)
 
 
 def check_url(url: str) -> None:
@@ -392,30 +239,6 @@ def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"not an http(s) URL: {url!r}")
-
-
-def _temp_path(directory: Path, prefix: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=prefix, dir=directory)
-    os.close(fd)
-    return Path(name)
-
-
-def _decoder(encoding: str):
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        return zlib.decompressobj()
-    raise FetchError(f"server used an unsupported content encoding: {encoding}")
-
-
-def _decode_bounded(decoder, chunk: bytes, room: int, url: str) -> bytes:
-    # max_length keeps a decompression bomb from expanding past the cap in one call.
-    out = decoder.decompress(chunk, max(room, 0) + 1)
-    if decoder.unconsumed_tail:
-        raise ResponseTooLarge(f"{url} decompresses past the size limit", url=url)
-    return out
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -429,14 +252,6 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, moment.timestamp() - time.time())
-
-
-def _charset(content_type: str) -> str | None:
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"') or None
-    return None
 
 
 def _describe_transport_error(exc: Exception) -> str:

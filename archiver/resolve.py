@@ -14,7 +14,8 @@ from pathlib import Path
 from . import platforms
 from .embeds import discover_embeds
 from .errors import ArchiveError
-from .fetch import Fetched, Fetcher
+from .exchange import Fetched
+from .fetch import Fetcher
 from .models import Embed
 from .platforms.base import PostRef
 from .settings import Settings

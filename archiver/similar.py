@@ -1,14 +1,24 @@
 """When two media files show the same picture: equal SHA-256, or perceptual hashes close enough.
 
 The thresholds are the usual ones: PDQ within 31 bits of 256 (Meta's recommended match
-distance, when both hashes have quality >= 50), pHash within 8 bits of 64.
+distance, when both hashes have quality >= 50), pHash within 8 bits of 64. The rule is
+given twice: for two hashes (near_duplicate) and over numpy arrays of many
+(near_duplicates), which media_matches.py uses to compare a file with a whole archive.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
 PDQ_NEAR = 31
 PHASH_NEAR = 8
 PDQ_MIN_QUALITY = 50  # below this PDQ marks its own hash unreliable (flat or tiny images)
+PDQ_DIGITS = 64  # hex digits of the hashes archiver.media writes
+PHASH_DIGITS = 16
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def hamming_hex(a: str | None, b: str | None) -> int | None:
@@ -34,3 +44,55 @@ def near_duplicate(
     pdq = hamming_hex(pdq_a, pdq_b) if reliable else None
     phash = hamming_hex(phash_a, phash_b)
     return (pdq is not None and pdq <= PDQ_NEAR) or (phash is not None and phash <= PHASH_NEAR)
+
+
+def pack_hex(hashes: Sequence[str | None], digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hex hashes of `digits` digits (a multiple of 16) as rows of 64-bit words, and which rows
+    held a valid one (the others are zeros)."""
+    valid = np.fromiter(
+        (isinstance(h, str) and len(h) == digits and _HEX.fullmatch(h) is not None for h in hashes),
+        dtype=bool,
+        count=len(hashes),
+    )
+    packed = np.zeros((len(hashes), digits // 16), dtype=np.uint64)
+    if valid.any():
+        data = bytes.fromhex("".join(h for h, ok in zip(hashes, valid, strict=True) if ok))
+        packed[valid] = np.frombuffer(data, dtype=">u8").reshape(-1, digits // 16)
+    return packed, valid
+
+
+def unpack_hex(words: np.ndarray) -> str:
+    """One row of pack_hex back to its hex digits."""
+    return words.astype(">u8").tobytes().hex()
+
+
+def hamming_matrix(rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Differing bits between each packed hash of `rows` and each of `others`: shape (rows, others)."""
+    distance = np.zeros((len(rows), len(others)), dtype=np.uint16)
+    # Word by word: a (rows, others, words) temporary and a sum over its short last axis
+    # take several times longer.
+    for word in range(rows.shape[1]):
+        distance += _popcount(rows[:, word, None] ^ others[None, :, word])
+    return distance
+
+
+def near_duplicates(
+    pdq_distance: np.ndarray,
+    both_reliable: np.ndarray,
+    phash_distance: np.ndarray,
+    both_phash: np.ndarray,
+) -> np.ndarray:
+    """near_duplicate() over arrays: PDQ close where both hashes are reliable, or pHash close."""
+    return (both_reliable & (pdq_distance <= PDQ_NEAR)) | (
+        both_phash & (phash_distance <= PHASH_NEAR)
+    )
+
+
+def _popcount_bytes(words: np.ndarray) -> np.ndarray:
+    # numpy < 2.0 has no bitwise_count: count each byte by table, then add a word's bytes up.
+    counts = _BYTE_BITS[words.view(np.uint8)]
+    return counts.reshape(*words.shape, 8).sum(axis=-1, dtype=np.uint8)
+
+
+_BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
+_popcount = getattr(np, "bitwise_count", _popcount_bytes)

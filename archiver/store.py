@@ -1,8 +1,9 @@
-"""The SQLite archive: schema, migrations and the writes the pipeline makes.
+"""The SQLite archive: opening it, its write transaction, and the writes the pipeline makes.
 
 WAL mode and a busy timeout let Datasette read while archiving runs, and let
 several archiving processes share one file. Each archived post is written in
-one transaction, so a killed run leaves whole posts or none.
+one transaction, so a killed run leaves whole posts or none. The tables
+themselves are in schema.py.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ from . import __version__
 from .changes import counts_moved
 from .errors import StorageError
 from .eventlog import append_event, payload_hash
-from .evidence import ensure_evidence_tables
+from .media_matches import forget_session_index, record_matches
 from .models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
-
-SCHEMA_VERSION = 1
 
 
 def utc_now() -> str:
@@ -50,6 +49,9 @@ def open_db(path: Path | str, *, check_same_thread: bool = True) -> Database:
         db.execute("PRAGMA foreign_keys = ON")
         if db.journal_mode != "wal":
             db.enable_wal()
+        # Imported here: schema.py builds on transaction() below.
+        from .schema import ensure_schema
+
         ensure_schema(db)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
@@ -62,213 +64,13 @@ def transaction(db: Database) -> Iterator[Database]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
             db.execute("ROLLBACK")
+        # The session's media index may hold media rows the rollback took back.
+        forget_session_index(db)
         raise
-    else:
-        db.execute("COMMIT")
-
-
-def ensure_schema(db: Database) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version < SCHEMA_VERSION:
-        with transaction(db):
-            _create_tables(db)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        _enable_search(db)
-    _add_later_parts(db)
-    _add_missing_indexes(db)
-    ensure_evidence_tables(db)
-    # The views deriving annotations' current state; imported here because annotations
-    # builds on this module.
-    from annotations.state import ensure_views
-
-    ensure_views(db)
-
-
-# Columns and tables added since schema version 1. They are added on open, so an
-# older archive gains them without a migration step; nothing is renamed.
-ADDED_COLUMNS = {
-    # details: JSON: link card, poll, forwarded-from, subreddit, ...; status_since: when the
-    # current status was first seen (for a deleted post, when we first saw it gone).
-    "posts": {"details": str, "status_since": str},
-    # Who and what counts each version showed, so an earlier version reads as it was.
-    "post_versions": {"author_name": str, "author_handle": str, "metrics": str},
-    "pages": {"description": str, "image_url": str, "meta": str},  # meta: OpenGraph etc. (JSON)
-}
-
-
-def _add_later_parts(db: Database) -> None:
-    def missing() -> list[tuple[str, str, type]]:
-        return [
-            (table, column, kind)
-            for table, columns in ADDED_COLUMNS.items()
-            for column, kind in columns.items()
-            if column not in db[table].columns_dict
-        ]
-
-    if not missing() and db["page_media"].exists():
-        return
-    with transaction(db):
-        for table, column, kind in missing():  # again: another process may have added them
-            db[table].add_column(column, kind)
-        # A page's own media (its main image), as post_media is for posts.
-        db["page_media"].create(
-            {
-                "page_id": int, "position": int, "sha256": str, "url": str, "type": str,
-                "capture_id": str, "error": str,
-            },
-            pk=("page_id", "position"),
-            foreign_keys=[("page_id", "pages", "id"), ("sha256", "media", "sha256"), ("capture_id", "captures", "id")],
-            if_not_exists=True,
-        )  # fmt: skip
-        db["page_media"].create_index(["sha256"], if_not_exists=True)
-
-
-def _create_tables(db: Database) -> None:
-    db["captures"].create(
-        {
-            "id": str, "url": str, "final_url": str, "kind": str, "platform": str,
-            "started_at": str, "finished_at": str, "status": str, "error": str,
-            "http_status": int, "body_sha256": str, "warc_file": str, "tool_version": str,
-            "source": str, "parent_id": str, "operator": str, "post_db_id": str,
-        },
-        pk="id", not_null={"url", "kind", "started_at", "status"}, if_not_exists=True,
-    )  # fmt: skip
-    db["posts"].create(
-        {
-            "id": str, "platform": str, "post_id": str, "url": str,
-            "author_handle": str, "author_name": str, "author_id": str, "text": str,
-            "created_at": str, "lang": str, "reply_to": str, "quote_of": str, "raw": str,
-            "status": str, "status_reason": str, "source": str, "metrics": str,
-            "first_capture_id": str, "last_capture_id": str,
-        },
-        pk="id", not_null={"platform", "post_id", "status"},
-        foreign_keys=[("first_capture_id", "captures", "id"), ("last_capture_id", "captures", "id")],
-        if_not_exists=True,
-    )  # fmt: skip
-    db["post_versions"].create(
-        {
-            "id": int, "post_id": str, "capture_id": str, "content_sha256": str, "text": str,
-            "status": str, "captured_at": str, "media_sha256s": str, "raw": str,
-        },
-        pk="id", not_null={"post_id", "capture_id", "content_sha256", "status", "captured_at"},
-        foreign_keys=[("post_id", "posts", "id"), ("capture_id", "captures", "id")],
-        if_not_exists=True,
-    )  # fmt: skip
-    db["media"].create(
-        {
-            "sha256": str, "mime": str, "bytes": int, "width": int, "height": int,
-            "duration_ms": int, "phash": str, "dhash": str, "pdq": str, "pdq_quality": int,
-            "exif": str, "blob_path": str, "thumbnail_path": str, "first_url": str,
-            "analysis_error": str, "first_seen_at": str,
-        },
-        pk="sha256", not_null={"bytes", "blob_path"}, if_not_exists=True,
-    )  # fmt: skip
-    db["post_media"].create(
-        {
-            "post_id": str, "position": int, "sha256": str, "url": str, "type": str,
-            "alt_text": str, "capture_id": str, "error": str,
-        },
-        pk=("post_id", "position"),
-        foreign_keys=[("post_id", "posts", "id"), ("sha256", "media", "sha256"), ("capture_id", "captures", "id")],
-        if_not_exists=True,
-    )  # fmt: skip
-    db["pages"].create(
-        {
-            "id": int, "capture_id": str, "url": str, "title": str, "site_name": str,
-            "author": str, "published_at": str, "html_sha256": str, "text": str,
-        },
-        pk="id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True,
-    )  # fmt: skip
-    db["embeds"].create(
-        {
-            "id": int, "page_id": int, "position": int, "platform": str, "post_url": str,
-            "post_db_id": str, "found_by": str, "article_text": str, "article_author": str,
-            "article_date": str, "article_links": str, "short_links": str, "status": str,
-            "error": str,
-        },
-        pk="id",
-        foreign_keys=[("page_id", "pages", "id"), ("post_db_id", "posts", "id")],
-        if_not_exists=True,
-    )  # fmt: skip
-    db["annotations"].create(
-        {
-            "id": int, "target_type": str, "target_id": str, "kind": str, "body": str,
-            "tag": str, "verification": str, "latitude": float, "longitude": float,
-            "precision_m": float, "event_time": str, "event_time_end": str, "author": str,
-            "created_at": str, "supersedes": int, "retracts": int,
-        },
-        pk="id", not_null={"target_type", "target_id", "kind", "author", "created_at"},
-        foreign_keys=[("supersedes", "annotations", "id")], if_not_exists=True,
-    )  # fmt: skip
-    db["events"].create(
-        {
-            "seq": int, "at": str, "actor": str, "action": str, "target": str,
-            "payload_sha256": str, "prev_hash": str, "hash": str,
-        },
-        pk="seq", not_null={"at", "actor", "action", "target", "payload_sha256", "prev_hash", "hash"},
-        if_not_exists=True,
-    )  # fmt: skip
-    for table, columns in INDEXES:
-        db[table].create_index(columns, if_not_exists=True)
-
-
-INDEXES = [
-    ("captures", ["url"]),
-    ("captures", ["parent_id"]),
-    ("captures", ["post_db_id"]),
-    ("posts", ["platform"]),
-    ("posts", ["author_handle"]),
-    ("posts", ["created_at"]),
-    ("posts", ["status"]),
-    ("post_versions", ["post_id"]),
-    ("post_media", ["sha256"]),
-    ("embeds", ["page_id"]),
-    ("embeds", ["post_db_id"]),
-    ("pages", ["url"]),
-    ("annotations", ["target_type", "target_id"]),
-    # Added for archives of a million posts (bench/datasette_scale.py): the posts
-    # table filtered by platform, with its author and status facets, and the
-    # article's copy of a post not linked to it yet (found by the post's URL).
-    ("posts", ["platform", "author_handle"]),
-    ("posts", ["platform", "status"]),
-    ("embeds", ["post_url"]),
-]
-
-
-def _add_missing_indexes(db: Database) -> None:
-    """Indexes added to INDEXES since an archive was made; built once, on the next open."""
-    missing = [
-        (table, columns)
-        for table, columns in INDEXES
-        if columns not in [index.columns for index in db[table].indexes]
-    ]
-    if not missing:
-        return
-    with transaction(db):
-        for table, columns in missing:
-            db[table].create_index(columns, if_not_exists=True)
-
-
-def _enable_search(db: Database) -> None:
-    for table, columns in [
-        ("posts", ["text", "author_handle", "author_name"]),
-        ("pages", ["title", "text"]),
-        ("annotations", ["body", "tag"]),
-    ]:
-        if db[table].detect_fts():
-            continue
-        try:
-            db[table].enable_fts(columns, create_triggers=True, tokenize="unicode61")
-        except sqlite3.OperationalError:
-            # Several processes opening a new archive at once: one of them made it first.
-            if not db[table].detect_fts():
-                raise
-
-
-# -- writes ------------------------------------------------------------------
 
 
 def record_event(db: Database, actor: str, action: str, target: str, row: dict) -> None:
@@ -289,12 +91,13 @@ def save_media(db: Database, media: StoredMedia) -> None:
         "width": media.width, "height": media.height, "duration_ms": media.duration_ms,
         "phash": media.phash, "dhash": media.dhash, "pdq": media.pdq,
         "pdq_quality": media.pdq_quality,
-        "exif": json.dumps(media.exif, ensure_ascii=False) if media.exif else None,
+        "exif": _json_or_none(media.exif),
         "blob_path": media.blob_path, "thumbnail_path": media.thumbnail_path,
         "first_url": media.first_url, "analysis_error": media.error, "first_seen_at": utc_now(),
     }  # fmt: skip
     db["media"].insert(row)
     record_event(db, "archiver", "media", f"media:{media.sha256}", row)
+    record_matches(db, media.sha256)
 
 
 def content_hash(post: Post, media_sha256s: list[str | None]) -> str:
@@ -332,7 +135,7 @@ def save_post(
         "lang": post.lang, "reply_to": post.reply_to, "quote_of": post.quote_of,
         "raw": post.raw, "source": post.source,
         "metrics": json.dumps(post.metrics) if post.metrics else None,
-        "details": json.dumps(post.details, ensure_ascii=False) if post.details else None,
+        "details": _json_or_none(post.details),
     }  # fmt: skip
     gone = post.status != POST_OK
     # A post first seen already removed may still show its content (a Reddit post
@@ -439,7 +242,7 @@ def save_page(db: Database, capture_id: str, url: str, meta: dict, html_sha256: 
         "site_name": meta.get("site_name"), "author": meta.get("author"),
         "published_at": meta.get("published_at"), "html_sha256": html_sha256, "text": meta.get("text"),
         "description": meta.get("description"), "image_url": meta.get("image_url"),
-        "meta": json.dumps(meta["meta"], ensure_ascii=False) if meta.get("meta") else None,
+        "meta": _json_or_none(meta.get("meta")),
     }  # fmt: skip
     page_id = db["pages"].insert(row).last_pk
     record_event(db, "archiver", "page", f"page:{page_id}", row)
@@ -490,3 +293,8 @@ def post_complete(db: Database, post_db_id: str) -> bool:
         [post_db_id, post_db_id],
     ).fetchone()
     return row is not None
+
+
+def _json_or_none(value) -> str | None:
+    """JSON as written for a value (characters kept, not escaped), None for an empty one."""
+    return json.dumps(value, ensure_ascii=False) if value else None

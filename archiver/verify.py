@@ -20,8 +20,9 @@ from sqlite_utils import Database
 from .blobstore import blob_relpath, is_sha256
 from .eventlog import check_chain, payload_hash
 from .evidence import manifest_bytes
+from .schema import ADDED_COLUMNS
 from .settings import Settings
-from .store import ADDED_COLUMNS, open_db
+from .store import open_db
 from .warc_index import read_record
 
 CHUNK = 1024 * 1024

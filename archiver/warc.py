@@ -20,7 +20,7 @@ from warcio.warcwriter import WARCWriter
 
 from . import __version__
 from .blobstore import storage_error
-from .fetch import RawExchange, Recorder
+from .exchange import RawExchange, Recorder
 from .warc_index import RecordCollector, index_records
 
 # Headers that describe the transfer, not the entity: the body we keep is

@@ -2,13 +2,16 @@
 
 It generates (once, then reuses with --db) an archive with the product's own
 schema, FTS tables and indexes: 1 M posts (with a capture and a version each),
-300 k media files linked to posts, 100 k annotations, 20 k pages with 50 k
+300 k media files linked to posts (with near-duplicate clusters and
+their media_matches rows), 100 k annotations, 20 k pages with 50 k
 embeds. Then, for each page a user opens,
 
-- the post page:  /archive/posts/x~3A<id>  (a random post each time)
+- the post page:  /archive/posts/x~3A<id>  (a random post with media each time;
+                  then one whose media has near duplicates)
 - a facet list:   /archive/posts  (the posts table with its facets), and the
                   same filtered by a platform: /archive/posts?platform=<p>
 - an FTS search:  /archive/posts?_search=<word>
+- a canned query: /archive/unverified_media_seen_elsewhere
 
 it times the page through Datasette (in-process ASGI: no socket, no network),
 records the SQL Datasette ran for it (Datasette's own tracer), runs exactly
@@ -44,6 +47,7 @@ from datasette.tracer import capture_traces  # noqa: E402
 
 from archiver.serve import make_datasette  # noqa: E402
 from archiver.settings import Settings  # noqa: E402
+from archiver.similar import hamming_hex, near_duplicate  # noqa: E402
 from archiver.store import open_db  # noqa: E402
 
 PLATFORMS = [("x", 60), ("bluesky", 15), ("mastodon", 10), ("telegram", 5), ("reddit", 5)]
@@ -130,32 +134,7 @@ def generate(path: Path, posts: int, media: int, annotations: int, pages: int, e
     def post_of(i: int) -> str:
         return f"{platforms[i % len(platforms)]}:{10**17 + i}"
 
-    media_rows, link_rows = [], []
-    positions: dict[str, int] = {}
-    for m in range(media):
-        sha = hashlib.sha256(f"media {m}".encode()).hexdigest()
-        video = m % 5 == 0
-        media_rows.append(
-            (sha, "video/mp4" if video else "image/jpeg", rng.randint(50_000, 5_000_000),
-             1280, 720, 15000 if video else None, f"{rng.getrandbits(64):016x}",
-             f"{rng.getrandbits(64):016x}", f"{rng.getrandbits(256):064x}", 100,
-             f"sha256/{sha[:2]}/{sha[2:4]}/{sha}", f"thumbs/{sha[:2]}/{sha}.jpg",
-             f"https://media.example/{m}.jpg", stamp(m))
-        )  # fmt: skip
-        post = post_of(rng.randrange(posts))
-        position = positions.get(post, 0)
-        positions[post] = position + 1
-        link_rows.append((post, position, sha, f"https://media.example/{m}.jpg", "photo"))
-    conn.executemany(
-        "insert into media (sha256, mime, bytes, width, height, duration_ms, phash, dhash, pdq,"
-        " pdq_quality, blob_path, thumbnail_path, first_url, first_seen_at)"
-        " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        media_rows,
-    )
-    conn.executemany(
-        "insert into post_media (post_id, position, sha256, url, type) values (?,?,?,?,?)",
-        link_rows,
-    )
+    generate_media(conn, rng, media, posts, post_of, stamp)
     kinds = ["note", "tag", "verification", "geolocation", "chronolocation"]
     conn.executemany(
         "insert into annotations (target_type, target_id, kind, body, tag, verification,"
@@ -196,6 +175,73 @@ def generate(path: Path, posts: int, media: int, annotations: int, pages: int, e
         f"  generated in {time.perf_counter() - started:.0f} s, {path.stat().st_size / 1e9:.2f} GB"
     )
     return words
+
+
+def generate_media(conn, rng: random.Random, media: int, posts: int, post_of, stamp) -> None:
+    """Media files linked to posts, with near-duplicate clusters and their media_matches rows.
+
+    About a tenth of the files come in clusters of 2-6 copies of one picture (re-encoded,
+    cropped: up to 24 PDQ bits and 6 pHash bits off the original, so not every pair
+    of a cluster is near), and 3 % of the files are also in a second post (a repost).
+    Pairs across clusters (random hashes) are left out: for pHash within 8 bits of 64 about
+    one random pair in 4e9 is near, a dozen pairs among 300 k files.
+    """
+    media_rows, link_rows, match_rows = [], [], []
+    positions: dict[str, int] = {}
+
+    def link(sha: str, m: int) -> None:
+        post = post_of(rng.randrange(posts))
+        position = positions.get(post, 0)
+        positions[post] = position + 1
+        link_rows.append((post, position, sha, f"https://media.example/{m}.jpg", "photo"))
+
+    def flipped(value: int, width: int, most: int) -> int:
+        return value ^ sum(1 << b for b in rng.sample(range(width), rng.randint(0, most)))
+
+    m = 0
+    while m < media:
+        size = min(media - m, rng.randint(2, 6) if rng.random() < 0.03 else 1)
+        pdq, phash = rng.getrandbits(256), rng.getrandbits(64)
+        cluster = []
+        for k in range(size):
+            sha = hashlib.sha256(f"media {m}".encode()).hexdigest()
+            video = m % 5 == 0
+            hashes = (
+                f"{flipped(pdq, 256, 24) if k else pdq:064x}",
+                100,
+                f"{flipped(phash, 64, 6) if k else phash:016x}",
+            )
+            media_rows.append(
+                (sha, "video/mp4" if video else "image/jpeg", rng.randint(50_000, 5_000_000),
+                 1280, 720, 15000 if video else None, hashes[2], f"{rng.getrandbits(64):016x}",
+                 hashes[0], hashes[1], f"sha256/{sha[:2]}/{sha[2:4]}/{sha}",
+                 f"thumbs/{sha[:2]}/{sha}.jpg", f"https://media.example/{m}.jpg", stamp(m))
+            )  # fmt: skip
+            link(sha, m)
+            if rng.random() < 0.03:
+                link(sha, m)
+            for other, (o_pdq, o_quality, o_phash) in cluster:
+                if near_duplicate(hashes[0], hashes[1], o_pdq, o_quality, hashes[2], o_phash):
+                    distances = (hamming_hex(hashes[0], o_pdq), hamming_hex(hashes[2], o_phash))
+                    match_rows += [(sha, other, *distances), (other, sha, *distances)]
+            cluster.append((sha, hashes))
+            m += 1
+    conn.executemany(
+        "insert into media (sha256, mime, bytes, width, height, duration_ms, phash, dhash, pdq,"
+        " pdq_quality, blob_path, thumbnail_path, first_url, first_seen_at)"
+        " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        media_rows,
+    )
+    conn.executemany(
+        "insert into post_media (post_id, position, sha256, url, type) values (?,?,?,?,?)",
+        link_rows,
+    )
+    conn.executemany(
+        "insert into media_matches (sha256, other_sha256, pdq_distance, phash_distance)"
+        " values (?,?,?,?)",
+        match_rows,
+    )
+    print(f"  {media:,} media, {len(link_rows):,} links, {len(match_rows):,} media_matches rows")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -292,6 +338,10 @@ def main() -> None:
         with_media = [r[0] for r in conn.execute(
             "select post_id from post_media order by random() limit ?", [args.rounds + 2]
         )]  # fmt: skip
+        with_near = [r[0] for r in conn.execute(
+            "select pm.post_id from media_matches mm join post_media pm on pm.sha256 = mm.sha256"
+            " order by random() limit ?", [args.rounds + 2]
+        )]  # fmt: skip
         words = [r[0] for r in conn.execute(
             "select term from posts_fts_vocab where doc between ? and ? order by random() limit ?",
             [total // 2000, total // 200, args.rounds + 2],
@@ -303,11 +353,14 @@ def main() -> None:
         db = path.stem
         cases = [
             ("post page", [f"/{db}/posts/{tilde(p)}" for p in with_media]),
+            ("post, near", [f"/{db}/posts/{tilde(p)}" for p in with_near]),
             ("facet list", [f"/{db}/posts?_sort_desc=created_at&_r={n}"
                             for n in range(args.rounds + 2)]),
             ("facet, filter", [f"/{db}/posts?platform={rng.choice(platforms)}"
                                for _ in range(args.rounds + 2)]),
             ("FTS search", [f"/{db}/posts?_search={w}" for w in words]),
+            ("canned query", [f"/{db}/unverified_media_seen_elsewhere?_r={n}"
+                              for n in range(args.rounds + 2)]),
         ]  # fmt: skip
         asyncio.run(measure(settings, cases, args.rounds, args.slow))
 

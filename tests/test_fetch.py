@@ -9,7 +9,8 @@ import time
 import pytest
 
 from archiver.errors import FetchError, ResponseTooLarge, UsageError
-from archiver.fetch import Fetcher, Recorder
+from archiver.exchange import Recorder
+from archiver.fetch import Fetcher
 from archiver.replay import ReplayResponse
 from archiver.settings import Settings, parse_connect_to
 

@@ -17,7 +17,8 @@ from ..models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
 from .base import PostRef, iso_utc, match_url, parse_display_date, unescape_text
 
 if TYPE_CHECKING:
-    from ..fetch import Fetched, Fetcher
+    from ..exchange import Fetched
+    from ..fetch import Fetcher
 
 NAME = "x"
 

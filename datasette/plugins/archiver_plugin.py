@@ -22,7 +22,6 @@ from markupsafe import Markup
 from archiver.blobhttp import safe_content_type, send_file
 from archiver.blobstore import blob_relpath, is_sha256
 from archiver.models import POST_OK
-from archiver.similar import hamming_hex, near_duplicate
 from archiver.sniff import sniff_mime
 from archiver.textdiff import same_words, word_diff
 
@@ -61,22 +60,32 @@ QUERIES = {
         select id, capture_id, captured_at, status, content_sha256, text, media_sha256s
         from post_versions where post_id = :id order by id
     """,
-    # Other posts showing the same file, or a near duplicate of it (archiver/similar.py).
+    # Other posts showing the same file, or a near duplicate of it: the pairs
+    # archiver/media_matches.py wrote when each file was first saved. Two plain joins,
+    # not one over a union: SQLite then builds a Bloom filter over all of post_media.
     "similar_posts": """
-        select mine.position, other.post_id as post, p.author_handle, p.platform,
-               p.created_at, p.status, om.sha256, om.thumbnail_path,
-               case when om.sha256 = m.sha256 then 'same file' else 'near duplicate' end as match,
-               archiver_hamming(m.pdq, om.pdq) as pdq_distance,
-               archiver_hamming(m.phash, om.phash) as phash_distance
+        select mine.position as position, other.post_id as post, p.author_handle, p.platform,
+               p.created_at, p.status, m.sha256, m.thumbnail_path, 'same file' as match,
+               case when m.pdq != '' then 0 end as pdq_distance,
+               case when m.phash != '' then 0 end as phash_distance
         from post_media mine
         join media m on m.sha256 = mine.sha256
-        join media om on om.sha256 = m.sha256 or archiver_near_duplicate(
-            m.pdq, m.pdq_quality, om.pdq, om.pdq_quality, m.phash, om.phash)
-        join post_media other on other.sha256 = om.sha256 and other.post_id != mine.post_id
+        join post_media other on other.sha256 = mine.sha256 and other.post_id != mine.post_id
+        join posts p on p.id = other.post_id
+        where mine.post_id = :id
+        group by mine.position, other.post_id
+        union all
+        select mine.position, other.post_id, p.author_handle, p.platform, p.created_at,
+               p.status, om.sha256, om.thumbnail_path, 'near duplicate', mm.pdq_distance,
+               mm.phash_distance
+        from post_media mine
+        join media_matches mm on mm.sha256 = mine.sha256
+        join post_media other on other.sha256 = mm.other_sha256 and other.post_id != mine.post_id
+        join media om on om.sha256 = mm.other_sha256
         join posts p on p.id = other.post_id
         where mine.post_id = :id
         group by mine.position, other.post_id, om.sha256
-        order by mine.position, match desc, pdq_distance, other.post_id
+        order by position, match desc, pdq_distance, post
     """,
 }
 
@@ -114,9 +123,6 @@ def register_routes(datasette):
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    # For the near-duplicate queries: the post page's and the canned queries in metadata.yml.
-    conn.create_function("archiver_hamming", 2, hamming_hex, deterministic=True)
-    conn.create_function("archiver_near_duplicate", 6, near_duplicate, deterministic=True)
     # The canned search query: words as typed, never FTS syntax ('""' matches nothing).
     conn.create_function(
         "archiver_fts_query", 1, lambda q: escape_fts(q or "") or '""', deterministic=True

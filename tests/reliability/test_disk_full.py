@@ -16,7 +16,7 @@ from factories import jpeg_bytes
 from faults import blob_files, query, serve_photo_post
 from warcio.archiveiterator import ArchiveIterator
 
-import archiver.fetch
+import archiver.exchange
 import archiver.warc
 
 
@@ -61,7 +61,7 @@ def test_disk_full_while_a_photo_streams_in(
     photo = jpeg_bytes(seed=21, size=(1600, 1200))
     url = serve_photo_post(replay, "1500000000000000021", photo)
     # The post's JSON (a few kB) fits; the photo does not.
-    fill_disk_for(monkeypatch, archiver.fetch, room=50_000, opened_with="wb")
+    fill_disk_for(monkeypatch, archiver.exchange, room=50_000, opened_with="wb")
     urls = tmp_path / "urls.txt"
     urls.write_text(url + "\n")
 
@@ -129,7 +129,7 @@ def test_a_really_full_blob_store_on_a_small_tmpfs(replay, settings, tmp_path):
     blobs = tmp_path / "small-blobs"
     blobs.mkdir()
     archive = [
-        sys.executable, "-m", "archiver.cli", "archive", "--db", str(settings.db_path),
+        sys.executable, "-m", "archiver", "archive", "--db", str(settings.db_path),
         "--blobs", str(blobs), "--connect-to", f"*={replay.base_url}", "--delay", "0", url,
     ]  # fmt: skip
     script = (

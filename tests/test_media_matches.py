@@ -1,0 +1,171 @@
+"""Near-duplicate pairs written when a media file is first saved (archiver/media_matches.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import numpy as np
+import pytest
+
+from archiver.media_matches import MediaIndex
+from archiver.models import StoredMedia
+from archiver.similar import _popcount_bytes, near_duplicate
+from archiver.store import open_db, save_media, transaction
+
+PDQ = "ab" * 32
+PHASH = "c3c3c3c33c3c3c3c"
+FAR_PHASH = "3c3c3c3cc3c3c3c3"  # all 64 bits differ from PHASH
+
+
+def flip(hexhash: str, bits: int, above: int = 0) -> str:
+    """The hash with BITS bits inverted, the lowest of them at bit ABOVE."""
+    return format(int(hexhash, 16) ^ (((1 << bits) - 1) << above), f"0{len(hexhash)}x")
+
+
+def media(name: str, pdq: str | None = None, quality: int | None = 90, phash: str | None = None):
+    sha = hashlib.sha256(name.encode()).hexdigest()
+    return StoredMedia(
+        sha256=sha, bytes=1, blob_path=f"sha256/{sha}", mime="image/jpeg",
+        pdq=pdq, pdq_quality=quality if pdq else None, phash=phash,
+    )  # fmt: skip
+
+
+def save(db, *items: StoredMedia) -> None:
+    with transaction(db):
+        for item in items:
+            save_media(db, item)
+
+
+def matches(db) -> set[tuple[str, str, int | None, int | None]]:
+    return set(db.execute("select * from media_matches").fetchall())
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = open_db(tmp_path / "archive.db")
+    yield db
+    db.close()
+
+
+def test_identical_hashes_on_different_files_match_both_ways(db):
+    a, b = media("a", PDQ, 90, PHASH), media("b", PDQ, 90, PHASH)
+    save(db, a)
+    save(db, b, a)  # a again: the same file is the same row, never a pair with itself
+    assert matches(db) == {(a.sha256, b.sha256, 0, 0), (b.sha256, a.sha256, 0, 0)}
+
+
+def test_near_by_pdq_or_by_phash_far_by_both(db):
+    base = media("base", PDQ, 90, PHASH)
+    near_pdq = media("near pdq", flip(PDQ, 31), 90, FAR_PHASH)
+    near_phash = media("near phash", flip(PDQ, 200), 90, flip(PHASH, 8))
+    far = media("far", flip(PDQ, 32, above=100), 90, flip(PHASH, 9, above=40))
+    save(db, base, near_pdq, near_phash, far)
+    pairs = {(a, b): (pdq, phash) for a, b, pdq, phash in matches(db)}
+    assert pairs[base.sha256, near_pdq.sha256] == (31, 64)
+    assert pairs[base.sha256, near_phash.sha256] == (200, 8)
+    assert not any(far.sha256 in pair for pair in pairs)
+    # near_pdq and near_phash are not near each other (PDQ 169 bits, pHash 56 bits apart).
+    assert (near_pdq.sha256, near_phash.sha256) not in pairs
+    assert len(pairs) == 4  # two pairs, both ways
+
+
+def test_an_unreliable_pdq_hash_says_nothing(db):
+    sharp = media("sharp", PDQ, 90, PHASH)
+    flat = media("flat", PDQ, 49, FAR_PHASH)  # the same PDQ, but PDQ itself calls it unreliable
+    flat_close = media("flat, pHash close", PDQ, 10, flip(PHASH, 3))
+    save(db, sharp, flat, flat_close)
+    pairs = {(a, b): (pdq, phash) for a, b, pdq, phash in matches(db)}
+    assert (sharp.sha256, flat.sha256) not in pairs
+    # Matched by pHash: the PDQ distance is still shown, as the page showed it before.
+    assert pairs[sharp.sha256, flat_close.sha256] == (0, 3)
+
+
+def test_files_without_hashes_match_nothing(db):
+    video = media("video")
+    save(db, media("photo", PDQ, 90, PHASH), video, media("other video"))
+    assert matches(db) == set()
+
+
+def test_a_session_sees_what_another_process_saved_meanwhile(tmp_path):
+    first, second = open_db(tmp_path / "a.db"), open_db(tmp_path / "a.db")
+    original = media("original", PDQ, 90, PHASH)
+    save(first, original, media("unrelated", flip(PDQ, 128), 90, FAR_PHASH))  # first's index
+    copy = media("copy", flip(PDQ, 4), 90, PHASH)
+    save(second, copy)
+    recopy = media("recopy of the copy", flip(PDQ, 6), 90, flip(PHASH, 1))
+    save(first, recopy)  # first's index was made before `copy` existed
+    pairs = {(a, b) for a, b, *_ in matches(first)}
+    assert {(original.sha256, copy.sha256), (copy.sha256, recopy.sha256)} <= pairs
+    assert (original.sha256, recopy.sha256) in pairs and len(pairs) == 6
+    first.close()
+    second.close()
+
+
+def test_a_rolled_back_file_is_not_matched_later(tmp_path):
+    first, second = open_db(tmp_path / "a.db"), open_db(tmp_path / "a.db")
+    save(first, media("seed", flip(PDQ, 100), 90, FAR_PHASH))
+    gone = media("rolled back", PDQ, 90, PHASH)
+    with pytest.raises(RuntimeError), transaction(first):
+        save_media(first, gone)
+        raise RuntimeError("the post failed")
+    kept = media("saved by another process", flip(PDQ, 200), 90, flip(PHASH, 40))
+    save(second, kept)  # takes the rowid the rolled-back file had
+    later = media("a copy of what the other process saved", flip(PDQ, 201), 90, flip(PHASH, 41))
+    save(first, later)
+    assert {(a, b) for a, b, *_ in matches(first)} == {
+        (kept.sha256, later.sha256),
+        (later.sha256, kept.sha256),
+    }
+    first.close()
+    second.close()
+
+
+def test_an_older_archive_gets_its_pairs_on_open(tmp_path):
+    db = open_db(tmp_path / "a.db")
+    a, b = media("a", PDQ, 90, PHASH), media("b", flip(PDQ, 3), 90, FAR_PHASH)
+    c, d = media("c", None, None, flip(PHASH, 2)), media("d", flip(PDQ, 90), 90, None)
+    save(db, a, b)
+    save(db, c, d)
+    written = matches(db)
+    assert {(x, y) for x, y, *_ in written} == {
+        (a.sha256, b.sha256), (b.sha256, a.sha256), (a.sha256, c.sha256), (c.sha256, a.sha256),
+    }  # fmt: skip
+    db.execute("drop table media_matches")  # as an archive made before the table was
+    db.close()
+    reopened = open_db(tmp_path / "a.db")
+    assert matches(reopened) == written
+    reopened.close()
+
+
+def test_the_array_rule_is_the_pairwise_rule(db):
+    rng = random.Random(5)
+    items = []
+    for n in range(300):
+        pdq = flip(PDQ, rng.choice([0, 20, 30, 31, 32, 33, 60])) if n % 7 else None
+        phash = flip(PHASH, rng.choice([0, 7, 8, 9, 20])) if n % 5 else rng.choice([None, "xyz"])
+        items.append(media(str(n), pdq, rng.choice([None, 0, 49, 50, 90]), phash))
+    db["media"].insert_all(
+        {"sha256": m.sha256, "bytes": 1, "blob_path": m.blob_path, "pdq": m.pdq,
+         "pdq_quality": m.pdq_quality, "phash": m.phash}
+        for m in items
+    )  # fmt: skip
+    index = MediaIndex()
+    index.refresh(db)
+    found = {(a, b) for a, b, *_ in index.near_pairs(0, index.size)}
+    expected = {
+        (a.sha256, b.sha256)
+        for a in items
+        for b in items
+        if a is not b
+        and near_duplicate(a.pdq, a.pdq_quality, b.pdq, b.pdq_quality, a.phash, b.phash)
+    }
+    assert found == expected and len(expected) > 100
+    each_once = index.near_pairs(0, index.size, each_once=True)
+    assert len(each_once) * 2 == len(found)
+
+
+def test_bit_counts_without_numpy_2():
+    words = np.random.default_rng(3).integers(0, 2**64 - 1, size=(50, 4), dtype=np.uint64)
+    expected = [[bin(int(w)).count("1") for w in row] for row in words]
+    assert _popcount_bytes(words).tolist() == expected
