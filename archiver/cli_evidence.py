@@ -1,7 +1,7 @@
 """The evidence commands of `archiver`: cite, export (HTML, WACZ) and verify.
 
-Registered on the `archiver` group when archiver.cli is imported; like the rest
-of the CLI they parse, call the Python API and print.
+archiver.cli adds COMMANDS to the `archiver` group; like the rest of the CLI they
+parse, call the Python API and print.
 """
 
 from __future__ import annotations
@@ -11,13 +11,21 @@ from pathlib import Path
 
 import click
 
-from .cli import _settings, archive_db, blobs_option, db_option, json_option, main
+from .citation_styles import STYLE_NAMES, STYLES
+from .cli_options import (
+    archive_db,
+    blobs_option,
+    db_option,
+    json_option,
+    settings_from_params,
+    tsa_roots_option,
+)
 from .errors import UsageError
 
-STYLE_CHOICES = ("apa", "mla", "chicago", "bluebook", "bibtex", "csl-json", "all")
+STYLE_CHOICES = (*STYLES, "all")
 
 
-@main.command()
+@click.command()
 @click.argument("target")
 @click.option(
     "--style",
@@ -38,11 +46,11 @@ STYLE_CHOICES = ("apa", "mla", "chicago", "bluebook", "bibtex", "csl-json", "all
 def cite(ctx, target, style, base_url, as_json, **_):
     """Cite a post (post id, post URL, capture id or media SHA-256) and its archived copy."""
     from .archived import capture_for_target, load_capture
-    from .cite import STYLE_NAMES, STYLES, cite_all, cited_post
+    from .cite import cite_all, cited_post
 
     if base_url and not base_url.lower().startswith(("http://", "https://")):
         raise UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
-    with archive_db(_settings(ctx.params)) as db:
+    with archive_db(settings_from_params(ctx.params)) as db:
         capture_id, post_id = capture_for_target(db, target)
         post = cited_post(load_capture(db, capture_id), post_id, base_url)
     citations = [c for c in cite_all(post) if style in ("all", c.style)]
@@ -66,7 +74,7 @@ def cite(ctx, target, style, base_url, as_json, **_):
             click.echo()
 
 
-@main.command()
+@click.command()
 @click.argument("targets", nargs=-1)
 @click.option(
     "--wacz",
@@ -94,7 +102,7 @@ def export(ctx, targets, wacz_path, html_dir, title, **_):
 
     if not wacz_path and not html_dir:
         raise UsageError("say what to export: --wacz OUT.wacz and/or --html DIR")
-    settings = _settings(ctx.params)
+    settings = settings_from_params(ctx.params)
     with archive_db(settings) as db:
         capture_ids = export_capture_ids(db, targets)
         if not capture_ids:
@@ -136,14 +144,10 @@ def export_capture_ids(db, targets: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-@main.command()
+@click.command()
 @db_option
 @blobs_option
-@click.option(
-    "--tsa-roots",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="PEM root certificates to trust for TSA signatures [ARCHIVER_TSA_ROOTS]",
-)
+@tsa_roots_option
 @json_option
 @click.pass_context
 def verify(ctx, as_json, **_):
@@ -153,7 +157,7 @@ def verify(ctx, as_json, **_):
     """
     from .verify import verify_path
 
-    report = verify_path(_settings(ctx.params))
+    report = verify_path(settings_from_params(ctx.params))
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -168,3 +172,6 @@ def verify(ctx, as_json, **_):
             else f"{len(report.problems)} mismatch(es): the archive is not as it was captured."
         )
     ctx.exit(0 if report.ok else 1)
+
+
+COMMANDS = [cite, export, verify]

@@ -138,7 +138,7 @@ def run_baseline(base_url: str, ids: list[str], concurrency: int, out_dir: Path)
 
 def archive_command(base_url: str, work: Path, concurrency: int, listing: Path) -> list[str]:
     return [
-        sys.executable, "-m", "archiver.cli", "archive", "--input", str(listing),
+        sys.executable, "-m", "archiver", "archive", "--input", str(listing),
         "--db", str(work / "archive.db"), "--blobs", str(work / "blobs"),
         "--connect-to", f"*={base_url}", "--concurrency", str(concurrency), "--delay", "0", "-q",
     ]  # fmt: skip
@@ -154,7 +154,7 @@ def run_archiver(
     started = time.perf_counter()
     done = subprocess.run(
         archive_command(base_url, work, concurrency, listing),
-        capture_output=True, text=True, cwd=src,  # `-m archiver.cli` imports from src
+        capture_output=True, text=True, cwd=src,  # `-m archiver` imports from src
     )  # fmt: skip
     elapsed = time.perf_counter() - started
     if done.returncode != 0:

@@ -115,7 +115,7 @@ def measure(size_mb: int, work: Path) -> tuple[float, float, dict]:
     base_url = ready.get(timeout=60)
     try:
         command = [
-            sys.executable, "-m", "archiver.cli", "archive", "--json", "-q",
+            sys.executable, "-m", "archiver", "archive", "--json", "-q",
             "--db", str(work / "archive.db"), "--blobs", str(work / "blobs"),
             "--connect-to", f"*={base_url}", "--delay", "0",
             f"https://x.com/i/status/{POST_ID}",

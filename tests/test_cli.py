@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -219,3 +221,22 @@ def test_politeness_delay_spaces_requests_to_one_host(replay, settings, tmp_path
     times = sorted(r.at for r in replay.requested("cdn.syndication.twimg.com"))
     assert len(times) == 3
     assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+
+
+@pytest.mark.parametrize("module", ["archiver", "archiver.cli"])
+def test_every_command_runs_under_python_m(module, tmp_path):
+    # `-m archiver.cli` runs cli.py as __main__, a second copy of the group: the commands
+    # kept in other modules must be on that copy too, not only on archiver.cli.main.
+    listed = subprocess.run(
+        [sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
+    for command in ("archive", "embeds", "annotate", "annotations", "cite", "export", "verify",
+                    "serve", "demo"):  # fmt: skip
+        assert f"  {command} " in listed.stdout
+    missing = tmp_path / "missing.db"
+    verify = subprocess.run(
+        [sys.executable, "-m", module, "verify", "--db", str(missing)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (verify.returncode, verify.stderr) == (2, f"Error: no archive at {missing}\n")

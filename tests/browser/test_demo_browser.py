@@ -27,7 +27,7 @@ def demo(tmp_path):
         [
             sys.executable,
             "-m",
-            "archiver.cli",
+            "archiver",
             "demo",
             "--dir",
             str(tmp_path / "demo"),

@@ -16,6 +16,7 @@ from factories import jpeg_bytes
 from faults import EARLIER_ID, Earlier, Run, serve_photo_post
 
 import archiver.cli
+import archiver.cli_archive
 from archiver.replay import ReplayServer
 from archiver.settings import Settings
 
@@ -28,7 +29,7 @@ def archive_cli(settings: Settings, monkeypatch):
     backoff, the longest Retry-After honoured) come from the test settings,
     so retries and timeouts take milliseconds instead of seconds.
     """
-    original = archiver.cli._settings
+    original = archiver.cli_archive.settings_from_params
 
     def fast(params: dict) -> Settings:
         return original(params).with_(
@@ -37,7 +38,7 @@ def archive_cli(settings: Settings, monkeypatch):
             max_retry_after=settings.max_retry_after,
         )
 
-    monkeypatch.setattr(archiver.cli, "_settings", fast)
+    monkeypatch.setattr(archiver.cli_archive, "settings_from_params", fast)
 
     def run(*args: str, input: str | None = None, mapping: list[str] | None = None) -> Run:
         base = ["archive", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]

@@ -31,7 +31,7 @@ def serve_list(replay, count: int) -> list[str]:
 
 def archive_command(settings, replay, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "archiver.cli", "archive", "--db", str(settings.db_path),
+        sys.executable, "-m", "archiver", "archive", "--db", str(settings.db_path),
         "--blobs", str(settings.blobs_dir), "--connect-to", f"*={replay.base_url}",
         "--delay", "0", "--concurrency", "8", *extra,
     ]  # fmt: skip

@@ -41,7 +41,7 @@ def test_four_writers_and_a_reader_lose_nothing(replay, settings, tmp_path):
             [
                 sys.executable,
                 "-m",
-                "archiver.cli",
+                "archiver",
                 "archive",
                 "--db",
                 str(settings.db_path),
