@@ -51,6 +51,7 @@ from .resolve import Progress
 from .results import SKIPPED, CaptureResult
 from .settings import Settings
 from .store import (
+    media_exists,
     new_capture_id,
     open_db,
     post_complete,
@@ -173,8 +174,7 @@ class Archiver:
     def has_media(self, sha256: str) -> bool:
         """The file is in the media table already (analysed when it was first kept)."""
         with self._db_lock:
-            row = self.db.execute("select 1 from media where sha256 = ?", [sha256]).fetchone()
-        return row is not None
+            return media_exists(self.db, sha256)
 
     # -- posts --------------------------------------------------------------
 

@@ -98,6 +98,21 @@ class BlobStore:
     def has(self, sha256: str) -> bool:
         return is_sha256(sha256) and self.path_for(sha256).exists()
 
+    def adopt(self, path: Path, sha256: str) -> Path:
+        """File a temporary file (inside the store, its SHA-256 already computed) under its hash."""
+        final = self.path_for(sha256)
+        try:
+            if final.exists():
+                # Same hash, same bytes: the stored copy stands.
+                path.unlink(missing_ok=True)
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, final)
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise storage_error(exc, self.root) from exc
+        return final
+
     def put_bytes(self, data: bytes) -> tuple[str, Path]:
         writer = self.writer()
         writer.write(data)

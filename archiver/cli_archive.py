@@ -20,6 +20,7 @@ from .cli_options import (
     tsa_options,
 )
 from .errors import UsageError
+from .results import SKIPPED
 from .settings import Settings
 
 
@@ -91,14 +92,12 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
             ),
         ) as bar:
             for result in archiver.archive_many(targets, skip_archived=skip_archived):
-                key = (
-                    "failed" if result.failed else "skipped" if result.status == "skipped" else "ok"
-                )
+                key = "failed" if result.failed else "skipped" if result.status == SKIPPED else "ok"
                 tally[key] += 1
                 if as_json:
                     click.echo(json.dumps(result.to_json(), ensure_ascii=False))
                     sys.stdout.flush()
-                elif not (quiet and result.status == "skipped"):
+                elif not (quiet and result.status == SKIPPED):
                     click.echo(describe(result))
                 bar.update(1, result)
     if not (quiet or single):
@@ -143,7 +142,7 @@ def describe(result) -> str:
     """One line per URL (and one per embedded post) for people."""
     if result.failed:
         return f"FAILED {result.url}: {result.error}"
-    if result.status == "skipped":
+    if result.status == SKIPPED:
         return f"skipped  {result.url}  already archived as {', '.join(result.post_ids)}"
     head = f"{result.status:<8} {result.url}  capture {result.capture_id}"
     lines = [head]

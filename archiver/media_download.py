@@ -7,7 +7,6 @@ the whole capture.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,12 +87,7 @@ class MediaDownloader:
 
     def _keep_file(self, path: Path, sha256: str, url: str) -> StoredMedia:
         """Move a temporary file whose SHA-256 is known into the blob store; analyse it once."""
-        final = self.blobs.path_for(sha256)
-        if final.exists():
-            path.unlink(missing_ok=True)
-        else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, final)
+        final = self.blobs.adopt(path, sha256)
         if self.known(sha256):
             return StoredMedia(
                 sha256=sha256, bytes=final.stat().st_size, mime=None, blob_path=blob_relpath(sha256)

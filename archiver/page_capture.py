@@ -189,7 +189,7 @@ def _archive_embed(
     if ref is None:
         with session.writing():
             save_embed(session.db, page_id, embed, "unresolved", None, UNRESOLVED)
-        return embed_summary(embed, "unresolved", None)
+        return embed_summary(embed, "unresolved", None, UNRESOLVED)
     if session.has_post(ref.db_id):
         # Already archived: link the article's copy to it rather than fetch again.
         with session.writing():

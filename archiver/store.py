@@ -83,8 +83,12 @@ def save_capture(db: Database, capture: Capture) -> None:
     record_event(db, capture.operator or "archiver", "capture", f"capture:{capture.id}", row)
 
 
+def media_exists(db: Database, sha256: str) -> bool:
+    return db.execute("select 1 from media where sha256 = ?", [sha256]).fetchone() is not None
+
+
 def save_media(db: Database, media: StoredMedia) -> None:
-    if db.execute("select 1 from media where sha256 = ?", [media.sha256]).fetchone():
+    if media_exists(db, media.sha256):
         return
     row = {
         "sha256": media.sha256, "mime": media.mime, "bytes": media.bytes,

@@ -84,6 +84,11 @@ def test_unresolvable_embed_keeps_the_article_copy(replay, settings):
     assert embeds[0]["status"] == "unresolved" and embeds[0]["post_db_id"] is None
     assert "raise their flag" in embeds[0]["article_text"]
     assert json.loads(embeds[0]["short_links"]) == ["https://t.co/ZY8SlS26sJ"]
+    # The --json summary says why, as the embeds row does.
+    assert result.embeds[0]["status"] == "unresolved"
+    assert (
+        result.embeds[0]["error"] == embeds[0]["error"] and "no link" in result.embeds[0]["error"]
+    )
 
 
 def test_platform_failure_falls_back_to_the_article_copy(replay, settings):
