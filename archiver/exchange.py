@@ -93,6 +93,7 @@ class RawExchange:
     http_version: str
     response_headers: list[tuple[str, str]]
     raw_body_path: Path
+    body_sha256: str | None = None  # of the body with its content-encoding undone
     remote_address: str | None = None
 
 
@@ -171,6 +172,7 @@ def record_exchange(response: httpx.Response, url: str, body: Body, recorder: Re
         http_version=response.http_version,
         response_headers=_header_list(response.headers),
         raw_body_path=body.raw_path,
+        body_sha256=body.sha256,
     )
     try:
         warc_file = recorder.record(exchange)

@@ -7,6 +7,7 @@ A record is flushed before the database row that points to it is committed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import threading
@@ -21,7 +22,7 @@ from warcio.warcwriter import WARCWriter
 from . import __version__
 from .blobstore import storage_error
 from .exchange import RawExchange, Recorder
-from .warc_index import RecordCollector, index_records
+from .warc_index import RecordCollector, WarcRecordRef
 
 # Headers that describe the transfer, not the entity: the body we keep is
 # already de-chunked, so these are renamed rather than replayed as-is.
@@ -31,8 +32,9 @@ _TRANSFER_HEADERS = {"transfer-encoding"}
 # member uncompressed; text and JSON still shrink. A sample of the body decides,
 # not its Content-Type, which a server may get wrong.
 TEXT_LEVEL = 6
-SAMPLE_BYTES = 64 * 1024
+SAMPLE_BYTES = 16 * 1024
 INCOMPRESSIBLE = 0.9  # compressed/original above this: store
+CHUNK = 1024 * 1024
 
 
 class _GzipMember:
@@ -103,14 +105,13 @@ class WarcRecorder(Recorder):
         with self._lock:
             start = self._file.tell() if self._file is not None else None
             try:
-                path = self._record(exchange)
+                path, refs = self._record(exchange)
+                self._file.flush()
+                os.fsync(self._file.fileno())
             except OSError as exc:
                 self._cut_back(start)
                 raise storage_error(exc, self.directory) from exc
-            end = self._file.tell()
-        if self.collector.current() is not None:
-            # Read back outside the lock: where each record is and what it hashes to (warc_index).
-            self.collector.add(index_records(Path(path), start or 0, end))
+        self.collector.add(refs)
         return path
 
     def _cut_back(self, start: int | None) -> None:
@@ -128,7 +129,7 @@ class WarcRecorder(Recorder):
             else:
                 os.truncate(self.path, start)
 
-    def _record(self, exchange: RawExchange) -> str:
+    def _record(self, exchange: RawExchange) -> tuple[str, list[WarcRecordRef]]:
         writer = self._open()
         response_headers = StatusAndHeaders(
             f"{exchange.status} {exchange.reason or ''}".strip(),
@@ -139,7 +140,7 @@ class WarcRecorder(Recorder):
             protocol=_protocol(exchange.http_version),
         )
         size = exchange.raw_body_path.stat().st_size
-        writer.level = gzip_level(exchange.raw_body_path)
+        level = gzip_level(exchange.raw_body_path)
         with open(exchange.raw_body_path, "rb") as body:
             response = writer.create_warc_record(
                 exchange.url,
@@ -147,8 +148,9 @@ class WarcRecorder(Recorder):
                 payload=body,
                 length=size,
                 http_headers=response_headers,
+                warc_headers_dict=_digests(writer, response_headers, body),
             )
-            writer.write_record(response)
+            written = [(response, self._write(writer, response, level))]
         parts = urlsplit(exchange.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_headers = StatusAndHeaders(
@@ -156,7 +158,6 @@ class WarcRecorder(Recorder):
             exchange.request_headers,
             is_http_request=True,
         )
-        writer.level = TEXT_LEVEL
         request = writer.create_warc_record(
             exchange.url,
             "request",
@@ -165,10 +166,21 @@ class WarcRecorder(Recorder):
                 "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
             },
         )
-        writer.write_record(request)
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        return str(self.path)
+        written.append((request, self._write(writer, request, TEXT_LEVEL)))
+        path = str(self.path)
+        return path, [_ref(path, record, place, exchange) for record, place in written]
+
+    def _write(self, writer: _LeveledWARCWriter, record, level: int) -> tuple[int, int, str]:
+        """Write one record as its own gzip member; (offset, length, SHA-256 of its bytes)."""
+        start = self._file.tell()
+        tee = _HashingFile(self._file)
+        # The record's hash is taken from the bytes as they are written: no read-back.
+        writer.out, writer.level = tee, level
+        try:
+            writer.write_record(record)
+        finally:
+            writer.out = self._file
+        return start, self._file.tell() - start, tee.hexdigest()
 
     def close(self) -> None:
         with self._lock:
@@ -176,6 +188,60 @@ class WarcRecorder(Recorder):
                 self._file.close()
                 self._file = None
                 self._writer = None
+
+
+class _HashingFile:
+    """Passes writes through to a file, hashing them on the way."""
+
+    def __init__(self, f):
+        self._f = f
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        return self._f.write(data)
+
+    def flush(self) -> None:
+        self._f.flush()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def _digests(writer: WARCWriter, http_headers: StatusAndHeaders, body) -> dict[str, str]:
+    """WARC-Block-Digest and WARC-Payload-Digest in one pass over the body (warcio would take two)."""
+    block, payload = writer._create_digester(), writer._create_digester()
+    http_headers.compute_headers_buffer(writer.header_filter)
+    block.update(http_headers.headers_buff)
+    start = body.tell()
+    while chunk := body.read(CHUNK):
+        block.update(chunk)
+        payload.update(chunk)
+    body.seek(start)
+    return {"WARC-Block-Digest": str(block), "WARC-Payload-Digest": str(payload)}
+
+
+def _ref(path: str, record, place: tuple[int, int, str], exchange: RawExchange) -> WarcRecordRef:
+    """Where a record just written is, and what it holds, for the capture's index."""
+    offset, length, sha256 = place
+    headers = record.rec_headers
+    response = record.rec_type == "response"
+    content_type = next(
+        (v for k, v in exchange.response_headers if k.lower() == "content-type"), None
+    )
+    return WarcRecordRef(
+        warc_file=path,
+        offset=offset,
+        length=length,
+        record_id=headers.get_header("WARC-Record-ID"),
+        record_type=record.rec_type,
+        target_uri=headers.get_header("WARC-Target-URI"),
+        warc_date=headers.get_header("WARC-Date"),
+        sha256=sha256,
+        payload_sha256=exchange.body_sha256 if response else None,
+        http_status=exchange.status if response else None,
+        content_type=content_type if response else None,
+    )
 
 
 def _protocol(http_version: str) -> str:

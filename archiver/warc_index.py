@@ -77,19 +77,6 @@ class RecordCollector:
             records.extend(refs)
 
 
-def index_records(path: Path, start: int, end: int) -> list[WarcRecordRef]:
-    """Locate and hash the records in bytes [start, end) of a WARC file (warcinfo skipped)."""
-    refs: list[WarcRecordRef] = []
-    with open(path, "rb") as f:
-        f.seek(start)
-        for ref in _iterate(_Window(f, end - start), str(path), base=start):
-            if ref.record_type in CAPTURE_RECORD_TYPES:
-                refs.append(ref)
-        for ref in refs:
-            ref.sha256 = slice_sha256(f, ref.offset, ref.length)
-    return refs
-
-
 def _iterate(stream, warc_file: str, base: int = 0) -> Iterator[WarcRecordRef]:
     it = ArchiveIterator(stream, check_digests=False)
     for record in it:

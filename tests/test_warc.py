@@ -6,6 +6,7 @@ import gzip
 import subprocess
 import sys
 
+from factories import jpeg_bytes
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.fetch import Fetcher
@@ -124,3 +125,27 @@ def test_media_records_are_stored_not_deflated_and_text_records_shrink(replay, s
     ]
     # The JSON record deflated to a small fraction of its 210 kB.
     assert recorder.path.stat().st_size < len(photo) + 20_000
+
+
+def test_the_index_made_while_writing_matches_the_records_read_back(replay, settings, tmp_path):
+    """Offsets, lengths and hashes are taken as records are written; reading them back agrees."""
+    from archiver.warc_index import read_record
+
+    replay.add("https://example.org/photo.jpg", jpeg_bytes(seed=5), content_type="image/jpeg")
+    replay.add(
+        "https://example.org/page",
+        gzip.compress(b"<p>hello</p>" * 50),
+        headers={"Content-Encoding": "gzip"},
+        content_type="text/html",
+    )
+    recorder = WarcRecorder(tmp_path / "warcs")
+    records = recorder.collector.begin()
+    with Fetcher(settings, recorder) as fetcher:
+        for url in ("https://example.org/photo.jpg", "https://example.org/page"):
+            with fetcher.get(url):
+                pass
+    recorder.collector.end(records)
+    recorder.close()
+    assert [r.record_type for r in records] == ["response", "request"] * 2
+    for ref in records:
+        assert read_record(recorder.path, ref.offset, ref.length) == ref
