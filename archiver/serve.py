@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from datasette.app import Datasette
 from .settings import Settings
 
 SIGN_IN_PATH = "/-/sign-in"
+
+# Datasette reads the archive through memory-mapped I/O (SQLite caps the size at its build's
+# maximum, 2 GiB by default; the rest of a larger file is read as before). A table page runs
+# its rows, count and facet queries over the same pages, one after another on Datasette's
+# three read connections; without the map each of them copies those pages again from the OS
+# into its connection's own 2 MB cache. On 1 M posts a search page's SQL took about a third
+# less time (bench/README.md). Only Datasette's connections use it, not the archiver's writes.
+MMAP_SIZE = 2**31
 
 
 def datasette_dir() -> Path:
@@ -37,6 +46,11 @@ def load_metadata(settings: Settings) -> dict:
     plugin["blobs_dir"] = str(settings.blobs_dir.resolve())
     plugin["database"] = database
     return metadata
+
+
+def tune_connection(conn: sqlite3.Connection) -> None:
+    """Set up one of Datasette's connections to the archive for reading (memory-mapped I/O)."""
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
 
 
 def sign_in_tokens(names: Iterable[str]) -> dict[str, str]:

@@ -164,15 +164,18 @@ def extra_template_vars(view_name, table, database, request, datasette):
 
 async def annotations_block(datasette, database: str, post_id: str, request) -> dict:
     """The post's and its media files' annotations, and what the form needs."""
-    targets = await read(datasette, database, post_targets, post_id)
-    result = await datasette.get_database(database).execute(
-        QUERIES["media_positions"], {"id": post_id}
-    )
-    numbers = dict(result.rows)
+
+    def read_states(db: Database) -> list[tuple]:
+        # One trip to Datasette's query thread for the post and all its media files.
+        numbers = dict(db.execute(QUERIES["media_positions"], {"id": post_id}).fetchall())
+        return [
+            (target, target_state(db, target), numbers.get(target.id, ""))
+            for target in post_targets(db, post_id)
+        ]
+
     states = []
-    for target in targets:
-        state = state_dict(await read(datasette, database, target_state, target), html=True)
-        number = numbers.get(target.id, "")
+    for target, target_now, number in await read(datasette, database, read_states):
+        state = state_dict(target_now, html=True)
         state["label"] = (
             "this post" if target.type == "post" else f"media {number} ({target.id[:12]}…)"
         )

@@ -15,13 +15,14 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from datasette import hookimpl
-from datasette.utils import escape_fts, tilde_encode, urlsafe_components
+from datasette.utils import escape_fts, sqlite_timelimit, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from archiver.blobhttp import safe_content_type, send_file
 from archiver.blobstore import blob_relpath, is_sha256
 from archiver.models import POST_OK
+from archiver.serve import tune_connection
 from archiver.sniff import sniff_mime
 from archiver.textdiff import same_words, word_diff
 
@@ -127,6 +128,9 @@ def prepare_connection(conn, database, datasette):
     conn.create_function(
         "archiver_fts_query", 1, lambda q: escape_fts(q or "") or '""', deterministic=True
     )
+    archive = archive_config(datasette)
+    if archive is not None and database == archive.database:
+        tune_connection(conn)
 
 
 def not_found(what: str = "Not found") -> Response:
@@ -271,17 +275,39 @@ def extra_template_vars(view_name, table, database, request, datasette):
 # -- the post page -----------------------------------------------------------
 
 
+# What the post page reads about a post, besides the post itself.
+POST_PAGE_QUERIES = ("post_versions", "post_media", "post_embeds", "post_captures", "similar_posts")
+
+
+async def read_post(datasette, archive: Archive, post_id: str) -> dict[str, list[dict]] | None:
+    """The post's row ("post") and the rows of each of POST_PAGE_QUERIES; None if no such post.
+
+    One trip to Datasette's query thread for all of them (six trips cost about 2 ms of a
+    15 ms page), under the time limit Datasette puts on each of its own queries.
+    """
+
+    def read(conn) -> dict[str, list[dict]] | None:
+        def rows(name: str, params: dict) -> list[dict]:
+            return [dict(row) for row in conn.execute(QUERIES[name], params).fetchall()]
+
+        with sqlite_timelimit(conn, datasette.setting("sql_time_limit_ms")):
+            post = rows("post", {"id": post_id})
+            if not post:
+                return None
+            params = {"id": post_id, "url": post[0]["url"]}
+            return {"post": post, **{name: rows(name, params) for name in POST_PAGE_QUERIES}}
+
+    return await datasette.get_database(archive.database).execute_fn(read)
+
+
 async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
     """Everything the post page shows, shaped for the template (which only lays it out)."""
-    rows = await query(datasette, archive, "post", id=post_id)
-    if not rows:
+    found = await read_post(datasette, archive, post_id)
+    if found is None:
         return None
-    post = rows[0]
-    params = {"id": post_id, "url": post["url"]}
-    versions = await query(datasette, archive, "post_versions", **params)
-    media = [
-        media_item(datasette, m) for m in await query(datasette, archive, "post_media", **params)
-    ]
+    post = found["post"][0]
+    versions = found["post_versions"]
+    media = [media_item(datasette, m) for m in found["post_media"]]
     gone = post["status"] != POST_OK
     seen_ok = [v["captured_at"] for v in versions if v["status"] == POST_OK]
     return {
@@ -295,10 +321,10 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         "quote_of_url": post_url(datasette, archive, post["quote_of"]) if post["quote_of"] else None,
         "json_url": datasette.urls.row(archive.database, "posts", tilde_encode(post_id), format="json"),
         "media": media,
-        "embeds": [embed_item(datasette, archive, e, post) for e in await query(datasette, archive, "post_embeds", **params)],
+        "embeds": [embed_item(datasette, archive, e, post) for e in found["post_embeds"]],
         "captures": [
             {**c, "row_url": datasette.urls.row(archive.database, "captures", tilde_encode(c["id"]))}
-            for c in await query(datasette, archive, "post_captures", **params)
+            for c in found["post_captures"]
         ],
         "versions": [
             {**v, "media_sha256s": json_list(v["media_sha256s"]), "same_text": v["text"] == post["text"]}
@@ -306,7 +332,7 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         ],
         "similar": [
             {**s, "url": post_url(datasette, archive, s["post"]), "thumb": thumb_url(datasette, s["sha256"]) if s["thumbnail_path"] else None}
-            for s in await query(datasette, archive, "similar_posts", **params)
+            for s in found["similar_posts"]
         ],
     }  # fmt: skip
 
