@@ -45,13 +45,15 @@ __all__ = [
     "thumbnail_relpath",
 ]
 
-# The decode is reduced by whole factors while its shorter side stays at
-# least this: a 4000x3000 JPEG decodes at 1/8, to 500x375. pHash (32x32) and
+# The decode is reduced while its shorter side stays at least this: a 4000x3000
+# JPEG decodes at 1/8, to 500x375; a larger decode is then shrunk to it (unless
+# within WORTH_SHRINKING of it). pHash (32x32) and
 # dHash (9x8) match a full decode there; PDQ (64x64, whose reference hasher
 # itself works on a 512x512 downsample) stays within about 12 bits of a
 # full-resolution hash. Keeping 512 would halve that drift but the PDQ filter
 # then costs as much as the decode (bench/README.md has the figures).
 HASH_MIN_SIDE = 360
+WORTH_SHRINKING = 0.8  # shrink a decode only if the working size is under 80 % of it
 THUMBNAIL_MAX_SIDE = 320
 THUMBNAIL_QUALITY = 85
 
@@ -202,7 +204,7 @@ def _decode(path: Path, *, long_side: int = 0) -> _Decoded:
             orientation = _orientation(exif)
             full_w, full_h = im.size
             if im.format in ("JPEG", "MPO"):
-                scale = _reduction(im.size, long_side, jpeg=True)
+                scale = _dct_scale(im.size, long_side)
                 if scale > 1:
                     # libjpeg scales in the DCT: 1/8 size costs a fraction of a full decode.
                     im.draft("RGB", (full_w // scale, full_h // scale))
@@ -212,9 +214,7 @@ def _decode(path: Path, *, long_side: int = 0) -> _Decoded:
         raise ImageDecodeError(f"refused by the decompression-bomb guard: {exc}") from exc
     except Exception as exc:  # Pillow raises many types for damaged files
         raise ImageDecodeError(f"cannot decode image: {type(exc).__name__}: {exc}") from exc
-    factor = _reduction(rgb.size, long_side)
-    if factor > 1:
-        rgb = rgb.reduce(factor)  # averages factor x factor blocks: fast, no aliasing
+    rgb = _to_working_size(rgb, long_side)
     if orientation in _UPRIGHT:
         rgb = rgb.transpose(_UPRIGHT[orientation])
     if orientation in (5, 6, 7, 8):
@@ -232,13 +232,27 @@ def _decodable_formats() -> tuple[str, ...]:
     return tuple(name for name in _SAFE_FORMATS if name in Image.OPEN)
 
 
-def _reduction(size: tuple[int, int], long_side: int, jpeg: bool = False) -> int:
-    """The largest whole shrink keeping the short side >= HASH_MIN_SIDE and the long >= long_side."""
+def _dct_scale(size: tuple[int, int], long_side: int) -> int:
+    """The largest JPEG DCT shrink (8, 4, 2 or none) keeping the short side >= HASH_MIN_SIDE
+    and the long >= long_side."""
     short, long = min(size), max(size)
     factor = max(1, min(short // HASH_MIN_SIDE, long // max(long_side, 1)))
-    if jpeg:  # DCT scaling offers only 1/2, 1/4 and 1/8
-        factor = next(s for s in (8, 4, 2, 1) if s <= factor)
-    return factor
+    return next(s for s in (8, 4, 2, 1) if s <= factor)
+
+
+def _to_working_size(rgb: Image.Image, long_side: int) -> Image.Image:
+    """Shrink to a short side of HASH_MIN_SIDE (and a long one of >= long_side), if well above it.
+
+    The DCT's 1/2, 1/4, 1/8 steps leave a JPEG up to twice the size the hashes need
+    (1600x1200 decodes to 800x600), and PDQ's cost follows the pixel count: on 800x600
+    it takes three times as long as on 480x360, for the same hash within a few bits.
+    """
+    width, height = rgb.size
+    scale = max(HASH_MIN_SIDE / min(width, height), long_side / max(width, height))
+    if scale > WORTH_SHRINKING:
+        return rgb
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return rgb.resize(size, Image.Resampling.BOX)  # averages the pixels each covers: no aliasing
 
 
 def _orientation(exif: Image.Exif) -> int:
@@ -293,9 +307,12 @@ def _write_thumbnail(
     target = blob_root / relpath
     if target.exists():
         return relpath
-    thumb = image.copy()  # thumbnail() works in place; the caller's image is shared
-    # reducing_gap: a fast box reduction first, Lanczos only for the last factor of 2.
-    thumb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    width, height = image.size
+    scale = min(1.0, max_side / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # Bicubic (antialiased when shrinking) from the working-size decode: as sharp as a
+    # thumbnail needs, at half Lanczos's cost. A new image: the caller's is shared.
+    thumb = image.resize(size, Image.Resampling.BICUBIC) if scale < 1 else image.copy()
     tmp_name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
