@@ -128,7 +128,7 @@ def read_body(response: httpx.Response, url: str, cap: int, tmp_dir: Path) -> Bo
     try:
         with open(raw_path, "wb") as raw, contextlib.ExitStack() as stack:
             body = raw if decoder is None else stack.enter_context(open(body_path, "wb"))
-            for chunk in response.iter_raw(CHUNK):
+            for chunk in response.iter_raw():  # as they arrive: re-chunking would copy
                 if decoder is not None:
                     raw.write(chunk)
                     chunk = _decode_bounded(decoder, chunk, cap - size, url)
