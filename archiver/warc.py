@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import secrets
 import threading
@@ -35,6 +36,7 @@ TEXT_LEVEL = 6
 SAMPLE_BYTES = 16 * 1024
 INCOMPRESSIBLE = 0.9  # compressed/original above this: store
 CHUNK = 1024 * 1024
+RENDER_FIRST = 8 * 1024 * 1024  # bodies up to this are gzipped before the file is locked
 
 
 class _GzipMember:
@@ -56,6 +58,10 @@ class _LeveledWARCWriter(WARCWriter):
     """warcio's writer with the gzip level chosen per record (`level`, set before each write)."""
 
     level = TEXT_LEVEL
+
+    def __init__(self, out):
+        # gzip=False: each record is gzipped here, at its own level.
+        super().__init__(out, gzip=False, warc_version="1.1")
 
     def _write_warc_record(self, out, record):
         return super()._write_warc_record(_GzipMember(out, self.level), record)
@@ -87,8 +93,7 @@ class WarcRecorder(Recorder):
             name = f"archiver-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.warc.gz"
             self.path = self.directory / name
             self._file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
-            # gzip=False: _LeveledWARCWriter gzips each record itself.
-            self._writer = _LeveledWARCWriter(self._file, gzip=False, warc_version="1.1")
+            self._writer = _LeveledWARCWriter(self._file)
             info = {
                 "software": f"archiver/{__version__} (warcio)",
                 "format": "WARC File Format 1.1",
@@ -101,17 +106,34 @@ class WarcRecorder(Recorder):
         return self._writer
 
     def record(self, exchange: RawExchange) -> str:
-        """Append the response and request records, synced to disk; StorageError if they cannot be."""
+        """Append the response and request records, synced to disk; StorageError if they cannot be.
+
+        Records of bodies up to RENDER_FIRST bytes are built, gzipped and hashed before
+        the file's lock is taken, so the threads of a run only queue for the append
+        itself; a larger body is streamed into the file under the lock, never held in
+        memory.
+        """
+        rendered = None
+        if exchange.raw_body_path.stat().st_size <= RENDER_FIRST:
+            try:
+                rendered = self._records(_LeveledWARCWriter(None), exchange, _render)
+            except OSError as exc:
+                raise storage_error(exc, self.directory) from exc
         with self._lock:
             start = self._file.tell() if self._file is not None else None
             try:
-                path, refs = self._record(exchange)
+                writer = self._open()
+                if rendered is None:
+                    written = self._records(writer, exchange, self._write)
+                else:
+                    written = [(record, self._append(member)) for record, member in rendered]
                 self._file.flush()
                 os.fsync(self._file.fileno())
             except OSError as exc:
                 self._cut_back(start)
                 raise storage_error(exc, self.directory) from exc
-        self.collector.add(refs)
+            path = str(self.path)
+        self.collector.add([_ref(path, record, place, exchange) for record, place in written])
         return path
 
     def _cut_back(self, start: int | None) -> None:
@@ -129,8 +151,9 @@ class WarcRecorder(Recorder):
             else:
                 os.truncate(self.path, start)
 
-    def _record(self, exchange: RawExchange) -> tuple[str, list[WarcRecordRef]]:
-        writer = self._open()
+    def _records(self, writer: _LeveledWARCWriter, exchange: RawExchange, emit) -> list[tuple]:
+        """The exchange's response and request records, each passed to emit(writer, record, level):
+        [(record, what emit returned)]."""
         response_headers = StatusAndHeaders(
             f"{exchange.status} {exchange.reason or ''}".strip(),
             [
@@ -150,7 +173,7 @@ class WarcRecorder(Recorder):
                 http_headers=response_headers,
                 warc_headers_dict=_digests(writer, response_headers, body),
             )
-            written = [(response, self._write(writer, response, level))]
+            written = [(response, emit(writer, response, level))]
         parts = urlsplit(exchange.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_headers = StatusAndHeaders(
@@ -166,9 +189,8 @@ class WarcRecorder(Recorder):
                 "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
             },
         )
-        written.append((request, self._write(writer, request, TEXT_LEVEL)))
-        path = str(self.path)
-        return path, [_ref(path, record, place, exchange) for record, place in written]
+        written.append((request, emit(writer, request, TEXT_LEVEL)))
+        return written
 
     def _write(self, writer: _LeveledWARCWriter, record, level: int) -> tuple[int, int, str]:
         """Write one record as its own gzip member; (offset, length, SHA-256 of its bytes)."""
@@ -182,12 +204,27 @@ class WarcRecorder(Recorder):
             writer.out = self._file
         return start, self._file.tell() - start, tee.hexdigest()
 
+    def _append(self, member: tuple[bytes, str]) -> tuple[int, int, str]:
+        """Append a record rendered by _render; (offset, length, SHA-256 of its bytes)."""
+        data, sha256 = member
+        start = self._file.tell()
+        self._file.write(data)
+        return start, len(data), sha256
+
     def close(self) -> None:
         with self._lock:
             if self._file is not None:
                 self._file.close()
                 self._file = None
                 self._writer = None
+
+
+def _render(writer: _LeveledWARCWriter, record, level: int) -> tuple[bytes, str]:
+    """One record as its own gzip member, in memory: (its bytes, their SHA-256)."""
+    tee = _HashingFile(io.BytesIO())
+    writer.out, writer.level = tee, level
+    writer.write_record(record)
+    return tee.getvalue(), tee.hexdigest()
 
 
 class _HashingFile:
@@ -206,6 +243,9 @@ class _HashingFile:
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
+
+    def getvalue(self) -> bytes:
+        return self._f.getvalue()
 
 
 def _digests(writer: WARCWriter, http_headers: StatusAndHeaders, body) -> dict[str, str]:

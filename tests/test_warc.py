@@ -6,9 +6,11 @@ import gzip
 import subprocess
 import sys
 
+import pytest
 from factories import jpeg_bytes
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver import warc
 from archiver.fetch import Fetcher
 from archiver.warc import WarcRecorder
 
@@ -127,10 +129,18 @@ def test_media_records_are_stored_not_deflated_and_text_records_shrink(replay, s
     assert recorder.path.stat().st_size < len(photo) + 20_000
 
 
-def test_the_index_made_while_writing_matches_the_records_read_back(replay, settings, tmp_path):
-    """Offsets, lengths and hashes are taken as records are written; reading them back agrees."""
+@pytest.mark.parametrize("render_first", [warc.RENDER_FIRST, 0], ids=["rendered", "streamed"])
+def test_the_index_made_while_writing_matches_the_records_read_back(
+    replay, settings, tmp_path, monkeypatch, render_first
+):
+    """Offsets, lengths and hashes are taken as records are written; reading them back agrees.
+
+    Both ways a record is written: built in memory before the file is locked (bodies up
+    to RENDER_FIRST), or streamed into the file under the lock (larger bodies).
+    """
     from archiver.warc_index import read_record
 
+    monkeypatch.setattr(warc, "RENDER_FIRST", render_first)
     replay.add("https://example.org/photo.jpg", jpeg_bytes(seed=5), content_type="image/jpeg")
     replay.add(
         "https://example.org/page",
@@ -149,3 +159,38 @@ def test_the_index_made_while_writing_matches_the_records_read_back(replay, sett
     assert [r.record_type for r in records] == ["response", "request"] * 2
     for ref in records:
         assert read_record(recorder.path, ref.offset, ref.length) == ref
+
+
+def test_records_written_from_many_threads_are_whole_and_indexed(replay, settings, tmp_path):
+    """Threads build their records at once and append them one at a time: none interleave."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from archiver.warc_index import read_record
+
+    urls = [f"https://example.org/photo{i}.jpg" for i in range(12)]
+    for i, url in enumerate(urls):
+        replay.add(url, jpeg_bytes(seed=i), content_type="image/jpeg")
+    recorder = WarcRecorder(tmp_path / "warcs")
+    with Fetcher(settings, recorder) as fetcher, ThreadPoolExecutor(6) as pool:
+
+        def fetch(url: str) -> tuple[bytes, list]:
+            records = recorder.collector.begin()  # each thread collects its own records
+            with fetcher.get(url) as fetched:
+                body = fetched.body_path.read_bytes()
+            recorder.collector.end(records)
+            return body, records
+
+        fetched = dict(zip(urls, pool.map(fetch, urls), strict=True))
+    recorder.close()
+    refs = [ref for _, records in fetched.values() for ref in records]
+    assert len(refs) == 2 * len(urls)
+    assert len({ref.offset for ref in refs}) == len(refs)
+    for ref in refs:
+        assert read_record(recorder.path, ref.offset, ref.length) == ref
+    with open(recorder.path, "rb") as f:
+        kept = {
+            r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
+            for r in ArchiveIterator(f)
+            if r.rec_type == "response"
+        }
+    assert kept == {url: body for url, (body, _) in fetched.items()}
