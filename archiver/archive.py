@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from sqlite_utils import Database
+
 from . import platforms
 from .blobstore import BlobStore
 from .changes import what_changed
@@ -54,6 +56,7 @@ from .store import (
     media_exists,
     new_capture_id,
     open_db,
+    open_reader,
     post_complete,
     post_exists,
     save_capture,
@@ -75,6 +78,10 @@ class Archiver:
         # Worker threads fetch and hash in parallel; the one connection is shared under a lock.
         self.db = open_db(settings.db_path, check_same_thread=False)
         self._db_lock = threading.RLock()
+        # Each thread's own read-only connection, for the checks made before fetching:
+        # in WAL mode they read on while another thread commits, instead of queueing.
+        self._reader = threading.local()
+        self._readers: list[Database] = []
         self.blobs = BlobStore(settings.blobs_dir)
         self.recorder = WarcRecorder(settings.warcs, operator=settings.author)
         self.fetcher = Fetcher(settings, self.recorder)
@@ -89,6 +96,8 @@ class Archiver:
     def close(self) -> None:
         self.fetcher.close()
         self.recorder.close()
+        for reader in self._readers:
+            reader.close()
         self.db.close()
 
     def __enter__(self) -> Archiver:
@@ -104,9 +113,11 @@ class Archiver:
     ) -> Iterator[CaptureResult]:
         """Archive every target, `concurrency` at a time; results come as each one finishes.
 
-        The fetcher keeps at most settings.concurrency requests in flight; one
-        more worker per CPU core lets media be hashed and posts committed while
-        those downloads go on, instead of the downloads waiting for the hashing.
+        The fetcher keeps at most settings.concurrency requests in flight. Twice
+        as many workers, and one more per CPU core, keep those requests going
+        while other workers hash media, write WARC records and commit posts
+        (bench/archive_throughput.py: 0.74-0.79x the plain script's speed with
+        concurrency + cores workers, 0.80-0.85x with this many).
         """
         workers = concurrency or self.settings.concurrency
         targets = list(targets)
@@ -114,7 +125,7 @@ class Archiver:
             for target in targets:
                 yield self.archive(target, skip_archived=skip_archived)
             return
-        workers = min(len(targets), workers + (os.cpu_count() or 1))
+        workers = min(len(targets), 2 * workers + (os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archiver") as pool:
             futures = [pool.submit(self.archive, t, skip_archived=skip_archived) for t in targets]
             try:
@@ -168,13 +179,20 @@ class Archiver:
             return post_exists(self.db, post_db_id)
 
     def _has_complete_post(self, post_db_id: str) -> bool:
-        with self._db_lock:
-            return post_complete(self.db, post_db_id)
+        return post_complete(self.reader(), post_db_id)
 
     def has_media(self, sha256: str) -> bool:
         """The file is in the media table already (analysed when it was first kept)."""
-        with self._db_lock:
-            return media_exists(self.db, sha256)
+        return media_exists(self.reader(), sha256)
+
+    def reader(self) -> Database:
+        """This thread's read-only connection (committed rows only: not for use in a write)."""
+        db = getattr(self._reader, "db", None)
+        if db is None:
+            db = self._reader.db = open_reader(self.settings.db_path)
+            with self._db_lock:
+                self._readers.append(db)
+        return db
 
     # -- posts --------------------------------------------------------------
 

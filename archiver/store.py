@@ -58,6 +58,19 @@ def open_db(path: Path | str, *, check_same_thread: bool = True) -> Database:
     return db
 
 
+def open_reader(path: Path | str) -> Database:
+    """A read-only connection to an archive open_db has set up; any thread may close it."""
+    try:
+        conn = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=60,
+            check_same_thread=False,
+        )  # fmt: skip
+        conn.execute("PRAGMA busy_timeout = 60000")
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
+    return Database(conn)
+
+
 @contextlib.contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing."""
