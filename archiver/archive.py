@@ -80,8 +80,7 @@ class Archiver:
         self._db_lock = threading.RLock()
         # Each thread's own read-only connection, for the checks made before fetching:
         # in WAL mode they read on while another thread commits, instead of queueing.
-        self._reader = threading.local()
-        self._readers: list[Database] = []
+        self._readers: dict[int, Database] = {}  # by thread
         self.blobs = BlobStore(settings.blobs_dir)
         self.recorder = WarcRecorder(settings.warcs, operator=settings.author)
         self.fetcher = Fetcher(settings, self.recorder)
@@ -96,8 +95,7 @@ class Archiver:
     def close(self) -> None:
         self.fetcher.close()
         self.recorder.close()
-        for reader in self._readers:
-            reader.close()
+        self._close_readers()
         self.db.close()
 
     def __enter__(self) -> Archiver:
@@ -126,14 +124,19 @@ class Archiver:
                 yield self.archive(target, skip_archived=skip_archived)
             return
         workers = min(len(targets), 2 * workers + (os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archiver") as pool:
-            futures = [pool.submit(self.archive, t, skip_archived=skip_archived) for t in targets]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archiver") as pool:
+                futures = [
+                    pool.submit(self.archive, t, skip_archived=skip_archived) for t in targets
+                ]
+                try:
+                    for future in as_completed(futures):
+                        yield future.result()
+                finally:
+                    for future in futures:
+                        future.cancel()
+        finally:
+            self._close_readers(keep=threading.get_ident())  # the pool's threads are gone
 
     def archive(self, target: str, *, skip_archived: bool = False) -> CaptureResult:
         """Archive a post URL, an article URL or a local article file; never raises ArchiveError.
@@ -187,12 +190,18 @@ class Archiver:
 
     def reader(self) -> Database:
         """This thread's read-only connection (committed rows only: not for use in a write)."""
-        db = getattr(self._reader, "db", None)
-        if db is None:
-            db = self._reader.db = open_reader(self.settings.db_path)
-            with self._db_lock:
-                self._readers.append(db)
+        thread = threading.get_ident()
+        with self._db_lock:
+            db = self._readers.get(thread)
+            if db is None:
+                db = self._readers[thread] = open_reader(self.settings.db_path)
         return db
+
+    def _close_readers(self, *, keep: int | None = None) -> None:
+        """Close the read connections of every thread but `keep` (a finished pool's)."""
+        with self._db_lock:
+            for thread in [t for t in self._readers if t != keep]:
+                self._readers.pop(thread).close()
 
     # -- posts --------------------------------------------------------------
 
