@@ -61,6 +61,7 @@ from .store import (
     post_exists,
     save_capture,
     save_post,
+    stored_post_ids,
     transaction,
     utc_now,
 )
@@ -158,8 +159,8 @@ class Archiver:
             check_url(target)
             return archive_page(self, target)
         # A post whose media failed last time is fetched again: a re-run completes the list.
-        if skip_archived and self._has_complete_post(ref.db_id):
-            return CaptureResult(url=target, status=SKIPPED, post_ids=[ref.db_id])
+        if skip_archived and (archived := self._complete_post_id(ref)) is not None:
+            return CaptureResult(url=target, status=SKIPPED, post_ids=[archived])
         return self.archive_post(target, ref)
 
     # -- the database, shared by the session's threads ---------------------------
@@ -181,8 +182,10 @@ class Archiver:
         with self._db_lock:
             return post_exists(self.db, post_db_id)
 
-    def _has_complete_post(self, post_db_id: str) -> bool:
-        return post_complete(self.reader(), post_db_id)
+    def _complete_post_id(self, ref: PostRef) -> str | None:
+        """The id the post is archived under, with all its media; None if it is not."""
+        db = self.reader()
+        return next((i for i in stored_post_ids(db, ref) if post_complete(db, i)), None)
 
     def has_media(self, sha256: str) -> bool:
         """The file is in the media table already (analysed when it was first kept)."""

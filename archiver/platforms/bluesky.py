@@ -48,6 +48,8 @@ def parse_url(url: str) -> PostRef | None:
     if not m:
         return None
     actor, rkey = m.group("actor"), m.group("rkey")
+    if not actor.startswith("did:"):
+        actor = actor.lower()  # handles are case-insensitive, and lower case is their normal form
     # A record key is unique only within its repository, so the id carries the actor.
     post_id = f"{actor}/{rkey}"
     handle = None if actor.startswith("did:") else actor

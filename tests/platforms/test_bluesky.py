@@ -73,6 +73,39 @@ def test_handle_url_is_archived_under_the_did_with_its_image_and_quoted_post(rep
     assert json.loads(post["metrics"]) == {"likeCount": 0, "repostCount": 0, "replyCount": 0}
 
 
+def test_a_rerun_of_a_list_skips_a_post_it_named_by_handle(replay, settings, tmp_path):
+    """The post is kept under its DID; the handle URL in the list still finds it on a re-run."""
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+
+    serve_handle(replay, "test.marshal.dev", "resolveHandle_test.marshal.dev_constructed.json")
+    serve_thread(replay, POST_URI, "getPostThread_recordWithMedia_images_quote.json")
+    replay.add(IMAGE, jpeg_bytes(seed=11), content_type="image/jpeg")
+    urls = tmp_path / "urls.txt"
+    urls.write_text(
+        "https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22\n"
+        "https://bsky.app/profile/Test.Marshal.dev/post/3kaheyt6vpc22\n"  # handles ignore case
+        f"https://bsky.app/profile/{DID}/post/3kaheyt6vpc22\n"
+    )
+    args = ["archive", "--input", str(urls), "--json", "--db", str(settings.db_path),
+            "--blobs", str(settings.blobs_dir), "--connect-to", f"*={replay.base_url}",
+            "--delay", "0", "--concurrency", "1"]  # fmt: skip
+
+    first = CliRunner().invoke(main, args)
+    served = len(replay.requests)
+    second = CliRunner().invoke(main, args)
+
+    assert first.exit_code == 0, first.output
+    assert [json.loads(line)["status"] for line in first.stdout.splitlines()] == [
+        "ok", "skipped", "skipped"
+    ]  # fmt: skip
+    rerun = [json.loads(line) for line in second.stdout.splitlines()]
+    assert [r["status"] for r in rerun] == ["skipped"] * 3
+    assert {r["post_ids"][0] for r in rerun} == {f"bluesky:{DID}/3kaheyt6vpc22"}
+    assert len(replay.requests) == served  # nothing fetched again
+
+
 def test_did_url_of_a_2023_reply_with_an_image(replay, settings):
     did = "did:plc:iuk433sj23ncu2oo2pfnw7fw"
     uri = f"at://{did}/app.bsky.feed.post/3jujgsslyxt2h"
