@@ -254,8 +254,12 @@ class Archiver:
         """Download the post's media (and its quoted post's), then write it all in one transaction."""
         # The platform may name the post canonically (a Bluesky handle resolves to a DID).
         capture.post_db_id = post.db_id
-        media = self.media.download_all(post.media)
-        quoted_media = self.media.download_all(post.quoted.media) if post.quoted else []
+        media = self.media.download_all(post.media, found_at=post.url)
+        quoted_media = (
+            self.media.download_all(post.quoted.media, found_at=post.quoted.url)
+            if post.quoted
+            else []
+        )
         all_media = media + quoted_media
         capture.final_url = post.url
         capture.source = post.source

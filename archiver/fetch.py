@@ -103,13 +103,20 @@ class Fetcher:
         headers: dict[str, str] | None = None,
         max_bytes: int | None = None,
         stop_redirect: Callable[[str], bool] | None = None,
+        found_at: str | None = None,
     ) -> Fetched:
         """GET a URL, following redirects (unless `stop_redirect(location)` says stop there).
+
+        `found_at` is the URL of the document that named this one (a post's JSON for
+        its media, a page for its links): what a public document names may not lead
+        into a private network, as a redirect may not.
 
         Any status is returned; errors are only raised for transport failures
         that outlast the retries, redirect loops and bodies past the size cap.
         """
         check_url(url)
+        if found_at is not None:
+            self.check_named(found_at, url)
         cap = max_bytes or self.settings.max_document_bytes
         redirects: list[str] = []
         current = url
@@ -127,7 +134,7 @@ class Fetcher:
                 if next_url in redirects[:-1] or next_url == url:
                     raise FetchError(f"redirect loop at {next_url}", url=url)
                 check_url(next_url)
-                self._refuse_private_redirect(current, next_url, url)
+                self._refuse_private(current, next_url, url)
                 current = next_url
                 continue
             fetched.url, fetched.final_url, fetched.redirects = url, current, redirects
@@ -144,9 +151,15 @@ class Fetcher:
             )
         return fetched
 
+    def check_named(self, found_at: str, url: str) -> None:
+        """FetchError if a public document (`found_at`) names a private address (`url`)."""
+        self._refuse_private(found_at, url, url, how=f"{url}, named by {found_at}")
+
     # -- internals ----------------------------------------------------------
 
-    def _refuse_private_redirect(self, source: str, target: str, asked: str) -> None:
+    def _refuse_private(
+        self, source: str, target: str, asked: str, *, how: str | None = None
+    ) -> None:
         """A public URL may not redirect us to a private address, unless the user mapped that host.
 
         A host is mapped deliberately when it is itself a key of connect_to; the
@@ -162,11 +175,15 @@ class Fetcher:
         address = private_address(host, resolve=resolve)
         if address is None:
             return
-        source_host = (urlsplit(source).hostname or "").lower()
+        source_parts = urlsplit(source)
+        if source_parts.scheme not in ("http", "https"):
+            return  # named in the user's own file
+        source_host = (source_parts.hostname or "").lower()
         if source_host not in mapping and private_address(source_host, resolve=resolve):
             return  # already inside a private network the user asked for
+        how = how or f"the redirect from {source} to {target}"
         raise FetchError(
-            f"refused the redirect from {source} to {target}: {host} is a private address "
+            f"refused {how}: {host} is a private address "
             f"({address}); map it with --connect-to {host}=BASE_URL if it is meant",
             url=asked,
         )

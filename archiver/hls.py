@@ -115,7 +115,7 @@ def join_video(
     try:
         with open(handle, "wb") as out:
             for url in [variant.init, *variant.segments] if variant.init else variant.segments:
-                with fetcher.get_ok(url, max_bytes=cap - size + 1) as segment:
+                with fetcher.get_ok(url, max_bytes=cap - size + 1, found_at=variant.url) as segment:
                     size += segment.size
                     if size > cap:
                         raise ResponseTooLarge(f"the video's segments pass {cap:,} bytes", url=url)
@@ -143,7 +143,7 @@ def _choose_variant(
         raise ParseError(f"{playlist_url} names no variant streams")
     estimate = 0
     for variant in variants:
-        with fetcher.get_ok(variant.url) as response:
+        with fetcher.get_ok(variant.url, found_at=playlist_url) as response:
             media = parse_media(response.text(), variant.url)
         estimate = int(variant.bandwidth / 8 * media.duration)
         if estimate <= cap:

@@ -46,13 +46,19 @@ class MediaDownloader:
         self.known = known
         self.progress = progress
 
-    def download_all(self, refs: list[MediaRef]) -> list[Downloaded]:
-        """Each reference downloaded and kept, in order; an HLS playlist is followed by its video."""
+    def download_all(self, refs: list[MediaRef], *, found_at: str) -> list[Downloaded]:
+        """Each reference downloaded and kept, in order; an HLS playlist is followed by its video.
+
+        `found_at` is the post or page that names them: a public one may not send us
+        to a private address (Fetcher.get).
+        """
         results: list[Downloaded] = []
         for ref in refs:
             self.progress(f"downloading {ref.type} {ref.url}")
             try:
-                with self.fetcher.get_ok(ref.url, max_bytes=self.max_bytes) as fetched:
+                with self.fetcher.get_ok(
+                    ref.url, max_bytes=self.max_bytes, found_at=found_at
+                ) as fetched:
                     stored = self.keep(fetched, ref.url)
             except StorageError:
                 raise  # the archive cannot be written: this URL fails, not just one photo

@@ -135,7 +135,7 @@ def _archive_document(
     session.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")
     meta = page_metadata(document, is_html=is_html, url=capture.final_url)
     # A page that embeds no post is kept for itself: its link card and its main image.
-    page_media = _main_image(session, meta["image_url"]) if not embeds else []
+    page_media = _main_image(session, meta["image_url"], capture.final_url) if not embeds else []
     if any(stored is None for _, stored, _ in page_media):
         capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
     with session.writing():
@@ -147,7 +147,7 @@ def _archive_document(
         media_sha256s=[m.sha256 for _, m, _ in page_media if m is not None], error=capture.error,
     )  # fmt: skip
     for embed in embeds:
-        result.embeds.append(_archive_embed(session, page_id, capture.id, embed, result))
+        result.embeds.append(_archive_embed(session, page_id, capture, embed, result))
     if any(e["status"] in ("failed", "unresolved") for e in result.embeds):
         result.status = CAPTURE_PARTIAL
     result.warc_file = session.recorder_file()
@@ -175,21 +175,28 @@ def _archive_unparsed(session: Archiver, capture: Capture, size: int) -> Capture
     )  # fmt: skip
 
 
-def _main_image(session: Archiver, url: str | None) -> list[Downloaded]:
+def _main_image(session: Archiver, url: str | None, page_url: str) -> list[Downloaded]:
     if not url or not url.lower().startswith(("http://", "https://")):
         return []
-    return session.media.download_all([MediaRef(url=url, type="image")])
+    return session.media.download_all([MediaRef(url=url, type="image")], found_at=page_url)
 
 
 def _archive_embed(
-    session: Archiver, page_id: int, page_capture: str, embed: Embed, result: CaptureResult
+    session: Archiver, page_id: int, page: Capture, embed: Embed, result: CaptureResult
 ) -> dict:
     """Archive the post an embed shows, or link it when already archived; its `--json` summary."""
-    ref = resolve_embed(embed, session.fetcher, session.progress)
+    ref = resolve_embed(embed, session.fetcher, session.progress, found_at=page.final_url)
     if ref is None:
         with session.writing():
             save_embed(session.db, page_id, embed, "unresolved", None, UNRESOLVED)
         return embed_summary(embed, "unresolved", None, UNRESOLVED)
+    try:
+        # A public article may not send us into a private network through its embeds.
+        session.fetcher.check_named(page.final_url, ref.url)
+    except FetchError as exc:
+        with session.writing():
+            save_embed(session.db, page_id, embed, "failed", None, str(exc))
+        return embed_summary(embed, "failed", None, str(exc))
     if session.has_post(ref.db_id):
         # Already archived: link the article's copy to it rather than fetch again.
         with session.writing():
@@ -197,7 +204,7 @@ def _archive_embed(
         result.post_ids.append(ref.db_id)
         return embed_summary(embed, "archived", ref.db_id)
     post_result = session.archive_post(
-        embed.post_url or ref.url, ref, embed=embed, parent_id=page_capture
+        embed.post_url or ref.url, ref, embed=embed, parent_id=page.id
     )
     status = embed_status(post_result)
     post_db_id = post_result.post_ids[0] if post_result.post_ids else None

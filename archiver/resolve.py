@@ -25,9 +25,11 @@ Progress = Callable[[str], None]
 
 
 def resolve_embed(
-    embed: Embed, fetcher: Fetcher, progress: Progress | None = None
+    embed: Embed, fetcher: Fetcher, progress: Progress | None = None, *, found_at: str
 ) -> PostRef | None:
-    """The post an embed shows: from its URL, else by following its short links (t.co)."""
+    """The post an embed shows: from its URL, else by following its short links (t.co).
+
+    `found_at` is the page the embed is in (see Fetcher.get)."""
     if embed.post_url:
         ref = platforms.identify(embed.post_url)
         if ref is not None:
@@ -35,7 +37,9 @@ def resolve_embed(
     for link in embed.short_links:
         try:
             with fetcher.get(
-                link, stop_redirect=lambda u: platforms.identify(u) is not None
+                link,
+                stop_redirect=lambda u: platforms.identify(u) is not None,
+                found_at=found_at,
             ) as fetched:
                 target = (
                     fetched.final_url if fetched.final_url != link else meta_refresh_target(fetched)
@@ -72,7 +76,7 @@ def list_embeds(target: str, settings: Settings, *, resolve: bool = True) -> lis
         found = discover_embeds(document, page_url, content_type=content_type)
         for embed in found:
             if resolve and not embed.post_url:
-                resolve_embed(embed, fetcher)
+                resolve_embed(embed, fetcher, found_at=page_url)
     return [asdict(embed) for embed in found]
 
 

@@ -2,11 +2,14 @@
 
 The cassettes were recorded against a Mastodon server at localhost:3000, so their
 media URLs name that host; here the status is asked of mastodon.social, and the
-media are served at the URLs the recordings name.
+media are served at the URLs the recordings name. A public post that names a
+private address is refused unless the user mapped that host, so these tests map
+localhost deliberately, as `--connect-to localhost=...` would.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -17,6 +20,14 @@ from recorded import fixture_json, fixture_path, serve_fixture
 from archiver.archive import Archiver
 
 HOST = "mastodon.social"
+
+
+@pytest.fixture
+def settings(settings):
+    """The shared settings, with the recordings' localhost mapped deliberately."""
+    return dataclasses.replace(
+        settings, connect_to={**settings.connect_to, "localhost": settings.connect_to["*"]}
+    )
 
 
 def serve_status(replay, status_id: str, fixture: str, status: int = 200) -> None:

@@ -99,3 +99,82 @@ def test_a_name_that_resolves_privately_is_followed_when_mapped(replay, archive_
 
     assert run.status == 0, run.out
     assert len(replay.requested("intranet.example")) == 1
+
+
+def test_a_public_post_naming_a_private_address_for_its_media_is_not_fetched(
+    replay, settings, archive_cli, earlier
+):
+    """The platform's JSON is hostile input: a media URL into the cloud's metadata service."""
+    import json
+
+    from faults import PHOTO_FIXTURE, post_url
+    from recorded import fixture_json, serve_syndication
+
+    metadata = "http://169.254.169.254/latest/meta-data/iam"
+    recorded = fixture_json(*PHOTO_FIXTURE)
+    detail = dict(recorded["mediaDetails"][0], media_url_https=f"{metadata}.jpg")
+    post = json.dumps(dict(recorded, id_str="1500000000000000042", mediaDetails=[detail]))
+    serve_syndication(replay, "1500000000000000042", post.encode())
+    url = post_url("1500000000000000042")
+
+    run = archive_cli("--json", url)
+
+    line = run.json_lines()[0]
+    assert line["status"] == "partial"  # the post is kept, its text and JSON
+    assert f"refused {metadata}.jpg, named by {url}" in line["error"]
+    assert "169.254.169.254 is a private address" in line["error"]
+    assert [r.host for r in replay.requests if r.host == "169.254.169.254"] == []
+    assert query(
+        settings, "select sha256, error is not null from post_media where post_id = ?",
+        ["x:1500000000000000042"],
+    ) == [(None, 1)]  # fmt: skip
+    earlier.assert_intact()
+
+
+def test_a_public_article_cannot_point_its_embeds_into_the_private_network(
+    replay, archive_cli, intranet_dns
+):
+    # No '*' mapping: intranet.example would really be resolved (to 10.1.2.3) and connected to.
+    article = (
+        "<html><head><title>Story</title></head><body><p>The story.</p>"
+        "<iframe src='https://intranet.example/@admin/109999999999999999/embed'"
+        " class='mastodon-embed'></iframe></body></html>"
+    )
+    replay.add("https://news.example/story", article, content_type="text/html")
+
+    run = archive_cli(
+        "--json", "https://news.example/story", mapping=[f"news.example={replay.base_url}"]
+    )
+
+    line = run.json_lines()[0]
+    assert [(e["status"], e["error"]) for e in line["embeds"]] == [
+        (
+            "failed",
+            "refused https://intranet.example/@admin/109999999999999999, named by "
+            "https://news.example/story: intranet.example is a private address (10.1.2.3); map"
+            " it with --connect-to intranet.example=BASE_URL if it is meant",
+        )
+    ]
+    assert {r.host for r in replay.requests} == {"news.example"}  # nothing sent inside
+
+
+def test_a_public_article_cannot_point_its_image_into_the_private_network(
+    replay, settings, archive_cli
+):
+    article = (
+        "<html><head><title>Story</title>"
+        "<meta property='og:image' content='http://10.0.0.5/internal.jpg'></head>"
+        "<body><p>The story.</p></body></html>"
+    )
+    replay.add("https://news.example/story", article, content_type="text/html")
+
+    run = archive_cli("--json", "https://news.example/story")
+
+    line = run.json_lines()[0]
+    assert line["status"] == "partial"
+    assert (
+        "refused http://10.0.0.5/internal.jpg, named by https://news.example/story"
+        in (line["error"])
+    )
+    assert {r.host for r in replay.requests} == {"news.example"}
+    assert query(settings, "select count(*) from media") == [(0,)]
