@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .rows import insert_row
+
 GENESIS = "0" * 64
 
 
@@ -50,7 +52,7 @@ def append_event(
         "prev_hash": prev,
         "hash": event_hash(seq, at, actor, action, target, digest, prev),
     }
-    db["events"].insert(row)
+    insert_row(db, "events", row)
     return row
 
 

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from . import __version__
 from .eventlog import canonical_json
 from .models import MediaRef, StoredMedia
+from .rows import get_row, insert_row
 from .warc_index import WarcRecordRef
 
 if TYPE_CHECKING:
@@ -163,10 +164,10 @@ def save_evidence(
 
     rows = [record_row(capture_id, ref, db_path) for ref in refs]
     for row in rows:
-        db["warc_records"].insert(row)
+        insert_row(db, "warc_records", row)
     if rows:
         record_event(db, "archiver", "warc_records", f"capture:{capture_id}", {"records": rows})
-    capture = db["captures"].get(capture_id)
+    capture = get_row(db, "captures", "id", capture_id)
     data = manifest_bytes(build_manifest(capture, context, media, rows))
     digest = hashlib.sha256(data).hexdigest()
     row = {
@@ -175,7 +176,7 @@ def save_evidence(
         "manifest": data.decode("utf-8"),
         "created_at": utc_now(),
     }
-    db["manifests"].insert(row)
+    insert_row(db, "manifests", row)
     record_event(db, "archiver", "manifest", f"manifest:{capture_id}", row)
     return digest, data
 

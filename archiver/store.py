@@ -25,6 +25,7 @@ from .errors import StorageError
 from .eventlog import append_event, payload_hash
 from .media_matches import forget_session_index, record_matches
 from .models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
+from .rows import insert_row, upsert_row
 
 
 def utc_now() -> str:
@@ -92,7 +93,7 @@ def record_event(db: Database, actor: str, action: str, target: str, row: dict) 
 
 def save_capture(db: Database, capture: Capture) -> None:
     row = asdict(capture) | {"tool_version": __version__}
-    db["captures"].insert(row, replace=False)
+    insert_row(db, "captures", row)
     record_event(db, capture.operator or "archiver", "capture", f"capture:{capture.id}", row)
 
 
@@ -112,7 +113,7 @@ def save_media(db: Database, media: StoredMedia) -> None:
         "blob_path": media.blob_path, "thumbnail_path": media.thumbnail_path,
         "first_url": media.first_url, "analysis_error": media.error, "first_seen_at": utc_now(),
     }  # fmt: skip
-    db["media"].insert(row)
+    insert_row(db, "media", row)
     record_event(db, "archiver", "media", f"media:{media.sha256}", row)
     record_matches(db, media.sha256)
 
@@ -167,7 +168,7 @@ def save_post(
         }
         row |= {"first_capture_id": capture_id, "last_capture_id": capture_id}
         row["status_since"] = captured_at
-        db["posts"].insert(row)
+        insert_row(db, "posts", row)
     else:
         # A deleted or unreachable post keeps the last content we saw; only its status moves.
         update = {} if gone else {k: v for k, v in fields.items() if v is not None}
@@ -190,13 +191,14 @@ def save_post(
                 # A failed re-download must not unlink the file an earlier capture kept.
                 sha256 = _kept_sha256(db, post.db_id, position, ref.url)
             sha256s.append(sha256)
-            db["post_media"].upsert(
+            upsert_row(
+                db, "post_media",
                 {
                     "post_id": post.db_id, "position": position, "sha256": sha256, "url": ref.url,
                     "type": ref.type, "alt_text": ref.alt_text, "capture_id": capture_id,
                     "error": error,
                 },
-                pk=("post_id", "position"),
+                key=("post_id", "position"),
             )  # fmt: skip
         # post_media is the current state; earlier media lists stay in post_versions.
         db.execute(
@@ -221,7 +223,7 @@ def save_post(
             "media_sha256s": json.dumps(version_media), "raw": post.raw,
             "author_name": author_name, "author_handle": author_handle, "metrics": metrics,
         }  # fmt: skip
-        db["post_versions"].insert(version)
+        insert_row(db, "post_versions", version)
     record_event(
         db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
     )
