@@ -17,6 +17,7 @@ It prints URLs/s for both and the ratio (target: archiver >= 0.8x baseline).
     python bench/archive_throughput.py --count 100      # quicker
     python bench/archive_throughput.py --profile OUT    # cProfile the archiver run (in-process)
     python bench/archive_throughput.py --src /old/tree   # and time another version too
+    python bench/archive_throughput.py --repeat 3       # three rounds, order alternating; medians
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import json
 import multiprocessing
 import os
 import platform
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -185,6 +188,16 @@ def profile_archiver(base_url: str, ids: list[str], concurrency: int, work: Path
     print(f"profile written to {out} (python -m pstats {out})")
 
 
+def settle() -> None:
+    """Write out what earlier runs left dirty in the page cache, so no run pays for another's.
+
+    Each run writes 0.8-1.6 GB; without this, whichever runs later is slowed by the
+    kernel's writeback of the earlier ones (0.1x of the ratio on this machine).
+    """
+    os.sync()
+    time.sleep(1)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -204,7 +217,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per response")
     parser.add_argument("--profile", type=Path, help="profile the archiver in-process instead")
     parser.add_argument(
-        "--src", type=Path, action="append", help="also time the archiver of this source tree"
+        "--src", type=Path, action="append", default=[],
+        help="also time the archiver of this source tree",
+    )  # fmt: skip
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds, alternating the order; prints the median"
     )
     args = parser.parse_args()
 
@@ -227,15 +244,32 @@ def main() -> None:
             if args.profile:
                 profile_archiver(base_url, ids, args.concurrency, Path(tmp) / "p", args.profile)
                 return
-            baseline = run_baseline(base_url, ids, args.concurrency, Path(tmp) / "baseline")
-            print(f"baseline (httpx):  {baseline:6.1f} s  {args.count / baseline:6.1f} URLs/s")
-            ours = run_archiver(base_url, ids, args.concurrency, Path(tmp) / "archiver")
-            print(f"archiver archive:  {ours:6.1f} s  {args.count / ours:6.1f} URLs/s")
-            print(f"ratio: {baseline / ours:.2f}x the baseline's URLs/s (target >= 0.8x)")
-            for n, src in enumerate(args.src or []):
-                other = run_archiver(base_url, ids, args.concurrency, Path(tmp) / f"src{n}", src)
-                print(f"archiver of {src}: {other:6.1f} s  {args.count / other:6.1f} URLs/s")
-                print(f"ratio: {baseline / other:.2f}x")
+            ratios: dict[str, list[float]] = {}
+            for round_ in range(1, args.repeat + 1):
+                if args.repeat > 1:
+                    print(f"round {round_} of {args.repeat}")
+                work = Path(tmp) / f"round{round_}"
+                settle()
+                baseline = run_baseline(base_url, ids, args.concurrency, work / "baseline")
+                print(f"baseline (httpx):  {baseline:6.1f} s  {args.count / baseline:6.1f} URLs/s")
+                # Other trees first in even rounds: no version always runs in the same place.
+                trees = [("archiver archive", ROOT)] + [(f"archiver of {t}", t) for t in args.src]
+                trees = list(enumerate(trees))
+                if round_ % 2 == 0:
+                    trees.reverse()
+                for n, (name, src) in trees:
+                    settle()
+                    ours = run_archiver(base_url, ids, args.concurrency, work / f"tree{n}", src)
+                    ratios.setdefault(name, []).append(baseline / ours)
+                    print(f"{name}:  {ours:6.1f} s  {args.count / ours:6.1f} URLs/s"
+                          f"  ratio {baseline / ours:.2f}x")  # fmt: skip
+                shutil.rmtree(work)
+            for name, values in ratios.items():
+                spread = (
+                    f" (rounds: {', '.join(f'{v:.2f}' for v in values)})" if len(values) > 1 else ""
+                )
+                print(f"ratio, {name}: {statistics.median(values):.2f}x the baseline's URLs/s"
+                      f" (target >= 0.8x){spread}")  # fmt: skip
     finally:
         server.terminate()
 
