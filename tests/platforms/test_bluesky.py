@@ -39,11 +39,17 @@ def serve_handle(replay, handle: str, fixture: str, status: int = 200) -> None:
     )  # fmt: skip
 
 
-def test_handle_url_is_archived_under_the_did_with_its_image_and_quoted_post(replay, settings):
+def serve_handle_post(replay, *, seed: int) -> bytes:
+    """The recorded post of @test.marshal.dev (resolved to DID), with a generated photo."""
     serve_handle(replay, "test.marshal.dev", "resolveHandle_test.marshal.dev_constructed.json")
     serve_thread(replay, POST_URI, "getPostThread_recordWithMedia_images_quote.json")
-    photo = jpeg_bytes(seed=11)
+    photo = jpeg_bytes(seed=seed)
     replay.add(IMAGE, photo, content_type="image/jpeg")
+    return photo
+
+
+def test_handle_url_is_archived_under_the_did_with_its_image_and_quoted_post(replay, settings):
+    photo = serve_handle_post(replay, seed=11)
 
     with Archiver(settings) as archiver:
         result = archiver.archive("https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22")
@@ -79,9 +85,7 @@ def test_a_rerun_of_a_list_skips_a_post_it_named_by_handle(replay, settings, tmp
 
     from archiver.cli import main
 
-    serve_handle(replay, "test.marshal.dev", "resolveHandle_test.marshal.dev_constructed.json")
-    serve_thread(replay, POST_URI, "getPostThread_recordWithMedia_images_quote.json")
-    replay.add(IMAGE, jpeg_bytes(seed=11), content_type="image/jpeg")
+    serve_handle_post(replay, seed=11)
     urls = tmp_path / "urls.txt"
     urls.write_text(
         "https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22\n"
@@ -248,9 +252,7 @@ def test_a_handle_that_names_no_account_is_unavailable(replay, settings):
 
 
 def test_an_embed_by_handle_links_the_post_under_its_did(replay, settings, tmp_path):
-    serve_handle(replay, "test.marshal.dev", "resolveHandle_test.marshal.dev_constructed.json")
-    serve_thread(replay, POST_URI, "getPostThread_recordWithMedia_images_quote.json")
-    replay.add(IMAGE, jpeg_bytes(seed=15), content_type="image/jpeg")
+    serve_handle_post(replay, seed=15)
     article = tmp_path / "article.html"
     article.write_text(
         """<html><body><p>As posted:</p><blockquote class="bluesky-embed"
