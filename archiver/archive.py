@@ -82,6 +82,7 @@ class Archiver:
         # Each thread's own read-only connection, for the checks made before fetching:
         # in WAL mode they read on while another thread commits, instead of queueing.
         self._readers: dict[int, Database] = {}  # by thread
+        self._readers_lock = threading.Lock()
         self.blobs = BlobStore(settings.blobs_dir)
         self.recorder = WarcRecorder(settings.warcs, operator=settings.author)
         self.fetcher = Fetcher(settings, self.recorder)
@@ -194,15 +195,16 @@ class Archiver:
     def reader(self) -> Database:
         """This thread's read-only connection (committed rows only: not for use in a write)."""
         thread = threading.get_ident()
-        with self._db_lock:
-            db = self._readers.get(thread)
-            if db is None:
-                db = self._readers[thread] = open_reader(self.settings.db_path)
+        db = self._readers.get(thread)  # only this thread adds its own entry
+        if db is None:
+            db = open_reader(self.settings.db_path)
+            with self._readers_lock:  # not the database lock: a writer may hold that
+                self._readers[thread] = db
         return db
 
     def _close_readers(self, *, keep: int | None = None) -> None:
         """Close the read connections of every thread but `keep` (a finished pool's)."""
-        with self._db_lock:
+        with self._readers_lock:
             for thread in [t for t in self._readers if t != keep]:
                 self._readers.pop(thread).close()
 
