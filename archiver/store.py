@@ -223,7 +223,9 @@ def save_post(
             "media_sha256s": json.dumps(version_media), "raw": post.raw,
             "author_name": author_name, "author_handle": author_handle, "metrics": metrics,
         }  # fmt: skip
-        insert_row(db, "post_versions", version)
+        version_id = insert_row(db, "post_versions", version)
+        # The version is evidence of what the post said when captured: its row is in the log.
+        record_event(db, "archiver", "post_version", f"post_version:{version_id}", version)
     record_event(
         db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
     )

@@ -156,6 +156,32 @@ def test_a_changed_capture_row_is_caught(demo, tmp_path):
     assert ("manifest", f"capture {demo.post_capture}") in places
 
 
+def test_a_post_version_edited_with_sqlite3_is_caught(demo, tmp_path):
+    """What the post said when captured is evidence: its version row is checked against its event."""
+    copy = demo.copy_to(tmp_path)
+    tamper(copy, "update post_versions set text = 'Something else entirely' where post_id = ?",
+           [POST_ID])  # fmt: skip
+    code, output = verify_cli(copy)
+    assert code == 1
+    assert "MISMATCH row: post_versions 1: changed since it was written" in output, output
+
+
+def test_a_post_whose_text_was_changed_behind_its_versions_is_caught(demo, tmp_path):
+    copy = demo.copy_to(tmp_path)
+    tamper(copy, "update posts set text = 'Something else entirely' where id = ?", [POST_ID])
+    code, output = verify_cli(copy)
+    assert code == 1
+    assert f"MISMATCH row: posts {POST_ID}: differs from its latest version's text" in output
+
+
+def test_versions_written_before_they_were_logged_are_noted_not_failed(demo, tmp_path):
+    copy = demo.copy_to(tmp_path)
+    tamper(copy, "delete from events where action = 'post_version'")  # as an older archiver wrote
+    report = verify_archive(copy.settings)
+    assert not any(p.where.startswith("post_versions") for p in report.problems), report.problems
+    assert any("post_versions rows were written before" in note for note in report.notes)
+
+
 def test_verify_json_and_a_missing_archive(demo, tmp_path):
     result = CliRunner().invoke(main, ["verify", "--json", "--db", str(demo.settings.db_path),
                                        "--blobs", str(demo.settings.blobs_dir)])  # fmt: skip
