@@ -59,3 +59,13 @@ def is_public(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_global and not address.is_multicast
+
+
+def resolve_all(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to for a TCP connection, in the resolver's order."""
+    seen: list[str] = []
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = str(sockaddr[0])
+        if address not in seen:
+            seen.append(address)
+    return seen

@@ -15,9 +15,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
-from .addresses import private_address
+from .addresses import is_public, literal_address, private_address, resolve_all
 from .errors import FetchError, UsageError
 from .exchange import Fetched, Recorder, read_body, record_exchange
 from .settings import Settings
@@ -57,6 +58,49 @@ class MappedTransport(httpx.BaseTransport):
         self.inner.close()
 
 
+class PinningBackend(httpcore.NetworkBackend):
+    """Connects only to public addresses, for requests a public document led to.
+
+    Such a request (a redirect hop, a media URL in a post's JSON) is checked by resolving
+    its host; a hostile DNS server could answer that lookup with a public address and the
+    connection's own lookup with a private one (DNS rebinding). While `pinned.on` is set
+    for the thread, this resolves the host once, refuses if any address is private, and
+    connects to the address itself (TLS still names the host).
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend, pinned: threading.local):
+        self.inner = inner
+        self.pinned = pinned
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if not getattr(self.pinned, "on", False) or literal_address(host) is not None:
+            return self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            addresses = resolve_all(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        private = [a for a in addresses if not is_public(literal_address(a))]
+        if private or not addresses:
+            raise httpcore.ConnectError(
+                f"{host} resolved to a private address ({private[0]}) when connecting"
+                if private
+                else f"{host} has no address"
+            )
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return self.inner.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
 class Fetcher:
     """The run's HTTP client, shared by its threads: get() and get_ok() return a Fetched."""
 
@@ -65,7 +109,13 @@ class Fetcher:
     ):
         self.settings = settings
         self.recorder = recorder or Recorder()
-        transport = MappedTransport(dict(settings.connect_to), httpx.HTTPTransport(retries=0))
+        self._pinned = (
+            threading.local()
+        )  # .on: this thread's request may only reach public addresses
+        inner = httpx.HTTPTransport(retries=0)
+        # httpx does not pass a network backend through to its httpcore.ConnectionPool.
+        inner._pool._network_backend = PinningBackend(inner._pool._network_backend, self._pinned)
+        transport = MappedTransport(dict(settings.connect_to), inner)
         self.client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 15.0)),
@@ -115,13 +165,12 @@ class Fetcher:
         that outlast the retries, redirect loops and bodies past the size cap.
         """
         check_url(url)
-        if found_at is not None:
-            self.check_named(found_at, url)
+        pin = self.check_named(found_at, url) if found_at is not None else False
         cap = max_bytes or self.settings.max_document_bytes
         redirects: list[str] = []
         current = url
         for _ in range(self.settings.max_redirects + 1):
-            fetched = self._get_with_retries(current, headers or {}, cap)
+            fetched = self._get_with_retries(current, headers or {}, cap, pin)
             location = fetched.headers.get("location")
             if fetched.status in REDIRECT_STATUSES and location:
                 next_url = urljoin(current, location.strip())
@@ -134,7 +183,7 @@ class Fetcher:
                 if next_url in redirects[:-1] or next_url == url:
                     raise FetchError(f"redirect loop at {next_url}", url=url)
                 check_url(next_url)
-                self._refuse_private(current, next_url, url)
+                pin = self._refuse_private(current, next_url, url)
                 current = next_url
                 continue
             fetched.url, fetched.final_url, fetched.redirects = url, current, redirects
@@ -151,15 +200,18 @@ class Fetcher:
             )
         return fetched
 
-    def check_named(self, found_at: str, url: str) -> None:
-        """FetchError if a public document (`found_at`) names a private address (`url`)."""
-        self._refuse_private(found_at, url, url, how=f"{url}, named by {found_at}")
+    def check_named(self, found_at: str, url: str) -> bool:
+        """FetchError if a public document (`found_at`) names a private address (`url`).
+
+        True when the request must then connect only to public addresses (PinningBackend).
+        """
+        return self._refuse_private(found_at, url, url, how=f"{url}, named by {found_at}")
 
     # -- internals ----------------------------------------------------------
 
     def _refuse_private(
         self, source: str, target: str, asked: str, *, how: str | None = None
-    ) -> None:
+    ) -> bool:
         """A public URL may not redirect us to a private address, unless the user mapped that host.
 
         A host is mapped deliberately when it is itself a key of connect_to; the
@@ -170,17 +222,17 @@ class Fetcher:
         mapping = self.settings.connect_to
         host = (urlsplit(target).hostname or "").lower()
         if host in mapping:
-            return
+            return False
         resolve = "*" not in mapping
         address = private_address(host, resolve=resolve)
         if address is None:
-            return
+            return resolve  # public when resolved now: keep it so when connecting
         source_parts = urlsplit(source)
         if source_parts.scheme not in ("http", "https"):
-            return  # named in the user's own file
+            return False  # named in the user's own file
         source_host = (source_parts.hostname or "").lower()
         if source_host not in mapping and private_address(source_host, resolve=resolve):
-            return  # already inside a private network the user asked for
+            return False  # already inside a private network the user asked for
         how = how or f"the redirect from {source} to {target}"
         raise FetchError(
             f"refused {how}: {host} is a private address "
@@ -208,12 +260,14 @@ class Fetcher:
         if turn > now:
             time.sleep(turn - now)
 
-    def _get_with_retries(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
+    def _get_with_retries(
+        self, url: str, headers: dict[str, str], cap: int, pin: bool = False
+    ) -> Fetched:
         attempts = self.settings.max_retries + 1
         for attempt in range(attempts):
             last_try = attempt == attempts - 1
             try:
-                fetched = self._get_once(url, headers, cap)
+                fetched = self._get_once(url, headers, cap, pin)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if last_try:
                     raise FetchError(
@@ -238,15 +292,19 @@ class Fetcher:
         delay = self.settings.backoff_base * (2**attempt)
         time.sleep(delay * (0.75 + random.random() / 2))
 
-    def _get_once(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
+    def _get_once(self, url: str, headers: dict[str, str], cap: int, pin: bool) -> Fetched:
         host = urlsplit(url).hostname or ""
         self._wait_turn(host)
-        with (
-            self._network,
-            self._host_slot(host),
-            self.client.stream("GET", url, headers=headers) as response,
-        ):
-            body = read_body(response, url, cap, self.tmp_dir)
+        self._pinned.on = pin
+        try:
+            with (
+                self._network,
+                self._host_slot(host),
+                self.client.stream("GET", url, headers=headers) as response,
+            ):
+                body = read_body(response, url, cap, self.tmp_dir)
+        finally:
+            self._pinned.on = False
         # Recorded after the connection and its slots are given back.
         return record_exchange(response, url, body, self.recorder)
 

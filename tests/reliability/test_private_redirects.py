@@ -178,3 +178,32 @@ def test_a_public_article_cannot_point_its_image_into_the_private_network(
     )
     assert {r.host for r in replay.requests} == {"news.example"}
     assert query(settings, "select count(*) from media") == [(0,)]
+
+
+def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_connected_to(
+    replay, archive_cli, monkeypatch
+):
+    """DNS rebinding: public when checked, private when connecting. The connection is refused."""
+    answers = iter(["93.184.216.34"])  # the check's lookup; every later one answers 10.1.2.3
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+    connected: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "rebind.example":
+            address = next(answers, "10.1.2.3")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    replay.redirect("https://news.example/story", "http://rebind.example/wiki", 302)
+
+    run = archive_cli("https://news.example/story", mapping=[f"news.example={replay.base_url}"])
+
+    assert run.status == 1
+    assert "rebind.example resolved to a private address (10.1.2.3) when connecting" in run.out
+    assert "10.1.2.3" not in connected and "rebind.example" not in connected
