@@ -2,12 +2,65 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 
 import pytest
 
 from archiver.replay import ReplayServer
 from archiver.settings import Settings
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network_beyond_loopback(monkeypatch):
+    """No test reaches past this machine: a connection or a DNS lookup beyond loopback fails it.
+
+    Platform hosts go to the replay server through the archiver's host mapping; the
+    tests that need a name to resolve (to a private address) fake the resolver on top
+    of this guard. An attempt is refused (as an unreachable network would) and reported.
+    """
+    attempts: list[str] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def allowed(sock, address) -> bool:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or _loopback(str(address[0])):
+            return True
+        attempts.append(f"connect {address}")
+        return False
+
+    def connect(sock, address):
+        if not allowed(sock, address):
+            raise ConnectionRefusedError(f"test network guard: {address} is beyond loopback")
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        return real_connect_ex(sock, address) if allowed(sock, address) else 111  # ECONNREFUSED
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host is not None and not _loopback(str(host)):
+            try:
+                ipaddress.ip_address(str(host).split("%")[0])  # a literal needs no lookup
+            except ValueError:
+                attempts.append(f"resolve {host}")
+                raise socket.gaierror(socket.EAI_NONAME, "test network guard: no DNS") from None
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+    assert not attempts, f"the test tried to reach beyond loopback: {attempts}"
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
 import time
 
 import pytest
@@ -68,7 +69,7 @@ def test_mapped_host_keeps_original_url_and_host_header(replay, settings):
     ]
 
 
-def test_only_the_mapped_host_is_rerouted(replay, tmp_path):
+def test_only_the_mapped_host_is_rerouted(replay, tmp_path, monkeypatch):
     replay.add("https://a.example/x", b"from replay")
     settings = Settings(
         blobs_dir=tmp_path,
@@ -76,11 +77,20 @@ def test_only_the_mapped_host_is_rerouted(replay, tmp_path):
         max_retries=0,
         timeout=2,
     )
+    looked_up: list[str] = []
+
+    def getaddrinfo(host, *args, **kwargs):  # an offline resolver: this name does not exist
+        looked_up.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
     with Fetcher(settings) as fetcher:
         with fetcher.get("https://a.example/x") as r:
             assert r.read() == b"from replay"
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
         with pytest.raises(FetchError):
             fetcher.get("https://b.invalid/x")
+    assert looked_up == ["b.invalid"]  # the unmapped host is looked up itself, not rerouted
+    assert replay.requested("b.invalid") == []
 
 
 def test_redirect_chain_is_followed_and_every_hop_recorded(replay, settings):
