@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,15 @@ from archiver.settings import Settings
 
 PHOTO_FIXTURE = ("x", "syndication", "tweet-result_1641086480675225601_photo.json")
 EARLIER_ID = "1641086480675225601"
+
+
+def archive_command(settings: Settings, replay: ReplayServer, *extra: str) -> list[str]:
+    """`archiver archive` as a separate process, writing to the test archive through the replay."""
+    return [
+        sys.executable, "-m", "archiver", "archive", "--db", str(settings.db_path),
+        "--blobs", str(settings.blobs_dir), "--connect-to", f"*={replay.base_url}",
+        "--delay", "0", *extra,
+    ]  # fmt: skip
 
 
 def post_url(post_id: str) -> str:

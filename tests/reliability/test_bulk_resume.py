@@ -8,13 +8,12 @@ import pty
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 from click.testing import CliRunner
 from factories import jpeg_bytes
-from faults import assert_consistent, post_url, query, serve_photo_post
+from faults import archive_command, assert_consistent, post_url, query, serve_photo_post
 
 from archiver.cli import main
 
@@ -27,14 +26,6 @@ def serve_list(replay, count: int) -> list[str]:
         serve_photo_post(replay, str(1600000000000000000 + i), jpeg_bytes(seed=i, size=(64, 48)))
         for i in range(count)
     ]
-
-
-def archive_command(settings, replay, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "archiver", "archive", "--db", str(settings.db_path),
-        "--blobs", str(settings.blobs_dir), "--connect-to", f"*={replay.base_url}",
-        "--delay", "0", "--concurrency", "8", *extra,
-    ]  # fmt: skip
 
 
 def count_posts(settings) -> int:
@@ -78,7 +69,7 @@ def test_a_killed_500_url_run_resumes_and_completes(replay, settings, tmp_path):
     urls = serve_list(replay, COUNT)
     listing = tmp_path / "urls.txt"
     listing.write_text("# posts after the event\n\n" + "\n".join(urls) + "\n")
-    command = archive_command(settings, replay, "--input", str(listing))
+    command = archive_command(settings, replay, "--concurrency", "8", "--input", str(listing))
 
     terminal = Terminal()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal.slave)
@@ -114,7 +105,7 @@ def test_a_killed_500_url_run_resumes_and_completes(replay, settings, tmp_path):
 
     # The same command again: what was archived is skipped, the rest is archived.
     rerun = subprocess.run(
-        archive_command(settings, replay, "--input", str(listing), "--json"),
+        archive_command(settings, replay, "--concurrency", "8", "--input", str(listing), "--json"),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr[-2000:]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 import threading
 import time
 
 from factories import jpeg_bytes
-from faults import assert_consistent, query, serve_photo_post
+from faults import archive_command, assert_consistent, query, serve_photo_post
 
 from archiver.serve import make_datasette
 
@@ -38,25 +37,9 @@ def test_four_writers_and_a_reader_lose_nothing(replay, settings, tmp_path):
     reads.start()
     writers = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "archiver",
-                "archive",
-                "--db",
-                str(settings.db_path),
-                "--blobs",
-                str(settings.blobs_dir),
-                "--connect-to",
-                f"*={replay.base_url}",
-                "--delay",
-                "0",
-                "--concurrency",
-                "4",
-                "--json",
-                "--input",
-                str(listing),
-            ],
+            archive_command(
+                settings, replay, "--concurrency", "4", "--json", "--input", str(listing)
+            ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
