@@ -180,8 +180,7 @@ class Archiver:
                 ) from exc
 
     def has_post(self, post_db_id: str) -> bool:
-        with self._db_lock:
-            return post_exists(self.db, post_db_id)
+        return post_exists(self.reader(), post_db_id)
 
     def _complete_post_id(self, ref: PostRef) -> str | None:
         """The id the post is archived under, with all its media; None if it is not."""

@@ -22,8 +22,6 @@ import httpx
 
 from .errors import FetchError, ParseError, ResponseTooLarge
 
-CHUNK = 256 * 1024
-
 
 @dataclass
 class Fetched:

@@ -109,9 +109,8 @@ class Fetcher:
     ):
         self.settings = settings
         self.recorder = recorder or Recorder()
-        self._pinned = (
-            threading.local()
-        )  # .on: this thread's request may only reach public addresses
+        # .on: the thread's current request may only reach public addresses (PinningBackend).
+        self._pinned = threading.local()
         inner = httpx.HTTPTransport(retries=0)
         # httpx does not pass a network backend through to its httpcore.ConnectionPool.
         inner._pool._network_backend = PinningBackend(inner._pool._network_backend, self._pinned)
@@ -212,7 +211,12 @@ class Fetcher:
     def _refuse_private(
         self, source: str, target: str, asked: str, *, how: str | None = None
     ) -> bool:
-        """A public URL may not redirect us to a private address, unless the user mapped that host.
+        """A public URL may not lead us to a private address, unless the user mapped that host.
+
+        It leads there by redirecting, or by naming the address (a media URL in a post's
+        JSON, a link in a page); a local file the user gave (file://) is trusted as a
+        private source is. Returns True when the target was found public by resolving
+        its name, so the request must connect only to public addresses (PinningBackend).
 
         A host is mapped deliberately when it is itself a key of connect_to; the
         '*' mapping is not deliberate about any one host. Under '*' the name is
