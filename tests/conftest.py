@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 from pathlib import Path
@@ -45,7 +46,7 @@ def no_network_beyond_loopback(monkeypatch):
         return real_connect(sock, address)
 
     def connect_ex(sock, address):
-        return real_connect_ex(sock, address) if allowed(sock, address) else 111  # ECONNREFUSED
+        return real_connect_ex(sock, address) if allowed(sock, address) else errno.ECONNREFUSED
 
     def getaddrinfo(host, *args, **kwargs):
         if host is not None and not _loopback(str(host)):
