@@ -6,6 +6,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from datasette.app import Datasette
@@ -46,6 +47,21 @@ def load_metadata(settings: Settings) -> dict:
     plugin["blobs_dir"] = str(settings.blobs_dir.resolve())
     plugin["database"] = database
     return metadata
+
+
+class Archive(NamedTuple):
+    """The archive a Datasette serves, as load_metadata configured it for the plugins."""
+
+    database: str
+    blobs_dir: Path
+
+
+def archive_config(datasette) -> Archive | None:
+    """The database and blob store `archiver serve` configured; None in any other Datasette."""
+    config = datasette.plugin_config("archiver") or {}
+    if not config.get("database") or not config.get("blobs_dir"):
+        return None
+    return Archive(config["database"], Path(config["blobs_dir"]))
 
 
 def tune_connection(conn: sqlite3.Connection) -> None:

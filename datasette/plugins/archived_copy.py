@@ -14,12 +14,13 @@ from sqlite_utils import Database
 from archiver.archived import latest_content_capture, load_capture
 from archiver.copy_page import citations_for, page_row, render_archived_copy
 from archiver.errors import UsageError
+from archiver.serve import archive_config
 
 
 def _database(datasette) -> str | None:
-    """The archive `archiver serve` configured (see archiver_plugin.py); None elsewhere."""
-    config = datasette.plugin_config("archiver") or {}
-    return config.get("database") if config.get("blobs_dir") else None
+    """The archive `archiver serve` configured; None elsewhere."""
+    archive = archive_config(datasette)
+    return archive.database if archive else None
 
 
 def _base_url(datasette, request) -> str:

@@ -20,7 +20,7 @@ from annotations import geolocated, post_targets, render_note, target_state
 from annotations.report import state_dict
 from annotations.web import ANNOTATE_PATH, can_annotate, safe_return_path, save_form
 from archiver.errors import InvalidAnnotation
-from archiver.serve import SIGN_IN_PATH
+from archiver.serve import SIGN_IN_PATH, archive_config
 
 MAP_PATH = "/-/map"
 QUERIES = {
@@ -33,9 +33,9 @@ QUERIES = {
 
 
 def _database(datasette) -> str | None:
-    """The archive `archiver serve` configured (see archiver_plugin.py); None elsewhere."""
-    config = datasette.plugin_config("archiver") or {}
-    return config.get("database") if config.get("blobs_dir") else None
+    """The archive `archiver serve` configured; None elsewhere."""
+    archive = archive_config(datasette)
+    return archive.database if archive else None
 
 
 def _post_url(datasette, database: str, post_id: str) -> str:

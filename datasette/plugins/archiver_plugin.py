@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import unquote
 
 from datasette import hookimpl
@@ -22,7 +21,7 @@ from markupsafe import Markup
 from archiver.blobhttp import safe_content_type, send_file
 from archiver.blobstore import blob_relpath, is_sha256
 from archiver.models import POST_OK
-from archiver.serve import tune_connection
+from archiver.serve import Archive, archive_config, tune_connection
 from archiver.sniff import sniff_mime
 from archiver.textdiff import same_words, word_diff
 
@@ -92,19 +91,6 @@ QUERIES = {
 
 
 # Not a dataclass: Datasette loads this file without registering it in sys.modules.
-class Archive(NamedTuple):
-    database: str
-    blobs_dir: Path
-
-
-def archive_config(datasette) -> Archive | None:
-    """The database and blob store `archiver serve` configured; None in any other Datasette."""
-    config = datasette.plugin_config("archiver") or {}
-    if not config.get("database") or not config.get("blobs_dir"):
-        return None
-    return Archive(config["database"], Path(config["blobs_dir"]))
-
-
 async def query(datasette, archive: Archive, name: str, **params) -> list[dict]:
     results = await datasette.get_database(archive.database).execute(QUERIES[name], params)
     return [dict(row) for row in results.rows]
