@@ -24,6 +24,19 @@ SIGN_IN_PATH = "/-/sign-in"
 MMAP_SIZE = 2**31
 
 
+class ArchiveDatasette(Datasette):
+    """Datasette with one hot spot mended: absolute URLs are joined from plain strings.
+
+    `Datasette.absolute_url` hands `urljoin` the PrefixedUrlString that `urls.path` returns,
+    whose every string method goes through a Python `__getattribute__`. A table page calls it
+    once per facet value (about 90 times on the posts page): a sixth of the page's Python time
+    on a search of 1 M posts (bench/README.md). The URL is the same.
+    """
+
+    def absolute_url(self, request, path):
+        return super().absolute_url(request, str(path))
+
+
 def datasette_dir() -> Path:
     """The `datasette/` configuration: inside the installed package, or at the source tree's top."""
     package = Path(__file__).resolve().parent
@@ -87,7 +100,7 @@ def make_datasette(
     if settings.db_path.exists():
         open_db(settings.db_path).close()  # bring an older archive's schema up to date
     config = datasette_dir()
-    ds = Datasette(
+    ds = ArchiveDatasette(
         files=[str(settings.db_path)],
         metadata=load_metadata(settings),
         template_dir=str(config / "templates"),

@@ -228,3 +228,27 @@ def test_table_rows_are_datasettes_own_markup(ds, archive, tmp_path, monkeypatch
 def test_datasette_reads_the_archive_memory_mapped(ds):
     database = ds.get_database("archive")
     assert asyncio.run(database.execute("pragma mmap_size")).rows[0][0] > 0
+
+
+@pytest.mark.parametrize("base_url", ["/", "/evidence/"])
+def test_facet_links_are_datasettes_own(archive, base_url):
+    # ArchiveDatasette joins absolute URLs from plain strings, for speed: the facet links
+    # must be the ones stock Datasette makes, under a base_url too.
+    stock = serve.Datasette(
+        files=[str(archive.settings.db_path)],
+        metadata=serve.load_metadata(archive.settings),
+        settings={"base_url": base_url},
+    )
+    ours = make_datasette(archive.settings)
+    ours._settings["base_url"] = base_url
+    path = "/archive/posts.json?_facet=platform&_facet=status"  # the client adds base_url
+    toggles = [
+        [
+            value["toggle_url"]
+            for facet in get(d, path).json()["facet_results"].values()
+            for value in facet["results"]
+        ]
+        for d in (stock, ours)
+    ]
+    assert toggles[0] and toggles[1] == toggles[0]
+    assert all(url.startswith("http://localhost/") and "archive/posts" in url for url in toggles[1])
