@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -111,6 +112,8 @@ class Fetcher:
         self.recorder = recorder or Recorder()
         # .on: the thread's current request may only reach public addresses (PinningBackend).
         self._pinned = threading.local()
+        # .url: the public document the thread's current work was led to by (found_on).
+        self._led_by = threading.local()
         inner = httpx.HTTPTransport(retries=0)
         # httpx does not pass a network backend through to its httpcore.ConnectionPool.
         inner._pool._network_backend = PinningBackend(inner._pool._network_backend, self._pinned)
@@ -164,7 +167,8 @@ class Fetcher:
         that outlast the retries, redirect loops and bodies past the size cap.
         """
         check_url(url)
-        pin = self.check_named(found_at, url) if found_at is not None else False
+        named_by = found_at or getattr(self._led_by, "url", None)
+        pin = self.check_named(named_by, url) if named_by is not None else False
         cap = max_bytes or self.settings.max_document_bytes
         redirects: list[str] = []
         current = url
@@ -199,6 +203,23 @@ class Fetcher:
             )
         return fetched
 
+    @contextmanager
+    def found_on(self, url: str) -> Iterator[None]:
+        """Within, every request of this thread is one that `url` led to, as if it named it.
+
+        For an article's embed, archived through its platform's API: the article named the
+        post, but the requests that fetch it go to hosts it only implied (a Mastodon
+        instance's /api/v1/statuses). Each is checked and pinned to public addresses as
+        `get(found_at=url)` is, and so are the media the post's JSON names: however that
+        JSON's host resolves, the user asked for the article, not for it.
+        """
+        previous = getattr(self._led_by, "url", None)
+        self._led_by.url = url
+        try:
+            yield
+        finally:
+            self._led_by.url = previous
+
     def check_named(self, found_at: str, url: str) -> bool:
         """FetchError if a public document (`found_at`) names a private address (`url`).
 
@@ -231,11 +252,12 @@ class Fetcher:
         address = private_address(host, resolve=resolve)
         if address is None:
             return resolve  # public when resolved now: keep it so when connecting
-        source_parts = urlsplit(source)
-        if source_parts.scheme not in ("http", "https"):
+        # What the user asked for: the source, or the document that led to the work (found_on).
+        asked_for = urlsplit(getattr(self._led_by, "url", None) or source)
+        if asked_for.scheme not in ("http", "https"):
             return False  # named in the user's own file
-        source_host = (source_parts.hostname or "").lower()
-        if source_host not in mapping and private_address(source_host, resolve=resolve):
+        asked_host = (asked_for.hostname or "").lower()
+        if asked_host not in mapping and private_address(asked_host, resolve=resolve):
             return False  # already inside a private network the user asked for
         how = how or f"the redirect from {source} to {target}"
         raise FetchError(

@@ -203,9 +203,10 @@ def _archive_embed(
             save_embed(session.db, page_id, embed, "archived", ref.db_id, None)
         result.post_ids.append(ref.db_id)
         return embed_summary(embed, "archived", ref.db_id)
-    post_result = session.archive_post(
-        embed.post_url or ref.url, ref, embed=embed, parent_id=page.id
-    )
+    with session.fetcher.found_on(page.final_url):
+        post_result = session.archive_post(
+            embed.post_url or ref.url, ref, embed=embed, parent_id=page.id
+        )
     status = embed_status(post_result)
     post_db_id = post_result.post_ids[0] if post_result.post_ids else None
     with session.writing():

@@ -207,3 +207,44 @@ def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_connect
     assert run.status == 1
     assert "rebind.example resolved to a private address (10.1.2.3) when connecting" in run.out
     assert "10.1.2.3" not in connected and "rebind.example" not in connected
+
+
+def test_an_embed_on_a_name_that_rebinds_after_the_check_is_not_connected_to(
+    replay, archive_cli, monkeypatch
+):
+    """The article names the post; its platform's API is on a host the article only implied."""
+    # Public for the embed's check and the API request's check; private when connecting.
+    answers = iter(["93.184.216.34"] * 2)
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+    connected: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "rebind.example":
+            address = next(answers, "10.1.2.3")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    article = (
+        "<html><head><title>Story</title></head><body><p>The story.</p>"
+        "<iframe src='https://rebind.example/@admin/109999999999999999/embed'"
+        " class='mastodon-embed'></iframe></body></html>"
+    )
+    replay.add("https://news.example/story", article, content_type="text/html")
+
+    run = archive_cli(
+        "--json", "https://news.example/story", mapping=[f"news.example={replay.base_url}"]
+    )
+
+    (embed,) = run.json_lines()[0]["embeds"]
+    assert embed["status"] == "failed"
+    assert "rebind.example resolved to a private address (10.1.2.3) when connecting" in (
+        embed["error"]
+    )
+    assert "10.1.2.3" not in connected and "rebind.example" not in connected
+    assert {r.host for r in replay.requests} == {"news.example"}
