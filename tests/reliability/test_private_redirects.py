@@ -243,8 +243,9 @@ def test_an_embed_on_a_name_that_rebinds_after_the_check_is_not_connected_to(
 
     (embed,) = run.json_lines()[0]["embeds"]
     assert embed["status"] == "failed"
-    assert "rebind.example resolved to a private address (10.1.2.3) when connecting" in (
-        embed["error"]
+    assert (
+        "rebind.example resolved to a private address (10.1.2.3) when connecting"
+        in (embed["error"])
     )
     assert "10.1.2.3" not in connected and "rebind.example" not in connected
     assert {r.host for r in replay.requests} == {"news.example"}
