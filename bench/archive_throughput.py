@@ -198,6 +198,29 @@ def settle() -> None:
     time.sleep(1)
 
 
+def cpu_counters() -> tuple[int, int] | None:
+    """(all CPU time, time stolen by the hypervisor for other guests), from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
+    return sum(ticks), ticks[7] if len(ticks) > 7 else 0
+
+
+def steal_since(before: tuple[int, int] | None) -> str:
+    """'  steal N %': the share of the machine's CPU time other guests took since `before`.
+
+    On a shared VM this moves the archiver's time (CPU-bound) far more than the
+    baseline's (waiting on the network): a run at 25 % steal measured 0.59x where a
+    quiet one measured 0.82x. Read a ratio with its steal.
+    """
+    after = cpu_counters()
+    if before is None or after is None or after[0] == before[0]:
+        return ""
+    return f"  steal {100 * (after[1] - before[1]) / (after[0] - before[0]):.0f} %"
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -250,8 +273,10 @@ def main() -> None:
                     print(f"round {round_} of {args.repeat}")
                 work = Path(tmp) / f"round{round_}"
                 settle()
+                counters = cpu_counters()
                 baseline = run_baseline(base_url, ids, args.concurrency, work / "baseline")
-                print(f"baseline (httpx):  {baseline:6.1f} s  {args.count / baseline:6.1f} URLs/s")
+                print(f"baseline (httpx):  {baseline:6.1f} s  {args.count / baseline:6.1f} URLs/s"
+                      f"{steal_since(counters)}")  # fmt: skip
                 # Other trees first in even rounds: no version always runs in the same place.
                 trees = [("archiver archive", ROOT)] + [(f"archiver of {t}", t) for t in args.src]
                 trees = list(enumerate(trees))
@@ -259,10 +284,11 @@ def main() -> None:
                     trees.reverse()
                 for n, (name, src) in trees:
                     settle()
+                    counters = cpu_counters()
                     ours = run_archiver(base_url, ids, args.concurrency, work / f"tree{n}", src)
                     ratios.setdefault(name, []).append(baseline / ours)
                     print(f"{name}:  {ours:6.1f} s  {args.count / ours:6.1f} URLs/s"
-                          f"  ratio {baseline / ours:.2f}x")  # fmt: skip
+                          f"  ratio {baseline / ours:.2f}x{steal_since(counters)}")  # fmt: skip
                 shutil.rmtree(work)
             for name, values in ratios.items():
                 spread = (

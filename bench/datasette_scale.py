@@ -49,7 +49,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from archive_throughput import machine  # noqa: E402
+from archive_throughput import cpu_counters, machine, steal_since  # noqa: E402
 from datasette import hookimpl  # noqa: E402
 from datasette.plugins import pm  # noqa: E402
 from datasette.tracer import capture_traces  # noqa: E402
@@ -338,6 +338,7 @@ async def measure(settings: Settings, cases: list[tuple[str, list[str]]], rounds
     for name, paths in cases:
         warm_file(settings.db_path)  # again: some systems page out file cache idle for a minute
         page_ms, sql_ms, tuned_ms, slow_queries, counts, failures = [], [], [], {}, [], []
+        counters = cpu_counters()
         for n, path in enumerate(paths[: rounds + 2]):
             traces: list[dict] = []
             recorder.statements = []
@@ -375,7 +376,7 @@ async def measure(settings: Settings, cases: list[tuple[str, list[str]]], rounds
         print(
             f"{name:12} {p50:10.1f} ms {p95:7.1f} {s50:8.1f} ms {s95:7.1f} {p50 / s50:8.2f}x"
             f" {p95 / s95:5.2f}x {percentile(tuned_ms, 0.5):6.1f} ms"
-            f" {statistics.median(counts):7.0f}"
+            f" {statistics.median(counts):7.0f}{steal_since(counters)}"
         )
         if slow:
             for sql, ms in sorted(slow_queries.items(), key=lambda kv: -kv[1]):
