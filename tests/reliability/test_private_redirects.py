@@ -131,23 +131,29 @@ def test_a_public_post_naming_a_private_address_for_its_media_is_not_fetched(
     earlier.assert_intact()
 
 
-def test_a_public_article_cannot_point_its_embeds_into_the_private_network(
-    replay, archive_cli, intranet_dns
-):
-    # No '*' mapping: intranet.example would really be resolved (to 10.1.2.3) and connected to.
+def archive_article_embedding(replay, archive_cli, host: str) -> list[dict]:
+    """Archive a public article that embeds a Mastodon post on `host`; its `--json` embeds.
+
+    No '*' mapping: `host` is really resolved (tests fake the resolver) and connected to.
+    """
     article = (
         "<html><head><title>Story</title></head><body><p>The story.</p>"
-        "<iframe src='https://intranet.example/@admin/109999999999999999/embed'"
+        f"<iframe src='https://{host}/@admin/109999999999999999/embed'"
         " class='mastodon-embed'></iframe></body></html>"
     )
     replay.add("https://news.example/story", article, content_type="text/html")
-
     run = archive_cli(
         "--json", "https://news.example/story", mapping=[f"news.example={replay.base_url}"]
     )
+    return run.json_lines()[0]["embeds"]
 
-    line = run.json_lines()[0]
-    assert [(e["status"], e["error"]) for e in line["embeds"]] == [
+
+def test_a_public_article_cannot_point_its_embeds_into_the_private_network(
+    replay, archive_cli, intranet_dns
+):
+    embeds = archive_article_embedding(replay, archive_cli, "intranet.example")
+
+    assert [(e["status"], e["error"]) for e in embeds] == [
         (
             "failed",
             "refused https://intranet.example/@admin/109999999999999999, named by "
@@ -180,26 +186,40 @@ def test_a_public_article_cannot_point_its_image_into_the_private_network(
     assert query(settings, "select count(*) from media") == [(0,)]
 
 
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """rebind.example answers a public address `public` times, then 10.1.2.3 (DNS rebinding).
+
+    Call it with `public`; it returns the list of the addresses connections were opened to.
+    """
+
+    def install(public: int) -> list[str]:
+        answers = iter(["93.184.216.34"] * public)
+        real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+        connected: list[str] = []
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host == "rebind.example":
+                address = next(answers, "10.1.2.3")
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+            return real_getaddrinfo(host, port, *args, **kwargs)
+
+        def create_connection(address, *args, **kwargs):
+            connected.append(address[0])
+            return real_connect(address, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+        return connected
+
+    return install
+
+
 def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_connected_to(
-    replay, archive_cli, monkeypatch
+    replay, archive_cli, rebinding_dns
 ):
     """DNS rebinding: public when checked, private when connecting. The connection is refused."""
-    answers = iter(["93.184.216.34"])  # the check's lookup; every later one answers 10.1.2.3
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
-    connected: list[str] = []
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host == "rebind.example":
-            address = next(answers, "10.1.2.3")
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
-        return real_getaddrinfo(host, port, *args, **kwargs)
-
-    def create_connection(address, *args, **kwargs):
-        connected.append(address[0])
-        return real_connect(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
+    connected = rebinding_dns(public=1)  # the redirect's check
     replay.redirect("https://news.example/story", "http://rebind.example/wiki", 302)
 
     run = archive_cli("https://news.example/story", mapping=[f"news.example={replay.base_url}"])
@@ -210,38 +230,13 @@ def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_connect
 
 
 def test_an_embed_on_a_name_that_rebinds_after_the_check_is_not_connected_to(
-    replay, archive_cli, monkeypatch
+    replay, archive_cli, rebinding_dns
 ):
     """The article names the post; its platform's API is on a host the article only implied."""
-    # Public for the embed's check and the API request's check; private when connecting.
-    answers = iter(["93.184.216.34"] * 2)
-    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
-    connected: list[str] = []
+    connected = rebinding_dns(public=2)  # the embed's check and the API request's
 
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host == "rebind.example":
-            address = next(answers, "10.1.2.3")
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
-        return real_getaddrinfo(host, port, *args, **kwargs)
+    (embed,) = archive_article_embedding(replay, archive_cli, "rebind.example")
 
-    def create_connection(address, *args, **kwargs):
-        connected.append(address[0])
-        return real_connect(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    article = (
-        "<html><head><title>Story</title></head><body><p>The story.</p>"
-        "<iframe src='https://rebind.example/@admin/109999999999999999/embed'"
-        " class='mastodon-embed'></iframe></body></html>"
-    )
-    replay.add("https://news.example/story", article, content_type="text/html")
-
-    run = archive_cli(
-        "--json", "https://news.example/story", mapping=[f"news.example={replay.base_url}"]
-    )
-
-    (embed,) = run.json_lines()[0]["embeds"]
     assert embed["status"] == "failed"
     assert (
         "rebind.example resolved to a private address (10.1.2.3) when connecting"
