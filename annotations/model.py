@@ -251,7 +251,7 @@ def check_author(author: str | None) -> str:
     name = " ".join((author or "").split())
     if not name:
         raise InvalidAnnotation(
-            "say who is annotating: sign in, or give --author NAME (or set ARCHIVER_AUTHOR)"
+            "say who is annotating: give --author NAME (or set ARCHIVER_AUTHOR)"
         )
     if len(name) > MAX_AUTHOR or _CONTROL.search(name):
         raise InvalidAnnotation(f"an author name is at most {MAX_AUTHOR} printable characters")

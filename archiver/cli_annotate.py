@@ -10,7 +10,7 @@ import json
 
 import click
 
-from .cli_options import archive_db, db_option, json_option, settings_from_params
+from .cli_options import archive_db, db_option, json_flag, settings_from_params
 from .errors import UsageError
 
 
@@ -35,7 +35,7 @@ from .errors import UsageError
 @click.option("--reason", help="Why, with --retract")
 @click.option("--author", help="Who is annotating [ARCHIVER_AUTHOR]")
 @db_option
-@json_option
+@json_flag("Print each annotation made as a JSON object")
 @click.pass_context
 def annotate(ctx, target, edit_id, retract_id, reason, as_json, **options):
     """Annotate a post id, post URL, capture id or media SHA-256 (append-only, logged)."""
@@ -93,7 +93,7 @@ def annotation_drafts(options: dict) -> list:
 @click.command("annotations")
 @click.argument("target")
 @db_option
-@json_option
+@json_flag("Print the annotations and their history as JSON")
 @click.pass_context
 def list_annotations(ctx, target, as_json, **_):
     """Show what analysts say about a target now, and the history; a post includes its media."""

@@ -15,6 +15,7 @@ from .cli_options import (
     blobs_option,
     connect_option,
     db_option,
+    json_flag,
     json_option,
     settings_from_params,
     tsa_options,
@@ -61,16 +62,24 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     from .archive import Archiver
     from .targets import validate_target
 
-    targets = list(targets) + (read_targets(input_file) if input_file else [])
+    listed = read_targets(input_file) if input_file else {}
+    for target in targets:
+        validate_target(target)
+    for target, line in listed.items():
+        try:
+            validate_target(target)
+        except UsageError as exc:
+            raise UsageError(f"{input_file.name}, line {line}: {exc}") from None
+    targets = list(dict.fromkeys([*targets, *listed]))
     settings = settings_from_params(ctx.params)
     if not targets and refresh:
         targets = archived_post_urls(settings)
         if not targets:
             raise UsageError(f"nothing to refresh: {settings.db_path} has no posts")
+        for target in targets:
+            validate_target(target)
     if not targets:
         raise UsageError("give at least one URL or file (or --input FILE)")
-    for target in targets:
-        validate_target(target)
     if settings.tsa_urls:
         from .tsa import check_tsa_urls
 
@@ -131,11 +140,15 @@ def archived_post_urls(settings: Settings) -> list[str]:
         db.close()
 
 
-def read_targets(stream) -> list[str]:
-    """One target a line; blank lines, # comments, a byte-order mark and repeats are skipped."""
-    lines = (line.strip().lstrip("\ufeff").strip() for line in stream)
-    # A URL listed twice would be fetched twice at once by concurrent workers.
-    return list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+def read_targets(stream) -> dict[str, int]:
+    """One target a line, with its line number; blank lines, # comments, a byte-order mark and
+    repeats are skipped (a URL listed twice would be fetched twice at once by the workers)."""
+    listed: dict[str, int] = {}
+    for number, line in enumerate(stream, 1):
+        target = line.strip().lstrip("\ufeff").strip()
+        if target and not target.startswith("#"):
+            listed.setdefault(target, number)
+    return listed
 
 
 def describe(result) -> str:
@@ -178,7 +191,7 @@ def describe(result) -> str:
 @click.option(
     "--no-resolve", is_flag=True, help="Do not follow t.co / pic.twitter.com links to find post ids"
 )
-@json_option
+@json_flag("Print the embeds found as JSON")
 @click.pass_context
 def embeds(ctx, target, no_resolve, as_json, **_):
     """List the posts an article embeds, archiving nothing."""

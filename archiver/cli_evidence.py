@@ -16,7 +16,7 @@ from .cli_options import (
     archive_db,
     blobs_option,
     db_option,
-    json_option,
+    json_flag,
     settings_from_params,
     tsa_roots_option,
 )
@@ -41,7 +41,7 @@ STYLE_CHOICES = (*STYLES, "all")
     "names the archived-copy page",
 )
 @db_option
-@json_option
+@json_flag("Print the post id, capture id and citations as one JSON object")
 @click.pass_context
 def cite(ctx, target, style, base_url, as_json, **_):
     """Cite a post (post id, post URL, capture id or media SHA-256) and its archived copy."""
@@ -60,7 +60,11 @@ def cite(ctx, target, style, base_url, as_json, **_):
                 {
                     "post_id": post.post_db_id,
                     "capture_id": post.capture_id,
-                    "citations": {c.style: c.text for c in citations},
+                    # CSL-JSON is JSON already: nested as data, not as a string of it.
+                    "citations": {
+                        c.style: json.loads(c.text) if c.style == "csl-json" else c.text
+                        for c in citations
+                    },
                 },
                 ensure_ascii=False,
             )
@@ -148,7 +152,7 @@ def export_capture_ids(db, targets: tuple[str, ...]) -> list[str]:
 @db_option
 @blobs_option
 @tsa_roots_option
-@json_option
+@json_flag("Print the report as one JSON object")
 @click.pass_context
 def verify(ctx, as_json, **_):
     """Re-hash blobs and WARC records, check the event chain, manifests and timestamps.

@@ -40,7 +40,7 @@ db_option = click.option(
 blobs_option = click.option(
     "--blobs",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Blob store directory [ARCHIVER_BLOBS, default blobs/]",
+    help="Blob store directory [ARCHIVER_BLOBS, default blobs/ beside the database]",
 )
 connect_option = click.option(
     "--connect-to",
@@ -48,7 +48,14 @@ connect_option = click.option(
     metavar="HOST=BASE_URL",
     help="Send requests for HOST to BASE_URL instead ('*' for every host) [ARCHIVER_CONNECT_TO]",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object per URL")
+
+
+def json_flag(help: str):
+    """--json, saying what this command prints as JSON."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+json_option = json_flag("Print one JSON object per URL, as each is done")
 tsa_roots_option = click.option(
     "--tsa-roots",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),

@@ -8,6 +8,7 @@ and kept is exchange.py's.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -335,11 +336,17 @@ class Fetcher:
         return record_exchange(response, url, body, self.recorder)
 
 
+# Letters (any script: IDNA encodes them), digits, dots, hyphens, underscores; colons for IPv6.
+_HOST = re.compile(r"[\w.:-]+")
+
+
 def check_url(url: str) -> None:
     """Refuse what is not an absolute http(s) URL, before any request is made."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"not an http(s) URL: {url!r}")
+    if not _HOST.fullmatch(parts.hostname):
+        raise UsageError(f"not a host name: {parts.hostname!r} in {url!r}")
 
 
 def _retry_after(value: str | None) -> float | None:

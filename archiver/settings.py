@@ -74,6 +74,10 @@ class Settings:
         extra_mapping = overrides.pop("connect_to", None) or {}
         values["connect_to"] = {**mapping, **extra_mapping}
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "blobs_dir" not in values and "db_path" in values:
+            # An archive is its database and the blob store beside it: `--db dir/archive.db`
+            # alone must not look for the files in the current directory.
+            values["blobs_dir"] = values["db_path"].parent / "blobs"
         return cls(**values)
 
 

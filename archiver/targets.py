@@ -32,8 +32,19 @@ def validate_target(target: str) -> None:
         if identify(target) is None:  # a post URI (at://...) is a target too
             check_url(target)
     elif not path.is_file() or not os.access(path, os.R_OK):
+        if not path.exists():
+            raise UsageError(f"no such file: {target}{_url_hint(target)}")
         read_local(path)
         raise UsageError(f"cannot read {path}")
+
+
+def _url_hint(target: str) -> str:
+    """For a target that is no file: what it looks like it was meant to be."""
+    if re.match(r"^[a-z][a-z0-9+.-]*(:/|//)", target, re.I):  # htps//x.com, https:/x.com
+        return " (a URL starts with https:// or http://)"
+    if re.match(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/|$)", target, re.I):  # x.com/someone/status/1
+        return f" (if it is a URL, give its scheme: https://{target})"
+    return ""
 
 
 def read_local(path: Path) -> bytes:

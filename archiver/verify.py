@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -316,4 +317,21 @@ def verify_path(settings: Settings) -> Report:
 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path}")
+    if not settings.blobs_dir.is_dir() and _has_files(settings.db_path):
+        # Not a mismatch: every file would be reported missing from the wrong place.
+        raise UsageError(
+            f"no blob store at {settings.blobs_dir}: give --blobs DIR (or set ARCHIVER_BLOBS)"
+            " where this archive's files are"
+        )
     return verify_archive(settings)
+
+
+def _has_files(db_path: Path) -> bool:
+    """Whether anything was captured, so the blob store must exist (read-only: no schema update)."""
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("select exists (select 1 from captures)").fetchone()[0] == 1
+    except sqlite3.OperationalError:  # not an archive, or an empty one: verify says which
+        return False
+    finally:
+        conn.close()

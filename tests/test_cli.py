@@ -35,13 +35,18 @@ def archive_args(settings, *extra):
     ]
 
 
-def test_json_prints_one_object_per_url_and_failures_exit_1(replay, settings):
+def serve_photo_post(replay) -> None:
+    """The recorded X photo post (PHOTO_ID) and a photo for it."""
     serve_syndication(replay, PHOTO_ID, "tweet-result_1641086480675225601_photo.json")
     replay.add(
         "https://pbs.twimg.com/media/FsZNOgcWAAEQtrd?format=jpg&name=orig",
         jpeg_bytes(1),
         content_type="image/jpeg",
     )
+
+
+def test_json_prints_one_object_per_url_and_failures_exit_1(replay, settings):
+    serve_photo_post(replay)
     serve_syndication(replay, "1300000000000000000", b"", status=500)
     replay.add("https://publish.twitter.com/oembed", b"", status=500)
 
@@ -85,8 +90,15 @@ def test_human_output_names_the_post_and_its_embeds(replay, settings):
     "target,message",
     [
         ("ftp://example.com/file", "not an http(s) URL"),
-        ("does/not/exist.html", "no such file"),
+        ("does/not/exist.html", "no such file: does/not/exist.html\n"),
         ("https://", "not an http(s) URL"),
+        ("https://exa mple.com/", "not a host name: 'exa mple.com'"),
+        (
+            "x.com/ThomasVLinge/status/1819675899329130543",
+            "no such file: x.com/ThomasVLinge/status/1819675899329130543 (if it is a URL, give"
+            " its scheme: https://x.com/ThomasVLinge/status/1819675899329130543)",
+        ),
+        ("htps//x.com/foo", "no such file: htps//x.com/foo (a URL starts with https://"),
     ],
 )
 def test_bad_targets_are_usage_errors(settings, target, message):
@@ -240,3 +252,58 @@ def test_every_command_runs_under_python_m(module, tmp_path):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert (verify.returncode, verify.stderr) == (2, f"Error: no archive at {missing}\n")
+
+
+def test_a_bad_line_in_a_list_is_named_by_its_line_and_nothing_is_archived(settings, tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# tonight's list\nhttps://x.com/a/status/1\n\ngarbage here\n", "utf-8")
+
+    result = run(archive_args(settings, "--input", str(urls)))
+
+    assert result.exit_code == 2
+    assert f"{urls}, line 4: no such file: garbage here" in result.stderr
+    assert not settings.db_path.exists()
+
+
+def test_blobs_default_to_beside_the_database(replay, tmp_path, monkeypatch):
+    serve_photo_post(replay)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    db = tmp_path / "case" / "archive.db"
+    url = f"https://x.com/someone/status/{PHOTO_ID}"
+
+    archived = run(["archive", "--db", str(db), "--connect-to", f"*={replay.base_url}", url])
+    verified = run(["verify", "--db", str(db)])
+
+    assert archived.exit_code == 0, archived.output
+    assert (tmp_path / "case" / "blobs" / "sha256").is_dir()
+    assert not (elsewhere / "blobs").exists()
+    assert verified.exit_code == 0 and "OK: the archive is as it was captured." in verified.output
+
+
+def test_verify_names_a_missing_blob_store_instead_of_every_file(settings, tmp_path, replay):
+    serve_photo_post(replay)
+    assert run(archive_args(settings, f"https://x.com/someone/status/{PHOTO_ID}")).exit_code == 0
+    wrong = tmp_path / "nowhere"
+
+    result = run(["verify", "--db", str(settings.db_path), "--blobs", str(wrong)])
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: no blob store at {wrong}: give --blobs DIR (or set ARCHIVER_BLOBS) where this"
+        " archive's files are\n"
+    )
+
+
+def test_cite_json_nests_csl_json_as_data(settings, replay):
+    serve_photo_post(replay)
+    assert run(archive_args(settings, f"https://x.com/someone/status/{PHOTO_ID}")).exit_code == 0
+
+    cite = ["cite", f"x:{PHOTO_ID}", "--db", str(settings.db_path), "--json", "--style"]
+
+    both = json.loads(run([*cite, "all"]).output)["citations"]
+    alone = json.loads(run([*cite, "csl-json"]).output)["citations"]
+
+    assert both["csl-json"][0]["id"] and isinstance(both["apa"], str)
+    assert alone == {"csl-json": both["csl-json"]}
