@@ -117,6 +117,19 @@ def make_datasette(
     return ds
 
 
+def quiet_error_pages() -> None:
+    """Keep the server's terminal for real failures.
+
+    Datasette prints every error page it answers, a 404 for a mistyped post id too, as a
+    rich traceback with its local variables (175 lines, archived text among them) when
+    `rich` is installed, as it is here for the progress bars. Without it, Datasette prints
+    nothing for a 4xx and a plain traceback for a 500.
+    """
+    import datasette.handle_exception
+
+    datasette.handle_exception.rich = None
+
+
 def run_server(
     settings: Settings,
     *,
@@ -129,6 +142,7 @@ def run_server(
     import uvicorn
 
     ds = make_datasette(settings, sign_in=sign_in)
+    quiet_error_pages()
     config = uvicorn.Config(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     if on_ready is not None:

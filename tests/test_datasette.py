@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import shutil
 
 import pytest
+from markupsafe import escape
 from served_archive import (
     ARTICLE_COPY,
     HOSTILE_MARKUP,
@@ -69,6 +71,14 @@ def test_post_page_shows_text_author_media_and_the_articles_copy(ds, archive):
     assert ARTICLE_COPY in html and "blockquote" in html and "August 3, 2024" in html
     assert "archiver-20240804.warc.gz" in html
     assert "&lt;b&gt;EOS&lt;/b&gt;" in html  # EXIF, escaped
+
+
+def test_the_post_page_calls_the_posts_id_post_id_not_archive_id(ds):
+    # Citations say "archive id <capture id>": the post's own id must not be called that too.
+    html = get(ds, POST_PAGE).text
+    assert f"· post id <code>{POST_ID}</code>" in html
+    assert not re.search(r"archive id\W+(<code>)?x:", html), "the post id called archive id"
+    assert re.search(r"archive id \d{8}T\d{9}Z-", html)  # the citations' capture id
 
 
 def test_post_page_does_not_depend_on_the_database_name(tmp_path, archive):
@@ -178,6 +188,22 @@ def test_canned_queries_run(ds, query):
     assert get(ds, f"/archive/{query}.json").status_code == 200
 
 
+def test_the_search_query_has_a_title_hides_its_sql_and_shows_no_rank(ds):
+    page = get(ds, "/archive/search", params={"q": "flag"}).text
+    assert "<title>Search posts, pages and annotations</title>" in page
+    assert '<pre id="sql-query">' not in page and "show</a>)" in page  # hidden, one click away
+    columns = re.findall(r'<th class="col-(\w+)" scope="col">', page)
+    assert columns == ["found_in", "post", "page", "title", "excerpt"]
+    answer = get(ds, "/archive/search.json", params={"q": "flag", "_shape": "objects"}).json()
+    assert [(r["found_in"], r["post"]) for r in answer["rows"]] == [("post", POST_ID)]
+    assert "rank" not in answer["rows"][0] and "section" not in answer["rows"][0]
+    # The SQL is still there for whoever asks; other pages keep Datasette's titles.
+    assert "union all" in get(ds, "/archive/search", params={"q": "x", "_show_sql": 1}).text
+    assert (
+        "<title>archive: select 1</title>" in get(ds, "/archive", params={"sql": "select 1"}).text
+    )
+
+
 def test_hostile_post_renders_inert(ds):
     page = get(ds, HOSTILE_PAGE)
     assert page.status_code == 200
@@ -208,6 +234,54 @@ def test_table_pages_escape_every_cell(ds):
     assert "&lt;img src=x onerror=alert(1)&gt;" in rows
     for live in ["<script>alert", "<img src=x", "<svg onload"]:
         assert live not in html
+
+
+def test_raw_json_is_a_short_preview_in_table_listings_and_whole_elsewhere(tmp_path):
+    archive = build_served_archive(tmp_path)
+    raw = {"text": "<script>alert(1)</script>", "card": "<img src=x onerror=alert(2)>"}
+    raw["pad"] = "x" * (2500 - len(json.dumps(raw | {"pad": ""})))
+    raw = json.dumps(raw)
+    assert len(raw) == 2500
+    db = open_db(archive.settings.db_path)
+    db.execute("update posts set raw = ? where id = 'x:666'", [raw])
+    db.execute("update post_versions set raw = ? where post_id = 'x:666'", [raw])
+    db.conn.commit()
+    db.close()
+    ds = make_datasette(archive.settings)
+
+    def raw_cells(path: str) -> list[str]:
+        return re.findall(
+            r'<td class="col-raw type-str">(.*?)</td>', _table_rows(get(ds, path).text)
+        )
+
+    # The first 80 characters, escaped, then the size, linking to the row's JSON.
+    preview = (
+        '<span class="archiver-raw">{&#34;text&#34;: &#34;&lt;script&gt;alert(1)&lt;/script&gt;'
+        "&#34;, &#34;card&#34;: &#34;&lt;img src=x onerror=alert(2)&gt;&#34;, &#34;p"
+        '… <a href="/archive/ROW.json" title="All of it, as JSON">(2.5 kB)</a></span>'
+    )
+    posts = raw_cells("/archive/posts")
+    assert preview.replace("ROW", "posts/x~3A666") in posts
+    assert "{&#34;id_str&#34;: &#34;1819675899329130543&#34;}" in posts  # short: as it is
+    versions = get(ds, "/archive/post_versions.json?_shape=objects&post_id=x:666").json()["rows"]
+    version_cells = raw_cells("/archive/post_versions")
+    assert versions and all(
+        preview.replace("ROW", f"post_versions/{v['id']}") in version_cells for v in versions
+    )
+    for path in ["/archive/posts", "/archive/post_versions"]:
+        html = get(ds, path).text
+        assert "x" * 100 not in html
+        for live in ["<script>alert", "<img src=x"]:
+            assert live not in html
+    # The exports and the post page still have all of it (render_cell shapes HTML cells only).
+    rows = get(ds, "/archive/posts.json", params={"_shape": "objects", "id": "x:666"}).json()
+    assert rows["rows"][0]["raw"] == raw
+    assert raw.replace('"', '""') in get(ds, "/archive/posts.csv").text
+    page = get(ds, HOSTILE_PAGE).text
+    assert str(escape(raw)) in page and "(2500 characters)" in page
+    # A query's page is Datasette's own.
+    sql = get(ds, "/archive", params={"sql": "select raw from posts where id = 'x:666'"}).text
+    assert "x" * 1000 in sql  # (Datasette cuts any cell at 2,048 characters)
 
 
 @pytest.mark.parametrize(
@@ -286,3 +360,16 @@ def test_a_search_too_broad_to_finish_in_time_says_how_to_narrow_it(archive, mon
     # Any other query that runs out of time keeps Datasette's own page.
     other = get(ds, "/archive", params={"sql": "select * from posts where posts_fts match 1"})
     assert other.status_code == 400 and "SQL Interrupted" in other.text
+
+
+def test_the_server_prints_no_traceback_for_a_page_not_found(archive, capfd, monkeypatch):
+    import datasette.handle_exception
+
+    monkeypatch.setattr(datasette.handle_exception, "rich", datasette.handle_exception.rich)
+    ds = make_datasette(archive.settings)
+    serve.quiet_error_pages()
+
+    assert get(ds, "/archive/posts/x~3A123").status_code == 404
+
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "NotFound" not in out + err

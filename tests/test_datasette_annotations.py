@@ -85,9 +85,22 @@ def test_sign_in_tokens_are_never_shown(ds, archive):
     assert call(read_only, "get", sign_in_path("alice-token")).status_code == 403
 
 
+def test_the_sign_in_form_keeps_its_input_out_of_the_label(ds):
+    # Datasette makes every form label an inline box 15% wide: an input inside it spilled
+    # under the button. tests/browser/test_annotate_browser.py checks the layout itself.
+    for response in [call(ds, "get", "/-/sign-in"), call(ds, "get", sign_in_path("wrong"))]:
+        form = response.text.split('<form method="get" action="" class="archiver-sign-in">')[1]
+        form = form.split("</form>")[0]
+        assert '<label for="archiver-token">Token</label>' in form
+        assert '<input type="password" id="archiver-token" name="token"' in form
+    assert "That sign-in link is not valid" in response.text
+
+
 def test_anonymous_visitors_read_but_cannot_write(ds, archive):
     page = call(ds, "get", POST_PAGE).text
     assert "Sign in</a>" in page and 'name="csrftoken"' not in page
+    # `archiver demo` prints the link too.
+    assert "sign-in link <code>archiver serve</code> or <code>archiver demo</code> printed" in page
     response = call(ds, "post", "/-/annotate", data=VERIFY)
     assert response.status_code == 403
     assert annotation_rows(archive) == []
@@ -154,11 +167,23 @@ def test_retract_from_the_page(ds, archive):
     cookies, token = form_token(ds, signed_in(ds))
     call(ds, "post", "/-/annotate", cookies, data=VERIFY | {"csrftoken": token})
     first = annotation_rows(archive)[0]["id"]
+    # Not one click: "Retract…" opens a confirmation that asks for an optional reason.
+    html = call(ds, "get", POST_PAGE, cookies).text
+    opener = f'<button type="button" class="archiver-retract-open" popovertarget="archiver-retract-{first}">'
+    assert opener + "Retract…</button>" in html
+    confirm = html.split(f'class="archiver-retract" id="archiver-retract-{first}" popover>')[1]
+    confirm = confirm.split("</form>")[0]
+    assert f"<h3>Retract #{first} (verification: verified)?</h3>" in confirm
+    assert '<input type="hidden" name="csrftoken"' in confirm
+    assert '<label class="archiver-field">Reason (optional)<input name="body"></label>' in confirm
+    assert f'<button type="submit">Retract #{first}</button>' in confirm
     retract = {"action": "retract", "target": f"post:{POST_ID}", "annotation_id": str(first),
-               "csrftoken": token, "return_to": POST_PAGE}  # fmt: skip
+               "body": "Wrong *skyline*", "csrftoken": token, "return_to": POST_PAGE}  # fmt: skip
     assert call(ds, "post", "/-/annotate", cookies, data=retract).status_code == 302
+    assert annotation_rows(archive)[-1]["body"] == "Wrong *skyline*"
     html = call(ds, "get", POST_PAGE, cookies).text
     assert f"retracted by #{first + 1}" in html and "not assessed" in html
+    assert "Wrong <em>skyline</em>" in html  # the reason, in the history
 
 
 def test_hostile_notes_and_tags_render_inert(ds, archive):

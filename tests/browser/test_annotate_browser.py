@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 POST_PAGE = "/archive/posts/x~3A1819675899329130543"
 # Hostile notes go on a light page; the hostile post's own megabyte of text has its own test.
 REPOST_PAGE = "/archive/posts/x~3A2000000000000000001"
+NEAR_PAGE = "/archive/posts/x~3A2000000000000000002"  # for the note that gets retracted
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +102,68 @@ def test_no_script_from_notes_or_tags_runs(served, page, tmp_path):
     page.screenshot(path=tmp_path / "hostile-annotated.png", full_page=False)
     assert page.dialogs == [] and page.errors == [], (page.dialogs, page.errors)
     assert all(url.startswith(base) for url in page.requested), page.requested
+
+
+def test_the_sign_in_form_lays_out_cleanly(served, page, tmp_path):
+    # Datasette's 15%-wide inline labels once put the button on top of the token input.
+    _, base = served
+    for state, path in [("empty", "/-/sign-in"), ("bad-token", sign_in_path("wrong"))]:
+        page.goto(base + path, wait_until="load")
+        label, token, button = (
+            page.locator(selector).bounding_box()
+            for selector in [
+                "label[for=archiver-token]",
+                "#archiver-token",
+                "form input[type=submit]",
+            ]
+        )
+        assert label["y"] + label["height"] <= token["y"], state  # the label above the input
+        assert token["x"] + token["width"] <= button["x"], state  # the button after it, not over it
+        assert token["width"] >= 200, state
+        page.screenshot(path=tmp_path / f"sign-in-{state}.png")
+    assert page.locator(".message-error").is_visible()
+
+
+def test_a_note_in_the_history_keeps_its_italics_and_retracting_asks_first(served, page, tmp_path):
+    _, base = served
+    page.goto(f"{base}{sign_in_path('secret-token')}&next={NEAR_PAGE}", wait_until="load")
+    note = page.locator("form.archiver-form-note")
+    note.locator("textarea[name=body]").fill("Checked against *Reuters* footage")
+    note.get_by_role("button", name="Add note").click()
+    page.wait_for_load_state("load")
+
+    # Datasette's `td em` (its null marker: small and grey) must not restyle Markdown emphasis.
+    history = page.locator(".archiver-annotation-target").first.locator(".archiver-history")
+    emphasis = history.locator("td em", has_text="Reuters")
+    style = emphasis.evaluate(
+        "em => { const s = getComputedStyle(em), p = getComputedStyle(em.parentElement);"
+        " return [s.fontStyle, s.fontSize === p.fontSize, s.color === p.color]; }"
+    )
+    assert style == ["italic", True, True], style
+
+    # Retracting takes two steps and offers a reason; "Retract…" only opens the confirmation,
+    # and Cancel closes it with nothing written.
+    row = history.locator("tbody tr").first
+    confirm = page.locator("form.archiver-retract").first
+    assert not confirm.is_visible()
+    row.get_by_role("button", name="Retract…").click()
+    assert confirm.is_visible() and history.evaluate("d => d.open")
+    confirm.get_by_role("button", name="Cancel").click()
+    assert not confirm.is_visible() and statuses(history) == ["current"]
+    row.get_by_role("button", name="Retract…").click()
+    page.screenshot(path=tmp_path / "retract-confirm.png")
+    confirm.locator("input[name=body]").fill("Wrong clip")
+    confirm.get_by_role("button", name="Retract #").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Saved #").first.is_visible()
+    rows = page.locator(".archiver-annotation-target").first.locator(".archiver-history tbody tr")
+    assert rows.count() == 2
+    assert "retracted by" in rows.nth(0).inner_text()
+    assert "Wrong clip" in rows.nth(1).inner_text()
+    assert page.locator("form.archiver-retract").count() == 0  # nothing current to retract
+    assert page.dialogs == [] and page.errors == [], (page.dialogs, page.errors)
+
+
+def statuses(history) -> list[str]:
+    """The Status column of a history table."""
+    return [cell.strip() for cell in history.locator("tbody tr td:nth-child(6)").all_inner_texts()]
