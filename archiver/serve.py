@@ -70,11 +70,21 @@ class Archive(NamedTuple):
 
 
 def archive_config(datasette) -> Archive | None:
-    """The database and blob store `archiver serve` configured; None in any other Datasette."""
+    """The database and blob store `archiver serve` configured; None in any other Datasette.
+
+    Read once per Datasette: it does not change while serving, and each lookup of
+    Datasette's configuration deep-copies its metadata (cell hooks ask once per row).
+    """
+    try:
+        return datasette._archiver_archive
+    except AttributeError:
+        pass
     config = datasette.plugin_config("archiver") or {}
-    if not config.get("database") or not config.get("blobs_dir"):
-        return None
-    return Archive(config["database"], Path(config["blobs_dir"]))
+    archive = None
+    if config.get("database") and config.get("blobs_dir"):
+        archive = Archive(config["database"], Path(config["blobs_dir"]))
+    datasette._archiver_archive = archive
+    return archive
 
 
 def tune_connection(conn: sqlite3.Connection) -> None:
