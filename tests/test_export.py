@@ -118,3 +118,22 @@ def test_serve_answers_the_archived_copy_page(demo):
     assert asyncio.run(ds.client.get("/-/archive/nope")).status_code == 404
     post = asyncio.run(ds.client.get(f"/-/post/{POST_ID}", follow_redirects=True))
     assert "Cite this post" in post.text and f"/-/archive/{demo.post_capture}" in post.text
+
+
+def test_citations_read_at_a_private_address_say_readers_cannot_open_it(demo):
+    import asyncio
+
+    from archiver.serve import make_datasette
+
+    ds = make_datasette(demo.settings)
+    path = f"/-/post/{POST_ID}"
+    local = asyncio.run(ds.client.get(path, follow_redirects=True)).text
+    public = asyncio.run(
+        ds.client.get(path, follow_redirects=True, headers={"host": "archive.example.org"})
+    ).text
+
+    warning = "which readers elsewhere cannot open"
+    assert warning in local and "<code>localhost</code>" in local
+    assert f"archiver cite {demo.post_capture} --base-url URL" in local
+    assert warning not in public
+    assert f"http://archive.example.org/-/archive/{demo.post_capture}" in public

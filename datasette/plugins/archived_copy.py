@@ -6,11 +6,14 @@ Thin: the page and the citations are made by archiver.copy_page and archiver.cit
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from datasette import hookimpl
 from datasette.utils import urlsafe_components
 from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
+from archiver.addresses import private_address
 from archiver.archived import latest_content_capture, load_capture
 from archiver.copy_page import citations_for, page_row, render_archived_copy
 from archiver.errors import UsageError
@@ -81,7 +84,9 @@ def extra_template_vars(view_name, table, database, request, datasette):
                 archived = load_capture(db, capture_id)
             except UsageError:
                 return None
-            return capture_id, citations_for(archived, _base_url(datasette, request))
+            return capture_id, citations_for(archived, base_url)
+
+        base_url = _base_url(datasette, request)
 
         found = await datasette.get_database(database).execute_fn(build)
         if not found or not found[1]:
@@ -93,6 +98,8 @@ def extra_template_vars(view_name, table, database, request, datasette):
                 "archive_url": datasette.urls.path(f"/-/archive/{capture_id}"),
                 "citations": citations,
                 "script_url": datasette.urls.path("/archiver-static/archiver-cite.js"),
+                # Reached at a private address, the citations name one readers cannot open.
+                "private_host": private_address(urlsplit(base_url).hostname or "", resolve=False),
             }
         }
 
