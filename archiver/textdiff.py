@@ -32,14 +32,25 @@ def word_diff(post: str, article: str) -> list[Segment] | None:
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             _add(segments, "same", "".join(a[i1:i2]))
+            continue
+        post_part, article_part = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if same_but_spacing(post_part, article_part):
+            _add(segments, "same", post_part)  # a line break run into the next word, say
         else:
-            _add(segments, "post", "".join(a[i1:i2]))
-            _add(segments, "article", "".join(b[j1:j2]))
+            _add(segments, "post", post_part)
+            _add(segments, "article", article_part)
     return segments
 
 
 def same_words(post: str, article: str) -> bool:
     return post.split() == article.split()
+
+
+def same_but_spacing(post: str, article: str) -> bool:
+    """The same characters once spacing is ignored: a plain-text copy often runs a line break
+    into the next word ("center.\n\n#MNDAA" as "center.#MNDAA"), which a word diff shows as
+    two different words."""
+    return "".join(post.split()) == "".join(article.split())
 
 
 def _norm(token: str) -> str:

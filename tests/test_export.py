@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -118,6 +119,13 @@ def test_serve_answers_the_archived_copy_page(demo):
     assert asyncio.run(ds.client.get("/-/archive/nope")).status_code == 404
     post = asyncio.run(ds.client.get(f"/-/post/{POST_ID}", follow_redirects=True))
     assert "Cite this post" in post.text and f"/-/archive/{demo.post_capture}" in post.text
+    # The seed article's plain text runs the post's line break into "center.#MNDAA": not a
+    # difference. Its link is one: X shows the post's t.co link as pic.twitter.com.
+    diff = post.text.split('<div class="archiver-text archiver-diff">')[1].split("</div>")[0]
+    assert re.findall(r"<(ins|del) [^>]*>([^<]*)<", diff) == [
+        ("ins", "https://t.co/ZY8SlS26sJ"),
+        ("del", "pic.twitter.com/ZY8SlS26sJ"),
+    ]
 
 
 def test_citations_read_at_a_private_address_say_readers_cannot_open_it(demo):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archiver.similar import hamming_hex, near_duplicate
-from archiver.textdiff import MAX_DIFF_CHARS, Segment, same_words, word_diff
+from archiver.textdiff import MAX_DIFF_CHARS, Segment, same_but_spacing, same_words, word_diff
 
 PDQ = "f" * 64
 
@@ -39,3 +39,19 @@ def test_word_diff_marks_what_each_copy_alone_has():
     ]
     assert same_words("a  b\nc", "a b c")
     assert word_diff("x" * MAX_DIFF_CHARS, "y") is None
+
+
+def test_a_copy_that_ran_a_line_break_into_a_word_differs_only_in_spacing():
+    post, article = "flag over the center.\n\n#MNDAA #Lashio", "flag over the center.#MNDAA #Lashio"
+    assert not same_words(post, article)
+    assert same_but_spacing(post, article)
+    assert not same_but_spacing(post, article.replace("center", "centre"))
+
+
+def test_the_word_diff_does_not_mark_a_line_break_run_into_a_word():
+    segments = word_diff("the center.\n\n#MNDAA forces pic", "the center.#MNDAA forces link")
+    assert [(s.side, s.text) for s in segments] == [
+        ("same", "the center.\n\n#MNDAA forces "),
+        ("post", "pic"),
+        ("article", "link"),
+    ]
