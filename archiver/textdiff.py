@@ -42,6 +42,21 @@ def word_diff(post: str, article: str) -> list[Segment] | None:
     return segments
 
 
+def compare_copies(post: str | None, article: str | None) -> dict:
+    """The post page's verdict on an article's copy of a post: the same words, the same text
+    but for spacing, or where they differ (`diff`; `diff_too_long` when too long to say)."""
+    compare = bool(post and article)
+    same = compare and same_words(post, article)
+    spacing = compare and not same and same_but_spacing(post, article)
+    diff = word_diff(post, article) if compare and not (same or spacing) else None
+    return {
+        "same_as_post": same,
+        "same_but_spacing": spacing,
+        "diff": diff,
+        "diff_too_long": compare and not (same or spacing) and diff is None,
+    }
+
+
 def same_words(post: str, article: str) -> bool:
     return post.split() == article.split()
 

@@ -23,7 +23,7 @@ from archiver.blobstore import blob_relpath, is_sha256
 from archiver.models import POST_OK
 from archiver.serve import Archive, archive_config, tune_connection
 from archiver.sniff import sniff_mime
-from archiver.textdiff import same_but_spacing, same_words, word_diff
+from archiver.textdiff import compare_copies
 
 QUERIES = {
     "media_file": "select mime, thumbnail_path from media where sha256 = :sha256",
@@ -356,18 +356,12 @@ def media_item(datasette, row: dict) -> dict:
 def embed_item(datasette, archive: Archive, row: dict, post: dict) -> dict:
     # The article's copy against the post as the platform served it (not when the post's
     # only text is that very copy).
-    compare = bool(row["article_text"] and post["text"] and post["source"] != "article")
-    same = compare and same_words(post["text"], row["article_text"])
-    spacing = compare and not same and same_but_spacing(post["text"], row["article_text"])
-    diff = (
-        word_diff(post["text"], row["article_text"]) if compare and not (same or spacing) else None
-    )
+    served = post["text"] if post["source"] != "article" else None
     return {
         **row,
         "page_link": external_link(row["page_url"]),
         "page_row_url": datasette.urls.row(archive.database, "pages", str(row["page_id"])) if row["page_id"] is not None else None,
-        "same_as_post": same, "same_but_spacing": spacing, "diff": diff,
-        "diff_too_long": compare and not (same or spacing) and diff is None,
+        **compare_copies(served, row["article_text"]),
     }  # fmt: skip
 
 
