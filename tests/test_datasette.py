@@ -373,3 +373,19 @@ def test_the_server_prints_no_traceback_for_a_page_not_found(archive, capfd, mon
 
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err and "NotFound" not in out + err
+
+
+def test_a_posts_captures_are_labelled_by_when_they_were_made(ds, archive):
+    db = open_db(archive.settings.db_path)
+    capture_id, started_at, url = db.execute(
+        "select c.id, c.started_at, c.url from posts p join captures c on c.id = p.first_capture_id"
+        " where p.id = ?",
+        [POST_ID],
+    ).fetchone()
+    db.close()
+    cell = re.search(
+        r'<td class="col-first_capture_id[^"]*">(.*?)</td>',
+        get(ds, "/archive/posts?id=" + POST_ID).text,
+        re.S,
+    ).group(1)
+    assert capture_id in cell and started_at in cell and url not in cell
