@@ -85,11 +85,29 @@ def test_sign_in_tokens_are_never_shown(ds, archive):
     assert call(read_only, "get", sign_in_path("alice-token")).status_code == 403
 
 
+def test_the_sign_in_form_posts_its_token_out_of_the_address_bar(ds):
+    page = call(ds, "get", "/-/sign-in?next=" + POST_PAGE)
+    assert page.headers["referrer-policy"] == "no-referrer"
+    csrf = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    cookies = {"ds_csrftoken": page.cookies["ds_csrftoken"]}
+    form = {"csrftoken": csrf, "token": "alice-token", "next": POST_PAGE}
+
+    response = call(ds, "post", "/-/sign-in", cookies, data=form)
+
+    assert response.status_code == 302 and response.headers["location"] == POST_PAGE
+    assert ds.unsign(response.cookies["ds_actor"], "actor") == {"a": {"id": "alice"}}
+    refused = call(ds, "post", "/-/sign-in", cookies, data=form | {"token": "wrong"})
+    assert refused.status_code == 403 and "ds_actor" not in refused.cookies
+    assert (
+        call(ds, "post", "/-/sign-in", cookies, data=form | {"csrftoken": "x"}).status_code == 403
+    )
+
+
 def test_the_sign_in_form_keeps_its_input_out_of_the_label(ds):
     # Datasette makes every form label an inline box 15% wide: an input inside it spilled
     # under the button. tests/browser/test_annotate_browser.py checks the layout itself.
     for response in [call(ds, "get", "/-/sign-in"), call(ds, "get", sign_in_path("wrong"))]:
-        form = response.text.split('<form method="get" action="" class="archiver-sign-in">')[1]
+        form = response.text.split('<form method="post" action="" class="archiver-sign-in">')[1]
         form = form.split("</form>")[0]
         assert '<label for="archiver-token">Token</label>' in form
         assert '<input type="password" id="archiver-token" name="token"' in form

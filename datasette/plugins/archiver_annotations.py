@@ -92,20 +92,25 @@ async def annotate(request, datasette):
 
 
 async def sign_in(request, datasette):
-    """Exchange a token `archiver serve` printed for a signed actor cookie."""
+    """Exchange a token `archiver serve` printed for a signed actor cookie.
+
+    The printed link carries the token in its query (GET); the form posts it, so a pasted
+    token stays out of the address bar and the browser's history.
+    """
     tokens = getattr(datasette, "archiver_sign_in", None) or {}
-    token = request.args.get("token")
+    given = await request.post_vars() if request.method == "POST" else request.args
+    token, back = given.get("token"), given.get("next")
     name = next((n for t, n in tokens.items() if token and secrets.compare_digest(t, token)), None)
     if name is None:
         html = await datasette.render_template(
             "archiver_sign_in.html",
-            {"failed": token is not None, "enabled": bool(tokens), "next": request.args.get("next", "")},
+            {"failed": token is not None, "enabled": bool(tokens), "next": back or ""},
             request=request,
-        )  # fmt: skip
-        return Response.html(html, status=403 if token is not None else 200)
-    response = Response.redirect(
-        safe_return_path(request.args.get("next")) or datasette.urls.instance()
-    )
+        )
+        # No Referer from this page: its address may hold a token.
+        headers = {"referrer-policy": "no-referrer"}
+        return Response.html(html, status=403 if token is not None else 200, headers=headers)
+    response = Response.redirect(safe_return_path(back) or datasette.urls.instance())
     response.set_cookie("ds_actor", datasette.sign({"a": {"id": name}}, "actor"), httponly=True)
     datasette.add_message(request, f"Signed in as {name}: you can annotate.", datasette.INFO)
     return response
