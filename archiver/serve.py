@@ -56,6 +56,8 @@ def load_metadata(settings: Settings) -> dict:
     dbs = metadata.get("databases", {})
     if "archive" in dbs and database != "archive":
         dbs[database] = dbs.pop("archive")
+    if "description_html" in metadata:  # its links name the database
+        metadata["description_html"] = metadata["description_html"].replace("{database}", database)
     plugin = metadata.setdefault("plugins", {}).setdefault("archiver", {})
     plugin["blobs_dir"] = str(settings.blobs_dir.resolve())
     plugin["database"] = database

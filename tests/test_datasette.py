@@ -88,6 +88,11 @@ def test_post_page_does_not_depend_on_the_database_name(tmp_path, archive):
     html = get(ds, "/evidence/posts/x~3A1819675899329130543").text
     assert "archiver-post" in html and ARTICLE_COPY in html
     assert get(ds, f"/-/media/{archive.photo_sha256}").status_code == 200
+    # The home page's links to where to start name this database too.
+    home = get(ds, "/").text.split("Start with the ")[1].split("</div>")[0]
+    links = re.findall(r'<a href="(/[^"]*)">', home)
+    assert links == ["/evidence/posts", "/evidence/posts_overview", "/evidence/search", "/-/map"]
+    assert all(get(ds, link).status_code == 200 for link in links)
 
 
 def test_post_redirect_names_no_database(ds):
