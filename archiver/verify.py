@@ -317,7 +317,7 @@ def verify_path(settings: Settings) -> Report:
 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path}")
-    if not settings.blobs_dir.is_dir() and _has_files(settings.db_path):
+    if not settings.blobs_dir.is_dir() and _has_captures(settings.db_path):
         # Not a mismatch: every file would be reported missing from the wrong place.
         raise UsageError(
             f"no blob store at {settings.blobs_dir}: give --blobs DIR (or set ARCHIVER_BLOBS)"
@@ -326,7 +326,7 @@ def verify_path(settings: Settings) -> Report:
     return verify_archive(settings)
 
 
-def _has_files(db_path: Path) -> bool:
+def _has_captures(db_path: Path) -> bool:
     """Whether anything was captured, so the blob store must exist (read-only: no schema update)."""
     conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
