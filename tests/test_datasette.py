@@ -261,7 +261,7 @@ def test_raw_json_is_a_short_preview_in_table_listings_and_whole_elsewhere(tmp_p
 
     # The first 80 characters, escaped, then the size, linking to the row's JSON.
     preview = (
-        '<span class="archiver-raw">{&#34;text&#34;: &#34;&lt;script&gt;alert(1)&lt;/script&gt;'
+        '<span class="archiver-raw-preview">{&#34;text&#34;: &#34;&lt;script&gt;alert(1)&lt;/script&gt;'
         "&#34;, &#34;card&#34;: &#34;&lt;img src=x onerror=alert(2)&gt;&#34;, &#34;p"
         '… <a href="/archive/ROW.json" title="All of it, as JSON">(2.5 kB)</a></span>'
     )

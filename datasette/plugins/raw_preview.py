@@ -35,9 +35,9 @@ def raw_preview(value: str, json_url: str | None) -> Markup | None:
     preview = " ".join(value[: PREVIEW_CHARS * 4].split())[:PREVIEW_CHARS]
     size = size_text(len(value.encode()))
     if json_url is None:
-        return Markup('<span class="archiver-raw">{}… ({})</span>').format(preview, size)
+        return Markup('<span class="archiver-raw-preview">{}… ({})</span>').format(preview, size)
     return Markup(
-        '<span class="archiver-raw">{}… <a href="{}" title="All of it, as JSON">({})</a></span>'
+        '<span class="archiver-raw-preview">{}… <a href="{}" title="All of it, as JSON">({})</a></span>'
     ).format(preview, json_url, size)
 
 

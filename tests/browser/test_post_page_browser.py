@@ -51,6 +51,12 @@ def test_post_page_shows_the_photo_hashes_and_the_articles_copy(served, page, tm
     assert page.get_by_text("c3c3c3c33c3c3c3c").is_visible()
     assert page.get_by_text(ARTICLE_COPY).is_visible()
     assert page.get_by_text("Second line.", exact=False).first.is_visible()
+    # The platform's JSON, opened, reads across the page (the table listings' narrow raw
+    # preview style once caught this section too).
+    page.get_by_text("The platform's response, verbatim").click()
+    verbatim = page.locator("section.archiver-raw pre")
+    assert verbatim.is_visible()
+    assert verbatim.evaluate("pre => pre.getBoundingClientRect().width") > 600
     page.screenshot(path=tmp_path / "post.png", full_page=True)
     assert all(url.startswith(base) for url in page.requested), page.requested
     assert page.dialogs == []
