@@ -65,11 +65,15 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     listed = read_targets(input_file) if input_file else {}
     for target in targets:
         validate_target(target)
+    problems = []
     for target, line in listed.items():
         try:
             validate_target(target)
         except UsageError as exc:
-            raise UsageError(f"{input_file.name}, line {line}: {exc}") from None
+            problems.append(f"{input_file.name}, line {line}: {exc}")
+    if problems:  # all of them at once: a long list is mended in one pass
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise UsageError("\n".join(problems[:20]) + more)
     targets = list(dict.fromkeys([*targets, *listed]))
     settings = settings_from_params(ctx.params)
     if not targets and refresh:

@@ -256,12 +256,17 @@ def test_every_command_runs_under_python_m(module, tmp_path):
 
 def test_a_bad_line_in_a_list_is_named_by_its_line_and_nothing_is_archived(settings, tmp_path):
     urls = tmp_path / "urls.txt"
-    urls.write_text("# tonight's list\nhttps://x.com/a/status/1\n\ngarbage here\n", "utf-8")
+    urls.write_text(
+        "# tonight's list\nhttps://x.com/a/status/1\n\ngarbage here\nftp://x.com/b\n", "utf-8"
+    )
 
     result = run(archive_args(settings, "--input", str(urls)))
 
     assert result.exit_code == 2
-    assert f"{urls}, line 4: no such file: garbage here" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"Error: {urls}, line 4: no such file: garbage here",
+        f"{urls}, line 5: not an http(s) URL: 'ftp://x.com/b'",
+    ]
     assert not settings.db_path.exists()
 
 
