@@ -263,7 +263,7 @@ def test_raw_json_is_a_short_preview_in_table_listings_and_whole_elsewhere(tmp_p
     preview = (
         '<span class="archiver-raw-preview">{&#34;text&#34;: &#34;&lt;script&gt;alert(1)&lt;/script&gt;'
         "&#34;, &#34;card&#34;: &#34;&lt;img src=x onerror=alert(2)&gt;&#34;, &#34;p"
-        '… <a href="/archive/ROW.json" title="All of it, as JSON">(2.5 kB)</a></span>'
+        '… <a href="/archive/ROW.json" title="All of it, as JSON">(2.4 KB)</a></span>'
     )
     posts = raw_cells("/archive/posts")
     assert preview.replace("ROW", "posts/x~3A666") in posts

@@ -9,7 +9,7 @@ size links to the row's JSON, where all of it is.
 from __future__ import annotations
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
+from datasette.utils import format_bytes, tilde_encode
 from markupsafe import Markup
 
 from archiver.serve import archive_config
@@ -18,22 +18,13 @@ PREVIEW_CHARS = 80
 _TABLES = frozenset({"posts", "post_versions"})
 
 
-def size_text(size: int) -> str:
-    """Bytes as people read them: 812 bytes, 2.5 kB, 1.2 MB."""
-    if size < 1000:
-        return f"{size} bytes"
-    if size < 1_000_000:
-        return f"{size / 1000:.1f} kB"
-    return f"{size / 1_000_000:.1f} MB"
-
-
 def raw_preview(value: str, json_url: str | None) -> Markup | None:
     """The first PREVIEW_CHARS characters (whitespace runs as one space), escaped, then the size."""
     if len(value) <= PREVIEW_CHARS:
         return None  # short enough to show as it is
     # Only the start is looked at: a megabyte of JSON is never split whole.
     preview = " ".join(value[: PREVIEW_CHARS * 4].split())[:PREVIEW_CHARS]
-    size = size_text(len(value.encode()))
+    size = format_bytes(len(value.encode()))  # Datasette's own, as its blob cells show
     if json_url is None:
         return Markup('<span class="archiver-raw-preview">{}… ({})</span>').format(preview, size)
     return Markup(
