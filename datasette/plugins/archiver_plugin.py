@@ -90,7 +90,6 @@ QUERIES = {
 }
 
 
-# Not a dataclass: Datasette loads this file without registering it in sys.modules.
 async def query(datasette, archive: Archive, name: str, **params) -> list[dict]:
     results = await datasette.get_database(archive.database).execute(QUERIES[name], params)
     return [dict(row) for row in results.rows]
