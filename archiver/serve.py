@@ -89,6 +89,12 @@ def archive_config(datasette) -> Archive | None:
     return archive
 
 
+def archive_database(datasette) -> str | None:
+    """The name of the database `archiver serve` configured; None in any other Datasette."""
+    archive = archive_config(datasette)
+    return archive.database if archive else None
+
+
 def tune_connection(conn: sqlite3.Connection) -> None:
     """Set up one of Datasette's connections to the archive for reading (memory-mapped I/O)."""
     conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")

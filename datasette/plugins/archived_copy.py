@@ -17,13 +17,7 @@ from archiver.addresses import private_address
 from archiver.archived import latest_content_capture, load_capture
 from archiver.copy_page import citations_for, page_row, render_archived_copy
 from archiver.errors import UsageError
-from archiver.serve import archive_config
-
-
-def _database(datasette) -> str | None:
-    """The archive `archiver serve` configured; None elsewhere."""
-    archive = archive_config(datasette)
-    return archive.database if archive else None
+from archiver.serve import archive_database
 
 
 def _base_url(datasette, request) -> str:
@@ -37,7 +31,7 @@ def register_routes(datasette):
 
 
 async def archived_copy_page(request, datasette):
-    database = _database(datasette)
+    database = archive_database(datasette)
     capture_id = request.url_vars["capture_id"]
     headers = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
     if database is None:
@@ -70,7 +64,7 @@ async def archived_copy_page(request, datasette):
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
     """`archiver_citation` for the post page: every style, citing the post's latest capture."""
-    if view_name != "row" or table != "posts" or database != _database(datasette):
+    if view_name != "row" or table != "posts" or database != archive_database(datasette):
         return None
     if request is None or "pks" not in request.url_vars:
         return None

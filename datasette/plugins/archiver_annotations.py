@@ -20,7 +20,7 @@ from annotations import geolocated, post_targets, render_note, target_state
 from annotations.report import state_dict
 from annotations.web import ANNOTATE_PATH, can_annotate, safe_return_path, save_form
 from archiver.errors import InvalidAnnotation
-from archiver.serve import SIGN_IN_PATH, archive_config
+from archiver.serve import SIGN_IN_PATH, archive_database
 
 MAP_PATH = "/-/map"
 QUERIES = {
@@ -30,12 +30,6 @@ QUERIES = {
         where post_id = :id and sha256 is not null group by sha256
     """,
 }
-
-
-def _database(datasette) -> str | None:
-    """The archive `archiver serve` configured; None elsewhere."""
-    archive = archive_config(datasette)
-    return archive.database if archive else None
 
 
 def _post_url(datasette, database: str, post_id: str) -> str:
@@ -73,7 +67,7 @@ def register_routes(datasette):
 
 async def annotate(request, datasette):
     """The annotation form's POST: signed-in actors only (CSRF is Datasette's), then back."""
-    database = _database(datasette)
+    database = archive_database(datasette)
     if database is None:
         return _not_found()
     if request.method != "POST":
@@ -118,7 +112,7 @@ async def sign_in(request, datasette):
 
 async def annotations_map(request, datasette):
     """Every current geolocation on one map, each linking to its post."""
-    database = _database(datasette)
+    database = archive_database(datasette)
     if database is None:
         return _not_found()
     points = await read(datasette, database, geolocated)
@@ -142,7 +136,7 @@ def extra_js_urls(datasette):
 
 @hookimpl
 def menu_links(datasette, actor, request):
-    if _database(datasette) is None:
+    if archive_database(datasette) is None:
         return None
     links = [{"href": datasette.urls.path(MAP_PATH), "label": "Map of geolocations"}]
     if not actor:
@@ -153,7 +147,7 @@ def menu_links(datasette, actor, request):
 
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
-    archive_db = _database(datasette)
+    archive_db = archive_database(datasette)
     if view_name != "row" or table != "posts" or archive_db is None or database != archive_db:
         return None
     if request is None or "pks" not in request.url_vars:
