@@ -24,7 +24,7 @@ from .eventlog import check_chain, payload_hash
 from .evidence import manifest_bytes
 from .schema import ADDED_COLUMNS
 from .settings import Settings
-from .store import open_db
+from .store import open_db, open_reader
 from .warc_index import read_record
 
 CHUNK = 1024 * 1024
@@ -328,10 +328,10 @@ def verify_path(settings: Settings) -> Report:
 
 def _has_captures(db_path: Path) -> bool:
     """Whether anything was captured, so the blob store must exist (read-only: no schema update)."""
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    db = open_reader(db_path)
     try:
-        return conn.execute("select exists (select 1 from captures)").fetchone()[0] == 1
+        return db.execute("select exists (select 1 from captures)").fetchone()[0] == 1
     except sqlite3.OperationalError:  # not an archive, or an empty one: verify says which
         return False
     finally:
-        conn.close()
+        db.close()
