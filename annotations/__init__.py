@@ -4,18 +4,16 @@ Used by both the CLI and the Datasette plugin. Writes are append-only and logged
 hash-chained `events` table; the current state of a target is derived from the rows.
 """
 
-from archiver.targets import Target, resolve_target
-
-from .log import (
+from annotations.log import (
     add_annotation,
     add_annotations,
     check_log,
     edit_annotation,
     retract_annotation,
 )
-from .model import KINDS, STATUSES, Annotation, Draft, validate
-from .render import render_note
-from .state import (
+from annotations.model import KINDS, STATUSES, Annotation, Draft, validate
+from annotations.render import render_note
+from annotations.state import (
     HistoryEntry,
     TargetState,
     ensure_views,
@@ -23,6 +21,7 @@ from .state import (
     post_targets,
     target_state,
 )
+from archiver.store.targets import Target, resolve_target
 
 __all__ = [
     "KINDS",

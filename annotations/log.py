@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from annotations.model import SINGLE_VALUED, Annotation, Draft, check_author, validate
 from archiver.errors import InvalidAnnotation
-from archiver.eventlog import payload_hash
-from archiver.store import record_event, transaction, utc_now
-from archiver.targets import Target, target_exists
-
-from .model import SINGLE_VALUED, Annotation, Draft, check_author, validate
+from archiver.store.eventlog import payload_hash
+from archiver.store.targets import Target, target_exists
+from archiver.store.writes import record_event, transaction, utc_now
 
 ACTION_ANNOTATE = "annotate"
 ACTION_RETRACT = "retract"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
 
 from archiver.errors import InvalidAnnotation
-from archiver.targets import Target
+from archiver.store.targets import Target
 
 KINDS = ("note", "tag", "verification", "geolocation", "chronolocation")
 STATUSES = ("unverified", "verified", "disputed", "false")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .model import Annotation
-from .render import render_note
-from .state import HistoryEntry, TargetState
+from annotations.model import Annotation
+from annotations.render import render_note
+from annotations.state import HistoryEntry, TargetState
 
 
 def annotation_dict(annotation: Annotation, *, html: bool = False) -> dict:

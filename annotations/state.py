@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from archiver.store import transaction
-from archiver.targets import Target
-
-from .log import CURRENT_SQL, dict_rows
-from .model import Annotation
+from annotations.log import CURRENT_SQL, dict_rows
+from annotations.model import Annotation
+from archiver.store.targets import Target
+from archiver.store.writes import transaction
 
 VIEWS = {
     "current_annotations": f"select a.* from annotations a where {CURRENT_SQL}",

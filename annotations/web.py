@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from annotations.log import add_annotation, edit_annotation, retract_annotation
+from annotations.model import Annotation, Draft
 from archiver.errors import InvalidAnnotation
-from archiver.targets import TARGET_TYPES, Target
-
-from .log import add_annotation, edit_annotation, retract_annotation
-from .model import Annotation, Draft
+from archiver.store.targets import TARGET_TYPES, Target
 
 ANNOTATE_PATH = "/-/annotate"
 PERMISSION = "archiver-annotate"  # a permission_allowed plugin may refuse it to some actors

@@ -1,6 +1,6 @@
 """`python -m archiver ...`: the same command as the installed `archiver` script."""
 
-from .cli import main
+from archiver.cli.commands import main
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,11 @@ Usage errors end the command with exit status 2. The others are per URL: the
 CLI reports them, archives the rest, and exits with status 1.
 """
 
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
 
 class ArchiveError(Exception):
     """Base of every error the archiver reports to a user."""
@@ -44,3 +49,13 @@ class ParseError(ArchiveError):
 
 class StorageError(ArchiveError):
     """The archive could not be written (disk full, permissions, locked database)."""
+
+
+def storage_error(exc: OSError, where: Path) -> StorageError:
+    if exc.errno == errno.ENOSPC:
+        return StorageError(
+            f"disk full while writing to {where}; nothing was stored under a final name"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StorageError(f"cannot write to {where}: {exc.strerror}")
+    return StorageError(f"could not write to {where}: {exc}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Post status values (posts.status, post_versions.status).
@@ -132,3 +133,7 @@ class Capture:
     parent_id: str | None = None  # the page capture an embedded post was found in
     post_db_id: str | None = None  # the post a post capture is of
     operator: str | None = None
+
+
+# A callback that tells the user what a long step is doing, one line at a time.
+Progress = Callable[[str], None]

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import __version__
-from .errors import UsageError
+from archiver import __version__
+from archiver.errors import UsageError
 
 USER_AGENT = (
     f"archiver/{__version__} (evidence archiver; +https://github.com/archiver-project/archiver)"

@@ -44,7 +44,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from archiver.platforms.x import original_photo_url  # noqa: E402
-from archiver.replay import ReplayResponse, ReplayServer  # noqa: E402
+from archiver.web.replay import ReplayResponse, ReplayServer  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/x/syndication/tweet-result_1641086480675225601_photo.json"
 SYNDICATION = "https://cdn.syndication.twimg.com/tweet-result"
@@ -171,7 +171,7 @@ def profile_archiver(base_url: str, ids: list[str], concurrency: int, work: Path
     """The same run in this process under cProfile (threads' time shows in their callers)."""
     import cProfile
 
-    from archiver.archive import Archiver
+    from archiver.pipeline.archive import Archiver
     from archiver.settings import Settings
 
     settings = Settings(

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from embed_truth import ARTICLES, discovered_targets, load_truth  # noqa: E402
 
-from archiver.embeds import discover_embeds  # noqa: E402
+from archiver.discovery.embeds import discover_embeds  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -32,8 +32,8 @@ import pdqhash
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import archiver.media  # noqa: E402
-from archiver.media import analyse_media  # noqa: E402
+import archiver.media.analyse  # noqa: E402
+from archiver.media.analyse import analyse_media  # noqa: E402
 
 # Photographs that Debian packages ship: matplotlib's sample data
 # (python-matplotlib-data) and scikit-image's test pictures (python3-skimage).
@@ -151,11 +151,11 @@ def main() -> None:
     parser.add_argument(
         "--hash-min-side",
         type=int,
-        help=f"override archiver.media.HASH_MIN_SIDE (now {archiver.media.HASH_MIN_SIDE})",
+        help=f"override archiver.media.analyse.HASH_MIN_SIDE (now {archiver.media.analyse.HASH_MIN_SIDE})",
     )
     args = parser.parse_args()
     if args.hash_min_side:
-        archiver.media.HASH_MIN_SIDE = args.hash_min_side
+        archiver.media.analyse.HASH_MIN_SIDE = args.hash_min_side
     count, rounds = (2, 1) if args.quick else (args.count, args.rounds)
 
     rng = np.random.default_rng(2024)
@@ -174,7 +174,7 @@ def main() -> None:
         print(
             f"corpus: {count} JPEGs of {SIZE[0]}x{SIZE[1]}, quality {args.quality}, from "
             f"{'photographs' if photos else 'synthetic scenes'}; best of {rounds} round(s), "
-            f"HASH_MIN_SIDE {archiver.media.HASH_MIN_SIDE}\n"
+            f"HASH_MIN_SIDE {archiver.media.analyse.HASH_MIN_SIDE}\n"
         )
 
         # Imports (scipy for pHash) and first-call set-up stay outside the timings.

@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from archive_throughput import machine  # noqa: E402
 
-import archiver.store  # noqa: E402
+import archiver.store.writes  # noqa: E402
 from archiver.models import StoredMedia  # noqa: E402
-from archiver.store import open_db, save_media, transaction  # noqa: E402
+from archiver.store.writes import open_db, save_media, transaction  # noqa: E402
 
 
 def archive_with_media(path: Path, count: int, rng: random.Random) -> None:
@@ -71,12 +71,12 @@ def main() -> None:
         db = open_db(path)
         first = per_file_ms(db, rng, "first", 1)
         further = per_file_ms(db, rng, "further", 50)
-        matching = archiver.store.record_matches
-        archiver.store.record_matches = lambda db, sha256: 0
+        matching = archiver.store.writes.record_matches
+        archiver.store.writes.record_matches = lambda db, sha256: 0
         try:
             plain = per_file_ms(db, rng, "plain", 50)
         finally:
-            archiver.store.record_matches = matching
+            archiver.store.writes.record_matches = matching
         db.close()
         print(f"{args.media:,} media: first file of a session {first:.0f} ms (reads the index),")
         print(f"  each further file {further:.1f} ms, save_media without matching {plain:.1f} ms")

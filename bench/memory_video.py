@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from archive_throughput import machine  # noqa: E402
 
-from archiver.replay import ReplayServer  # noqa: E402
+from archiver.web.replay import ReplayServer  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/x/syndication/tweet-result_1684218600456876032_video.json"
 POST_ID = "1684218600456876032"

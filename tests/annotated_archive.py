@@ -5,9 +5,9 @@ from __future__ import annotations
 from factories import jpeg_bytes
 from served_archive import ServedArchive, build_served_archive
 
-from archiver.blobstore import BlobStore
+from archiver.media.blobstore import BlobStore
 from archiver.models import Capture, MediaRef, Post, StoredMedia
-from archiver.store import new_capture_id, open_db, save_capture, save_post, transaction
+from archiver.store.writes import new_capture_id, open_db, save_capture, save_post, transaction
 
 REPOST_ID = "x:2000000000000000001"  # the very same photo file
 NEAR_ID = "x:2000000000000000002"  # a re-encoded copy: other bytes, pHash 2 bits away

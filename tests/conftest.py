@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archiver.replay import ReplayServer
 from archiver.settings import Settings
+from archiver.web.replay import ReplayServer
 
 
 def _loopback(host: str) -> bool:

@@ -7,9 +7,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.archive import Archiver, CaptureResult
-from archiver.demo import DEMO_ARTICLE_URL, demo_replay
+from archiver.pipeline.archive import Archiver, CaptureResult
 from archiver.settings import Settings
+from archiver.web.demo import DEMO_ARTICLE_URL, demo_replay
 
 POST_ID = "x:1819675899329130543"
 POST_URL = "https://x.com/ThomasVLinge/status/1819675899329130543"

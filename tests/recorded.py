@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from archiver.replay import ReplayServer
+from archiver.web.replay import ReplayServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from factories import jpeg_bytes, mp4_bytes, photo
 
-from archiver.blobstore import BlobStore
+from archiver.media.blobstore import BlobStore
 from archiver.models import POST_DELETED, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.settings import Settings
-from archiver.store import (
+from archiver.store.writes import (
     new_capture_id,
     open_db,
     save_capture,

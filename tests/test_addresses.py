@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from archiver.addresses import private_address
+from archiver.fetch.addresses import private_address
 
 
 @pytest.mark.parametrize(

@@ -20,11 +20,12 @@ from annotations import (
     retract_annotation,
     target_state,
 )
-from archiver.cli import main
+from archiver.cli.commands import main
 from archiver.errors import InvalidAnnotation, UsageError
-from archiver.eventlog import check_chain
-from archiver.store import open_db
-from archiver.targets import Target, resolve_target
+from archiver.platforms import db_id_of
+from archiver.store.eventlog import check_chain
+from archiver.store.targets import Target, resolve_target
+from archiver.store.writes import open_db
 
 POST = Target("post", POST_ID)
 
@@ -221,7 +222,7 @@ def test_resolve_target_accepts_every_documented_form(db, archive):
     page_id = db.execute("select id from pages").fetchone()[0]
     url = "https://x.com/ThomasVLinge/status/1819675899329130543?s=20"
     assert resolve_target(db, POST_ID) == POST
-    assert resolve_target(db, url) == POST  # any form of the post's URL
+    assert resolve_target(db, url, db_id_of) == POST  # any form of the post's URL
     assert resolve_target(db, built.photo_sha256.upper()) == Target("media", built.photo_sha256)
     assert resolve_target(db, capture_id) == Target("capture", capture_id)
     assert resolve_target(db, f"page:{page_id}") == Target("page", str(page_id))

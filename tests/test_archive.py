@@ -9,8 +9,8 @@ import sqlite3
 from factories import jpeg_bytes
 from recorded import fixture_path, serve_syndication
 
-from archiver.archive import Archiver
-from archiver.demo import DEMO_DATA
+from archiver.pipeline.archive import Archiver
+from archiver.web.demo import DEMO_DATA
 
 SEED = fixture_path("seed", "lashio-article.txt")
 LASHIO_ID = "1819675899329130543"  # the placeholder id of the demo's constructed response

@@ -15,9 +15,9 @@ from urllib.parse import quote
 from click.testing import CliRunner
 from recorded import fixture_json, serve_fixture, serve_oembed, serve_syndication
 
-from archiver.archive import Archiver
-from archiver.cli import main
-from archiver.serve import make_datasette
+from archiver.cli.commands import main
+from archiver.pipeline.archive import Archiver
+from archiver.web.serve import make_datasette
 
 DID = "did:plc:kvwvcn5iqfooopmyzvb4qzba"
 ARTICLE_URL = "https://news.example/2024/10/everything-embedded"

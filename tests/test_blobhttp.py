@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.blobhttp import ByteRange, RangeNotSatisfiable, parse_range, safe_content_type
+from archiver.web.blobhttp import ByteRange, RangeNotSatisfiable, parse_range, safe_content_type
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from archiver.blobstore import BlobStore, blob_relpath
 from archiver.errors import StorageError
+from archiver.media.blobstore import BlobStore, blob_relpath
 
 
 def test_adopt_files_a_hashed_temp_file_once(tmp_path):

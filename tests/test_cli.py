@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from factories import jpeg_bytes
 from recorded import fixture_path, serve_syndication
 
-from archiver.cli import main
-from archiver.replay import ReplayResponse
+from archiver.cli.commands import main
+from archiver.web.replay import ReplayResponse
 
 PHOTO_ID = "1641086480675225601"
 
@@ -237,8 +237,8 @@ def test_politeness_delay_spaces_requests_to_one_host(replay, settings, tmp_path
 
 @pytest.mark.parametrize("module", ["archiver", "archiver.cli"])
 def test_every_command_runs_under_python_m(module, tmp_path):
-    # `-m archiver.cli` runs cli.py as __main__, a second copy of the group: the commands
-    # kept in other modules must be on that copy too, not only on archiver.cli.main.
+    # `-m archiver.cli` runs the package's __main__: every command, kept in its own module,
+    # must be on the group it runs.
     listed = subprocess.run(
         [sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60
     )

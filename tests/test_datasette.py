@@ -17,9 +17,9 @@ from served_archive import (
     build_served_archive,
 )
 
-from archiver import serve
-from archiver.serve import make_datasette
-from archiver.store import open_db
+from archiver.store.writes import open_db
+from archiver.web import serve
+from archiver.web.serve import make_datasette
 
 POST_PAGE = "/archive/posts/x~3A1819675899329130543"
 HOSTILE_PAGE = "/archive/posts/x~3A666"

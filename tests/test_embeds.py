@@ -8,7 +8,7 @@ import pytest
 from embed_truth import ARTICLES, discovered_targets, load_truth
 from recorded import fixture_json, fixture_path
 
-from archiver.embeds import (
+from archiver.discovery.embeds import (
     discover_embeds,
     discover_in_html,
     discover_in_text,

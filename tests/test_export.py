@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from evidence_archive import POST_ID, build_demo_archive
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.cli import main
-from archiver.store import open_db
+from archiver.cli.commands import main
+from archiver.store.writes import open_db
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_serve_answers_the_archived_copy_page(demo):
     """The route itself (the browser tests look at the rendering): self-contained, locked down."""
     import asyncio
 
-    from archiver.serve import make_datasette
+    from archiver.web.serve import make_datasette
 
     ds = make_datasette(demo.settings)
     page = asyncio.run(ds.client.get(f"/-/archive/{demo.post_capture}"))
@@ -131,7 +131,7 @@ def test_serve_answers_the_archived_copy_page(demo):
 def test_citations_read_at_a_private_address_say_readers_cannot_open_it(demo):
     import asyncio
 
-    from archiver.serve import make_datasette
+    from archiver.web.serve import make_datasette
 
     ds = make_datasette(demo.settings)
     path = f"/-/post/{POST_ID}"

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from archiver.errors import FetchError, ResponseTooLarge, UsageError
-from archiver.exchange import Recorder
-from archiver.fetch import Fetcher
-from archiver.replay import ReplayResponse
+from archiver.fetch.client import Fetcher
+from archiver.fetch.exchange import Recorder
 from archiver.settings import Settings, parse_connect_to
+from archiver.web.replay import ReplayResponse
 
 
 class ListRecorder(Recorder):

@@ -8,8 +8,8 @@ import pytest
 from factories import ts_bytes
 
 from archiver.errors import ArchiveError
-from archiver.fetch import Fetcher
-from archiver.hls import join_video, parse_master, parse_media
+from archiver.fetch.client import Fetcher
+from archiver.media.hls import join_video, parse_master, parse_media
 
 MASTER = """#EXTM3U
 #EXT-X-STREAM-INF:BANDWIDTH=700000,RESOLUTION=640x360

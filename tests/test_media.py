@@ -16,9 +16,9 @@ import pdqhash
 import pytest
 from PIL import ExifTags, Image
 
-from archiver.media import (
+from archiver.media.analyse import (
     ImageDecodeError,
-    _decode,  # to see the size actually decoded
+    _decode,
     analyse_media,
     blob_relpath,
     hash_image,

@@ -8,10 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from archiver.media_matches import MediaIndex
+from archiver.media.matches import MediaIndex
+from archiver.media.similar import _popcount_bytes, near_duplicate
 from archiver.models import StoredMedia
-from archiver.similar import _popcount_bytes, near_duplicate
-from archiver.store import open_db, save_media, transaction
+from archiver.store.writes import open_db, save_media, transaction
 
 PDQ = "ab" * 32
 PHASH = "c3c3c3c33c3c3c3c"

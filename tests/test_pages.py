@@ -8,8 +8,8 @@ import json
 from factories import jpeg_bytes
 from recorded import fixture_path, serve_fixture
 
-from archiver.archive import Archiver
-from archiver.pages import page_card, page_metadata
+from archiver.pipeline.archive import Archiver
+from archiver.platforms.pages import page_card, page_metadata
 
 CNN = "https://www.cnn.com/2016/11/29/politics/donald-trump-transition-presidency/index.html"
 CNN_IMAGE = "https://media.cnn.com/api/v1/images/stellar/prod/161128072443-01-trump-1128.jpg?q=x_823,y_333,h_874,w_1554,c_crop/w_800"

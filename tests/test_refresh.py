@@ -10,9 +10,9 @@ import time
 from click.testing import CliRunner
 from recorded import fixture_json, serve_syndication
 
-from archiver.archive import Archiver
-from archiver.changes import describe_change, moved_counts
-from archiver.cli import main
+from archiver.cli.commands import main
+from archiver.pipeline.archive import Archiver
+from archiver.store.changes import describe_change, moved_counts
 
 TEXT_ID = "2023357708301455483"
 TEXT_URL = f"https://x.com/jarredsumner/status/{TEXT_ID}"

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from archiver.similar import hamming_hex, near_duplicate
-from archiver.textdiff import MAX_DIFF_CHARS, Segment, same_but_spacing, same_words, word_diff
+from archiver.evidence.textdiff import (
+    MAX_DIFF_CHARS,
+    Segment,
+    same_but_spacing,
+    same_words,
+    word_diff,
+)
+from archiver.media.similar import hamming_hex, near_duplicate
 
 PDQ = "f" * 64
 

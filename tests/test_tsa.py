@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from evidence_archive import POST_ID, build_demo_archive
 from fake_tsa import FakeTSA
 
-from archiver.archived import load_capture
-from archiver.cite import cite, cited_post
-from archiver.cli import main
+from archiver.cli.commands import main
+from archiver.evidence.archived import load_capture
+from archiver.evidence.cite import cite, cited_post
+from archiver.evidence.verify import verify_archive
 from archiver.settings import Settings
-from archiver.store import open_db
-from archiver.verify import verify_archive
+from archiver.store.writes import open_db
 
 
 @pytest.fixture(scope="module")

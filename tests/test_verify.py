@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from evidence_archive import POST_ID, build_demo_archive
 
-from archiver.blobstore import blob_relpath
-from archiver.cli import main
-from archiver.store import open_db
-from archiver.verify import verify_archive
-from archiver.warc_index import read_record
+from archiver.cli.commands import main
+from archiver.evidence.verify import verify_archive
+from archiver.fetch.warc_index import read_record
+from archiver.media.blobstore import blob_relpath
+from archiver.store.writes import open_db
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +195,7 @@ def test_concurrent_captures_keep_their_own_records(replay, settings):
     from factories import jpeg_bytes
     from recorded import fixture_json, serve_syndication
 
-    from archiver.archive import Archiver
+    from archiver.pipeline.archive import Archiver
 
     recorded = fixture_json("x", "syndication", "tweet-result_1641086480675225601_photo.json")
     ids = [str(1741086480675225601 + i) for i in range(6)]

@@ -10,9 +10,9 @@ import pytest
 from factories import jpeg_bytes
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver import warc
-from archiver.fetch import Fetcher
-from archiver.warc import WarcRecorder
+from archiver.fetch import warc
+from archiver.fetch.client import Fetcher
+from archiver.fetch.warc import WarcRecorder
 
 
 def test_exchanges_are_written_as_valid_warc_1_1(replay, settings, tmp_path):
@@ -138,7 +138,7 @@ def test_the_index_made_while_writing_matches_the_records_read_back(
     Both ways a record is written: built in memory before the file is locked (bodies up
     to RENDER_FIRST), or streamed into the file under the lock (larger bodies).
     """
-    from archiver.warc_index import read_record
+    from archiver.fetch.warc_index import read_record
 
     monkeypatch.setattr(warc, "RENDER_FIRST", render_first)
     replay.add("https://example.org/photo.jpg", jpeg_bytes(seed=5), content_type="image/jpeg")
@@ -165,7 +165,7 @@ def test_records_written_from_many_threads_are_whole_and_indexed(replay, setting
     """Threads build their records at once and append them one at a time: none interleave."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from archiver.warc_index import read_record
+    from archiver.fetch.warc_index import read_record
 
     urls = [f"https://example.org/photo{i}.jpg" for i in range(12)]
     for i, url in enumerate(urls):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import (
+from archiver.platforms import (
     bluesky,
     facebook,
     instagram,
@@ -18,7 +18,7 @@ from . import (
     x,
     youtube,
 )
-from .base import PostRef
+from archiver.platforms.base import PostRef
 
 # Order matters only where patterns could overlap: X first, Mastodon (any host) last.
 PLATFORMS: list[ModuleType] = [
@@ -46,6 +46,12 @@ def identify(url: str) -> PostRef | None:
     return None
 
 
+def db_id_of(url: str) -> str | None:
+    """The archive id ("x:1819...") of the post a URL points to, or None."""
+    ref = identify(url)
+    return ref.db_id if ref else None
+
+
 def module_for(platform: str) -> ModuleType | None:
     for module in PLATFORMS:
         if platform == module.NAME:
@@ -53,4 +59,4 @@ def module_for(platform: str) -> ModuleType | None:
     return None
 
 
-__all__ = ["PLATFORMS", "PostRef", "identify", "module_for"]
+__all__ = ["PLATFORMS", "PostRef", "db_id_of", "identify", "module_for"]

@@ -16,12 +16,20 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
-from ..errors import FetchError, ParseError, UnavailableError
-from ..models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post, post_db_id
-from .base import Answer, PostRef, counts, describe_status, fetch_answer, iso_utc, match_url
+from archiver.errors import FetchError, ParseError, UnavailableError
+from archiver.models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post, post_db_id
+from archiver.platforms.base import (
+    Answer,
+    PostRef,
+    counts,
+    describe_status,
+    fetch_answer,
+    iso_utc,
+    match_url,
+)
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 NAME = "bluesky"
 

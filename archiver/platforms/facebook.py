@@ -12,12 +12,12 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from ..models import Post
-from .base import PostRef, match_url
-from .opengraph import post_from_page
+from archiver.models import Post
+from archiver.platforms.base import PostRef, match_url
+from archiver.platforms.opengraph import post_from_page
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 NAME = "facebook"
 

@@ -12,9 +12,9 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from ..errors import FetchError, ParseError, UnavailableError
-from ..models import POST_DELETED, MediaRef, Post
-from .base import (
+from archiver.errors import FetchError, ParseError, UnavailableError
+from archiver.models import POST_DELETED, MediaRef, Post
+from archiver.platforms.base import (
     PostRef,
     counts,
     describe_status,
@@ -25,7 +25,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 NAME = "mastodon"
 

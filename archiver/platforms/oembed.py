@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from ..errors import ArchiveError, FetchError, ParseError, UnavailableError
-from ..models import POST_DELETED, MediaRef, Post
-from .base import Answer, PostRef, describe_status, fetch_answer
-from .opengraph import fetch_page
+from archiver.errors import ArchiveError, FetchError, ParseError, UnavailableError
+from archiver.models import POST_DELETED, MediaRef, Post
+from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer
+from archiver.platforms.opengraph import fetch_page
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 

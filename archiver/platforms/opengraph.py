@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .. import pages
-from ..errors import FetchError, UnavailableError
-from ..models import POST_DELETED, MediaRef, Post
-from .base import Answer, PostRef, describe_status, fetch_answer
+from archiver.errors import FetchError, UnavailableError
+from archiver.models import POST_DELETED, MediaRef, Post
+from archiver.platforms import pages
+from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 # What a platform's card says, in Post fields: author_name, author_handle, text, created_at.
 Interpret = Callable[[dict], dict]

@@ -15,12 +15,19 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from ..errors import FetchError, ParseError, UnavailableError
-from ..models import POST_DELETED, POST_OK, POST_UNAVAILABLE, MediaRef, Post
-from .base import PostRef, counts, describe_status, fetch_answer, iso_utc, match_url
+from archiver.errors import FetchError, ParseError, UnavailableError
+from archiver.models import POST_DELETED, POST_OK, POST_UNAVAILABLE, MediaRef, Post
+from archiver.platforms.base import (
+    PostRef,
+    counts,
+    describe_status,
+    fetch_answer,
+    iso_utc,
+    match_url,
+)
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 NAME = "reddit"
 

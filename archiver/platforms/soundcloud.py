@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..models import Post
-from .base import PostRef, match_url
-from .oembed import oembed_post
+from archiver.models import Post
+from archiver.platforms.base import PostRef, match_url
+from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 NAME = "soundcloud"
 

@@ -14,12 +14,19 @@ from typing import TYPE_CHECKING
 
 from bs4 import BeautifulSoup, Tag
 
-from ..errors import UnavailableError
-from ..models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
-from .base import PostRef, describe_status, fetch_answer, html_to_text, iso_utc, match_url
+from archiver.errors import UnavailableError
+from archiver.models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
+from archiver.platforms.base import (
+    PostRef,
+    describe_status,
+    fetch_answer,
+    html_to_text,
+    iso_utc,
+    match_url,
+)
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
 
 NAME = "telegram"
 

@@ -12,13 +12,13 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
-from ..errors import FetchError, ParseError, UnavailableError
-from ..models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
-from .base import PostRef, iso_utc, match_url, parse_display_date, unescape_text
+from archiver.errors import FetchError, ParseError, UnavailableError
+from archiver.models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
+from archiver.platforms.base import PostRef, iso_utc, match_url, parse_display_date, unescape_text
 
 if TYPE_CHECKING:
-    from ..exchange import Fetched
-    from ..fetch import Fetcher
+    from archiver.fetch.client import Fetcher
+    from archiver.fetch.exchange import Fetched
 
 NAME = "x"
 
@@ -307,7 +307,7 @@ def _tombstone(ref: PostRef, data: dict, raw: str) -> Post:
 
 
 def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Post:
-    from ..embeds import parse_twitter_blockquote
+    from archiver.discovery.embeds import parse_twitter_blockquote
 
     query = urlencode(
         {

@@ -13,11 +13,11 @@ from datasette.utils import urlsafe_components
 from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
-from archiver.addresses import private_address
-from archiver.archived import latest_content_capture, load_capture
-from archiver.copy_page import citations_for, page_row, render_archived_copy
 from archiver.errors import UsageError
-from archiver.serve import archive_database
+from archiver.evidence.archived import latest_content_capture, load_capture
+from archiver.evidence.copy_page import citations_for, page_row, render_archived_copy
+from archiver.fetch.addresses import private_address
+from archiver.web.serve import archive_database
 
 
 def _base_url(datasette, request) -> str:

@@ -20,7 +20,7 @@ from annotations import geolocated, post_targets, render_note, target_state
 from annotations.report import state_dict
 from annotations.web import ANNOTATE_PATH, can_annotate, safe_return_path, save_form
 from archiver.errors import InvalidAnnotation
-from archiver.serve import SIGN_IN_PATH, archive_database
+from archiver.web.serve import SIGN_IN_PATH, archive_database
 
 MAP_PATH = "/-/map"
 QUERIES = {

@@ -18,12 +18,12 @@ from datasette.utils import escape_fts, sqlite_timelimit, tilde_encode, urlsafe_
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from archiver.blobhttp import safe_content_type, send_file
-from archiver.blobstore import blob_relpath, is_sha256
+from archiver.evidence.textdiff import compare_copies
+from archiver.media.blobstore import blob_relpath, is_sha256
+from archiver.media.sniff import sniff_mime
 from archiver.models import POST_OK
-from archiver.serve import Archive, archive_config, tune_connection
-from archiver.sniff import sniff_mime
-from archiver.textdiff import compare_copies
+from archiver.web.blobhttp import safe_content_type, send_file
+from archiver.web.serve import Archive, archive_config, tune_connection
 
 QUERIES = {
     "media_file": "select mime, thumbnail_path from media where sha256 = :sha256",

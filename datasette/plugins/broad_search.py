@@ -13,7 +13,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
 
-from archiver.serve import archive_config
+from archiver.web.serve import archive_config
 
 TITLE = "Search too broad"
 

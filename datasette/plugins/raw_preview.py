@@ -12,7 +12,7 @@ from datasette import hookimpl
 from datasette.utils import format_bytes, tilde_encode
 from markupsafe import Markup
 
-from archiver.serve import archive_config
+from archiver.web.serve import archive_config
 
 PREVIEW_CHARS = 80
 _TABLES = frozenset({"posts", "post_versions"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from annotated_archive import build_annotated_archive
 
-from archiver.serve import make_datasette, sign_in_path
+from archiver.web.serve import make_datasette, sign_in_path
 
 pytestmark = pytest.mark.browser
 

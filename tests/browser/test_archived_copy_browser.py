@@ -12,11 +12,11 @@ from evidence_archive import POST_ID, build_demo_archive
 from fake_tsa import FakeTSA
 from served_archive import HOSTILE_ID, build_served_archive
 
-from archiver.archived import load_capture
-from archiver.cite import cite, cited_post
-from archiver.cli import main
-from archiver.serve import make_datasette
-from archiver.store import open_db
+from archiver.cli.commands import main
+from archiver.evidence.archived import load_capture
+from archiver.evidence.cite import cite, cited_post
+from archiver.store.writes import open_db
+from archiver.web.serve import make_datasette
 
 pytestmark = pytest.mark.browser
 

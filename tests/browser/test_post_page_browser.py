@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 from served_archive import ARTICLE_COPY, build_served_archive
 
-from archiver.serve import make_datasette
+from archiver.web.serve import make_datasette
 
 pytestmark = pytest.mark.browser
 

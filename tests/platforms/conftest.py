@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from factories import jpeg_bytes, ts_bytes
 from recorded import fixture_json, fixture_path, serve_fixture
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 from archiver.platforms import identify
 from archiver.platforms.bluesky import parse_post_view
 
@@ -83,7 +83,7 @@ def test_a_rerun_of_a_list_skips_a_post_it_named_by_handle(replay, settings, tmp
     """The post is kept under its DID; the handle URL in the list still finds it on a re-run."""
     from click.testing import CliRunner
 
-    from archiver.cli import main
+    from archiver.cli.commands import main
 
     serve_handle_post(replay, seed=11)
     urls = tmp_path / "urls.txt"

@@ -13,7 +13,7 @@ import hashlib
 from factories import jpeg_bytes
 from recorded import serve_fixture
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 
 VIDEO = "https://www.facebook.com/facebook/videos/10153231379946729"  # as the adapter asks
 

@@ -13,7 +13,7 @@ import hashlib
 from factories import jpeg_bytes
 from recorded import fixture_path, serve_fixture
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 
 POST = "https://www.instagram.com/p/ySl7G9tO_q/"
 IMAGE = (

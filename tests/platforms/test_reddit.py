@@ -14,7 +14,7 @@ import json
 from factories import jpeg_bytes, mp4_bytes
 from recorded import fixture_json, fixture_path, serve_fixture
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 from archiver.platforms import identify
 
 GALLERY = "comments_json_crafts_13opkyi_gallery.json"

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from factories import jpeg_bytes, mp4_bytes
 from recorded import fixture_json, fixture_path, serve_fixture
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 from archiver.platforms.telegram import find_message, parse_message
 
 ALBUM_PHOTOS = [

@@ -9,7 +9,7 @@ import pytest
 from factories import jpeg_bytes, mp4_bytes
 from recorded import fixture_path, serve_syndication
 
-from archiver.archive import Archiver
+from archiver.pipeline.archive import Archiver
 from archiver.platforms import identify
 from archiver.platforms.x import original_photo_url, syndication_token
 

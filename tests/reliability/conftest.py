@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from factories import jpeg_bytes
 from faults import EARLIER_ID, Earlier, Run, serve_photo_post
 
+import archiver.cli.archive
 import archiver.cli
-import archiver.cli_archive
-from archiver.replay import ReplayServer
 from archiver.settings import Settings
+from archiver.web.replay import ReplayServer
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def archive_cli(settings: Settings, monkeypatch):
     backoff, the longest Retry-After honoured) come from the test settings,
     so retries and timeouts take milliseconds instead of seconds.
     """
-    original = archiver.cli_archive.settings_from_params
+    original = archiver.cli.archive.settings_from_params
 
     def fast(params: dict) -> Settings:
         return original(params).with_(
@@ -38,13 +38,15 @@ def archive_cli(settings: Settings, monkeypatch):
             max_retry_after=settings.max_retry_after,
         )
 
-    monkeypatch.setattr(archiver.cli_archive, "settings_from_params", fast)
+    monkeypatch.setattr(archiver.cli.archive, "settings_from_params", fast)
 
     def run(*args: str, input: str | None = None, mapping: list[str] | None = None) -> Run:
         base = ["archive", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
         for item in mapping if mapping is not None else [f"*={settings.connect_to['*']}"]:
             base += ["--connect-to", item]
-        result = CliRunner().invoke(archiver.cli.main, [*base, "--delay", "0", *args], input=input)
+        result = CliRunner().invoke(
+            archiver.cli.main, [*base, "--delay", "0", *args], input=input
+        )
         outcome = Run(result)
         outcome.assert_no_traceback()
         return outcome

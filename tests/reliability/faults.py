@@ -13,9 +13,9 @@ from click.testing import Result
 from factories import jpeg_bytes
 from recorded import fixture_json, serve_syndication
 
-from archiver.blobstore import blob_relpath
-from archiver.replay import ReplayServer
+from archiver.media.blobstore import blob_relpath
 from archiver.settings import Settings
+from archiver.web.replay import ReplayServer
 
 PHOTO_FIXTURE = ("x", "syndication", "tweet-result_1641086480675225601_photo.json")
 EARLIER_ID = "1641086480675225601"

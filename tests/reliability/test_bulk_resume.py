@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from factories import jpeg_bytes
 from faults import archive_command, assert_consistent, post_url, query, serve_photo_post
 
-from archiver.cli import main
+from archiver.cli.commands import main
 
 COUNT = 500
 

@@ -11,7 +11,7 @@ import time
 from factories import jpeg_bytes
 from faults import archive_command, assert_consistent, query, serve_photo_post
 
-from archiver.serve import make_datasette
+from archiver.web.serve import make_datasette
 
 WRITERS = 4
 OWN = 12  # posts only one process archives

@@ -16,8 +16,8 @@ from factories import jpeg_bytes
 from faults import blob_files, query, serve_photo_post
 from warcio.archiveiterator import ArchiveIterator
 
-import archiver.exchange
-import archiver.warc
+import archiver.fetch.exchange
+import archiver.fetch.warc
 
 
 class FullDisk:
@@ -61,7 +61,7 @@ def test_disk_full_while_a_photo_streams_in(
     photo = jpeg_bytes(seed=21, size=(1600, 1200))
     url = serve_photo_post(replay, "1500000000000000021", photo)
     # The post's JSON (a few kB) fits; the photo does not.
-    fill_disk_for(monkeypatch, archiver.exchange, room=50_000, opened_with="wb")
+    fill_disk_for(monkeypatch, archiver.fetch.exchange, room=50_000, opened_with="wb")
     urls = tmp_path / "urls.txt"
     urls.write_text(url + "\n")
 
@@ -90,7 +90,7 @@ def test_disk_full_while_writing_the_warc_keeps_the_warc_readable(
 ):
     url = serve_photo_post(replay, "1500000000000000022", jpeg_bytes(seed=22, size=(1600, 1200)))
     # Room for the WARC's header and the post's JSON exchange, not for the photo's.
-    fill_disk_for(monkeypatch, archiver.warc, room=20_000, opened_with="xb")
+    fill_disk_for(monkeypatch, archiver.fetch.warc, room=20_000, opened_with="xb")
 
     run = archive_cli(url)
 

@@ -10,7 +10,7 @@ from faults import photo_post, post_url, query, serve_photo_post
 from recorded import SYNDICATION, fixture_path, serve_syndication
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.replay import ReplayResponse
+from archiver.web.replay import ReplayResponse
 
 OEMBED = "https://publish.twitter.com/oembed"
 

@@ -1,0 +1,226 @@
+"""The capturing commands of `archiver`: archive (posts, articles, lists of them) and embeds.
+
+Exit status of `archive`: 0 all archived, 1 some URLs failed (each reported, the rest
+archived), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from archiver.cli.options import (
+    blobs_option,
+    connect_option,
+    db_option,
+    json_flag,
+    json_option,
+    settings_from_params,
+    tsa_options,
+)
+from archiver.errors import UsageError
+from archiver.pipeline.results import SKIPPED
+from archiver.settings import Settings
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("r"),
+    help="Read URLs from a file, one a line ('-' for stdin); # comments and blank lines skipped",
+)
+@db_option
+@blobs_option
+@connect_option
+@click.option("--concurrency", type=click.IntRange(1, 64), help="URLs archived at once [default 4]")
+@click.option(
+    "--delay",
+    type=click.FloatRange(0, 60),
+    help="Seconds between requests to one host [ARCHIVER_DELAY, default 0.25]",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    help="Retries after a timeout, 5xx or 429 [ARCHIVER_RETRIES, default 3]",
+)
+@click.option("--author", help="Who is archiving (recorded with each capture) [ARCHIVER_AUTHOR]")
+@json_option
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch again posts already archived; with no URL, re-check every post in the archive",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages")
+@tsa_options
+@click.pass_context
+def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
+    """Archive post URLs, article URLs, or local article files (.html, .txt)."""
+    from archiver.pipeline.archive import Archiver
+    from archiver.pipeline.inputs import validate_target
+
+    listed = read_targets(input_file) if input_file else {}
+    for target in targets:
+        validate_target(target)
+    problems = []
+    for target, line in listed.items():
+        try:
+            validate_target(target)
+        except UsageError as exc:
+            problems.append(f"{input_file.name}, line {line}: {exc}")
+    if problems:  # all of them at once: a long list is mended in one pass
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise UsageError("\n".join(problems[:20]) + more)
+    targets = list(dict.fromkeys([*targets, *listed]))
+    settings = settings_from_params(ctx.params)
+    if not targets and refresh:
+        targets = archived_post_urls(settings)
+        if not targets:
+            raise UsageError(f"nothing to refresh: {settings.db_path} has no posts")
+        for target in targets:
+            validate_target(target)
+    if not targets:
+        raise UsageError("give at least one URL or file (or --input FILE)")
+    if settings.tsa_urls:
+        from archiver.evidence.tsa import check_tsa_urls
+
+        check_tsa_urls(settings.tsa_urls)
+    single = len(targets) == 1
+    progress = None if quiet or not single else (lambda m: click.echo(f"  {m}", err=True))
+    tally = {"ok": 0, "failed": 0, "skipped": 0}
+    # A list is resumable: what an earlier run archived is skipped, unless --refresh.
+    skip_archived = bool(input_file) and not refresh
+    with Archiver(settings, progress=progress) as archiver:
+        if single and not quiet:
+            click.echo(f"archiving {targets[0]}", err=True)
+        with click.progressbar(
+            length=len(targets),
+            label="archiving",
+            file=sys.stderr if not (quiet or single) else _Silent(),
+            item_show_func=lambda _: "done {ok}, failed {failed}, skipped {skipped}".format(
+                **tally
+            ),
+        ) as bar:
+            for result in archiver.archive_many(targets, skip_archived=skip_archived):
+                key = "failed" if result.failed else "skipped" if result.status == SKIPPED else "ok"
+                tally[key] += 1
+                if as_json:
+                    click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+                    sys.stdout.flush()
+                elif not (quiet and result.status == SKIPPED):
+                    click.echo(describe(result))
+                bar.update(1, result)
+    if not (quiet or single):
+        click.echo("done {ok}, failed {failed}, skipped {skipped}".format(**tally), err=True)
+    ctx.exit(1 if tally["failed"] else 0)
+
+
+class _Silent:
+    """A file that swallows the progress bar when there is nothing to show."""
+
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def archived_post_urls(settings: Settings) -> list[str]:
+    """Every post the archive holds, by its canonical URL, for --refresh."""
+    from archiver.store.writes import open_db
+
+    if not settings.db_path.exists():
+        raise UsageError(f"no archive at {settings.db_path}")
+    db = open_db(settings.db_path)
+    try:
+        return [row[0] for row in db.execute("select url from posts order by first_capture_id")]
+    finally:
+        db.close()
+
+
+def read_targets(stream) -> dict[str, int]:
+    """One target a line, with its line number; blank lines, # comments, a byte-order mark and
+    repeats are skipped (a URL listed twice would be fetched twice at once by the workers)."""
+    listed: dict[str, int] = {}
+    for number, line in enumerate(stream, 1):
+        target = line.strip().lstrip("\ufeff").strip()
+        if target and not target.startswith("#"):
+            listed.setdefault(target, number)
+    return listed
+
+
+def describe(result) -> str:
+    """One line per URL (and one per embedded post) for people."""
+    if result.failed:
+        return f"FAILED {result.url}: {result.error}"
+    if result.status == SKIPPED:
+        return f"skipped  {result.url}  already archived as {', '.join(result.post_ids)}"
+    head = f"{result.status:<8} {result.url}  capture {result.capture_id}"
+    lines = [head]
+    if result.changed and result.kind == "post":
+        lines.append(f"         changed since the last capture: {', '.join(result.changed)}")
+        for post_id, what in result.changes.items():
+            lines.append(f"           {post_id}: {'; '.join(what)}")
+    if result.kind == "post":
+        lines.append(
+            f"         posts: {', '.join(result.post_ids)}; media files: {len(result.media_sha256s)}"
+        )
+    if result.error:
+        lines.append(f"         note: {result.error}")
+    for stamp in result.timestamps:
+        if stamp["status"] == "stamped":
+            lines.append(f"         timestamp: {stamp['tsa']} at {stamp['gen_time']}")
+        else:
+            lines.append(
+                f"         timestamp FAILED from {stamp['tsa']}: {stamp['error']} (the capture is archived)"
+            )
+    for embed in result.embeds:
+        where = embed["post_id"] or embed["post_url"] or "(no link to the post)"
+        note = f" ({embed['error']})" if embed.get("error") else ""
+        lines.append(
+            f"         embed {embed['position']}: {embed['platform']} {where} via {embed['found_by']}: {embed['status']}{note}"
+        )
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("target")
+@connect_option
+@click.option(
+    "--no-resolve", is_flag=True, help="Do not follow t.co / pic.twitter.com links to find post ids"
+)
+@json_flag("Print the embeds found as JSON")
+@click.pass_context
+def embeds(ctx, target, no_resolve, as_json, **_):
+    """List the posts an article embeds, archiving nothing."""
+    from archiver.pipeline.resolve import list_embeds
+
+    settings = settings_from_params(ctx.params)
+    found = list_embeds(target, settings, resolve=not no_resolve)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("no embedded posts found")
+    for item in found:
+        click.echo(
+            f"{item['position']}: {item['platform']} {item['post_url'] or '(unresolved)'}  [{item['found_by']}]"
+        )
+        if item["article_author"] or item["article_date"]:
+            click.echo(f"   {item['article_author'] or ''} {item['article_date'] or ''}".rstrip())
+        if item["article_text"]:
+            click.echo(f"   {shorten(item['article_text'], 140)}")
+
+
+def shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+COMMANDS = [archive, embeds]

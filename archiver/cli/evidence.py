@@ -1,0 +1,182 @@
+"""The evidence commands of `archiver`: cite, export (HTML, WACZ) and verify.
+
+archiver.cli adds COMMANDS to the `archiver` group; like the rest of the CLI they
+parse, call the Python API and print.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from archiver.cli.options import (
+    archive_db,
+    blobs_option,
+    db_option,
+    json_flag,
+    settings_from_params,
+    tsa_roots_option,
+)
+from archiver.errors import UsageError
+from archiver.evidence.citation_styles import STYLE_NAMES, STYLES
+
+STYLE_CHOICES = (*STYLES, "all")
+
+
+@click.command()
+@click.argument("target")
+@click.option(
+    "--style",
+    type=click.Choice(STYLE_CHOICES),
+    default="apa",
+    show_default=True,
+    help="Citation style ('all' prints every style)",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the archive is served (e.g. https://archive.example.org): the citation then "
+    "names the archived-copy page",
+)
+@db_option
+@json_flag("Print the post id, capture id and citations as one JSON object")
+@click.pass_context
+def cite(ctx, target, style, base_url, as_json, **_):
+    """Cite a post (post id, post URL, capture id or media SHA-256) and its archived copy."""
+    from archiver.evidence.archived import capture_for_target, load_capture
+    from archiver.evidence.cite import cite_all, cited_post
+
+    if base_url and not base_url.lower().startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
+    with archive_db(settings_from_params(ctx.params)) as db:
+        capture_id, post_id = capture_for_target(db, target)
+        post = cited_post(load_capture(db, capture_id), post_id, base_url)
+    citations = [c for c in cite_all(post) if style in ("all", c.style)]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "post_id": post.post_db_id,
+                    "capture_id": post.capture_id,
+                    # CSL-JSON is JSON already: nested as data, not as a string of it.
+                    "citations": {
+                        c.style: json.loads(c.text) if c.style == "csl-json" else c.text
+                        for c in citations
+                    },
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    for citation in citations:
+        if style == "all":
+            click.echo(f"== {STYLE_NAMES[citation.style]} ==")
+        click.echo(citation.text)
+        if style == "all" and citation.style != STYLES[-1]:
+            click.echo()
+
+
+@click.command()
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--wacz",
+    "wacz_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a WACZ package (WARC records, CDXJ index, pages, datapackage) to this file",
+)
+@click.option(
+    "--html",
+    "html_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each capture's archived-copy page, with its media, into this directory",
+)
+@click.option("--title", help="The WACZ's title")
+@db_option
+@blobs_option
+@click.pass_context
+def export(ctx, targets, wacz_path, html_dir, title, **_):
+    """Export captures (all of them when no TARGET is given) as WACZ and/or static HTML.
+
+    A TARGET is a post id or URL (all its captures), a capture id or a media SHA-256.
+    """
+    from archiver.evidence.copy_page import export_html
+    from archiver.evidence.wacz_export import export_wacz
+
+    if not wacz_path and not html_dir:
+        raise UsageError("say what to export: --wacz OUT.wacz and/or --html DIR")
+    settings = settings_from_params(ctx.params)
+    with archive_db(settings) as db:
+        capture_ids = export_capture_ids(db, targets)
+        if not capture_ids:
+            raise UsageError("nothing to export: the archive has no captures")
+        if wacz_path:
+            summary = export_wacz(
+                db, settings.db_path.resolve().parent, capture_ids, wacz_path, title=title
+            )
+            click.echo(
+                f"wrote {summary.path}: {summary.captures} capture(s), {summary.records} WARC "
+                f"records, SHA-256 {summary.sha256}"
+            )
+            for capture_id in summary.skipped:
+                click.echo(f"  capture {capture_id} has no WARC records; not in the WACZ", err=True)
+        if html_dir:
+            pages = export_html(db, settings.blobs_dir, capture_ids, html_dir)
+            click.echo(f"wrote {len(pages)} archived-copy page(s) to {html_dir}/ (index.html)")
+
+
+def export_capture_ids(db, targets: tuple[str, ...]) -> list[str]:
+    """The captures the targets name, in capture order, each once."""
+    from archiver.evidence.archived import capture_for_target
+    from archiver.platforms import db_id_of
+    from archiver.store.targets import resolve_target
+
+    if not targets:
+        return [row[0] for row in db.execute("select id from captures order by started_at")]
+    ids: list[str] = []
+    for target in targets:
+        found = resolve_target(db, target, db_id_of)
+        if found.type == "post":
+            ids += [
+                row[0]
+                for row in db.execute(
+                    "select id from captures where post_db_id = ? order by started_at", [found.id]
+                )
+            ]
+        else:
+            ids.append(capture_for_target(db, target)[0])
+    return list(dict.fromkeys(ids))
+
+
+@click.command()
+@db_option
+@blobs_option
+@tsa_roots_option
+@json_flag("Print the report as one JSON object")
+@click.pass_context
+def verify(ctx, as_json, **_):
+    """Re-hash blobs and WARC records, check the event chain, manifests and timestamps.
+
+    Exit status 0 when everything matches, 1 when anything does not (each mismatch is listed).
+    """
+    from archiver.evidence.verify import verify_path
+
+    report = verify_path(settings_from_params(ctx.params))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo("checked: " + ", ".join(f"{n:,} {what}" for what, n in report.checked.items()))
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        for problem in report.problems:
+            click.echo(f"MISMATCH {problem.kind}: {problem.where}: {problem.detail}")
+        click.echo(
+            "OK: the archive is as it was captured."
+            if report.ok
+            else f"{len(report.problems)} mismatch(es): the archive is not as it was captured."
+        )
+    ctx.exit(0 if report.ok else 1)
+
+
+COMMANDS = [cite, export, verify]

@@ -1,0 +1,261 @@
+"""Find the posts an article embeds: pure functions over the page, no network, no database.
+
+HTML: every element that is a post's embed code (see `archiver.embed_markup`),
+in document order, including embed codes a page keeps escaped inside its
+scripts' JSON state or inside attributes, which a browser would render but a
+DOM scan alone does not see. Plain text: tweets pasted as text, recognised by
+their "— Name (@handle) Month D, YYYY" signature line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterator
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+from archiver.discovery.markup import (
+    ArticleCopy,
+    parse_twitter_blockquote,
+    recognise,
+    x_short_links,
+)
+from archiver.models import Embed
+from archiver.platforms import identify, x
+
+__all__ = [
+    "ArticleCopy",
+    "discover_embeds",
+    "discover_in_html",
+    "discover_in_text",
+    "parse_twitter_blockquote",
+]
+
+# Escaped markup deeper than this is not a page, it is an attack or an accident.
+_MAX_DEPTH = 4
+# An embed code's opening, raw or escaped the ways JSON, JS and HTML escape it.
+_ESCAPED_OPENER = re.compile(
+    r"(?:<|\\u003c|\\x3c|&lt;|&#0*60;|&#x0*3c;)\s*(?:blockquote|iframe)\b|fb-(?:post|video)\b|data-telegram-post",
+    re.I,
+)
+_STILL_ESCAPED = re.compile(r"\\(?:u003c|x3c)", re.I)
+# String literals and comments of a script, scanned from its start so that a quote
+# inside one string is never taken for the start of another.
+_JS_TOKEN = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"'
+    r"|'[^'\\]*(?:\\.[^'\\]*)*'"
+    r"|`[^`\\]*(?:\\.[^`\\]*)*`"
+    r"|/\*.*?\*/|//[^\n]*",
+    re.S,
+)
+_JS_ESCAPE = re.compile(
+    r"\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(.))", re.S
+)
+_JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+# Text a reader does not see as markup: never a source of embeds.
+_LITERAL_TEXT_TAGS = {"code", "pre", "script", "style", "textarea", "xmp"}
+
+_LOOKS_LIKE_HTML = re.compile(
+    r"<(?:!doctype|html|head|body|p|div|span|a|br|blockquote|iframe|script|article|section|img|h[1-6])\b[^>]*>",
+    re.I,
+)
+_DASH = r"(?:—|–|-|&mdash;|&ndash;|&#8212;|&#x2014;)"
+_DATE = (
+    r"(?:[^\W\d_]{3,}\.?\s+\d{1,2},\s+\d{4}"  # August 3, 2024
+    r"|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,}\.?\s+(?:de\s+)?\d{4})"  # 3 August 2024, 3. August 2024
+)
+_TEXT_SIGNATURE = re.compile(
+    rf"(?:^|(?<=\s)){_DASH}\s*(?P<name>[^\n—–]*?)\s*\(\s*@(?P<handle>[A-Za-z0-9_]{{1,15}})\s*\)"
+    rf"\s*(?P<date>{_DATE})?\s*(?P<url>https?://\S+)?\s*$"
+)
+_TEXT_LINK = re.compile(r"https?://[^\s<>\"']+|(?<![\w/.])pic\.(?:twitter|x)\.com/\w+")
+
+
+def discover_embeds(
+    document: str, page_url: str | None = None, *, content_type: str | None = None
+) -> list[Embed]:
+    """The posts embedded in an article (HTML or plain text), in document order, each post once."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type == "text/plain" or (not media_type and not _LOOKS_LIKE_HTML.search(document)):
+        return discover_in_text(document)
+    return discover_in_html(document, page_url)
+
+
+def discover_in_html(html: str, page_url: str | None = None) -> list[Embed]:
+    """The posts an HTML page embeds, escaped embed codes in scripts and attributes included."""
+    soup = BeautifulSoup(html, "lxml")
+    return _deduplicate(list(_walk(soup, page_url, depth=0)))
+
+
+def discover_in_text(text: str) -> list[Embed]:
+    """Tweets pasted into a plain-text article: the lines above each "— Name (@handle) date" line."""
+    lines = text.splitlines()
+    # With blank lines between paragraphs a tweet's lines are one paragraph; without,
+    # every line is a paragraph and only the line above the signature is the tweet's.
+    blank_line_paragraphs = bool(re.search(r"\n[ \t]*\n", text))
+    signature_lines: set[int] = set()
+    embeds: list[Embed] = []
+    for number, line in enumerate(lines):
+        m = _TEXT_SIGNATURE.search(line)
+        if not m or not (m.group("date") or m.group("url")):
+            continue
+        signature_lines.add(number)
+        prefix = line[: m.start()].strip()  # the tweet's text, when the signature shares its line
+        copy_lines = [prefix] if prefix else []
+        above = number - 1
+        while (not copy_lines or blank_line_paragraphs) and above >= 0:
+            if not lines[above].strip() or above in signature_lines:
+                break
+            copy_lines.insert(0, lines[above].strip())
+            above -= 1
+        embeds.append(_signature_embed("\n".join(copy_lines) or None, m))
+    return _deduplicate(embeds)
+
+
+def _signature_embed(copy_text: str | None, m: re.Match) -> Embed:
+    ref = x.parse_url(m.group("url")) if m.group("url") else None
+    links = list(
+        dict.fromkeys(link.rstrip(".,;:!?)]}'\"") for link in _TEXT_LINK.findall(copy_text or ""))
+    )
+    name = m.group("name").strip()
+    return Embed(
+        platform=x.NAME,
+        found_by="text-signature",
+        post_url=ref.url if ref else None,
+        post_id=ref.post_id if ref else None,
+        article_text=copy_text,
+        article_author=f"{name} (@{m.group('handle')})" if name else f"@{m.group('handle')}",
+        article_date=m.group("date"),
+        article_links=links,
+        # The post's id is not in the text; a pic.twitter.com or t.co link redirects to it.
+        short_links=[] if ref else x_short_links(links),
+    )
+
+
+def _walk(root: Tag, page_url: str | None, depth: int) -> Iterator[Embed]:
+    """Embeds under `root` in document order; escaped markup is searched where it sits."""
+    stack = [iter(root.children)]
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            continue
+        if isinstance(node, NavigableString):
+            if (
+                not isinstance(node, PreformattedString)
+                and _ESCAPED_OPENER.search(node)
+                and _in_shown_text(node)
+            ):
+                # Entity-escaped markup (&lt;blockquote ...&gt;) parses to text that is markup.
+                yield from _walk_fragment(str(node), page_url, depth)
+            continue
+        embed = recognise(node, page_url)
+        if embed is not None:
+            yield dataclasses.replace(embed, found_by="script-json") if depth else embed
+            continue  # an embed code's insides are its own copy, not further embeds
+        for value in node.attrs.values():
+            if isinstance(value, str) and _ESCAPED_OPENER.search(value):
+                yield from _walk_fragment(value, page_url, depth)
+        if node.name == "script":
+            for fragment in _markup_in_script(node.get_text(), node.get("type", "")):
+                yield from _walk_fragment(fragment, page_url, depth)
+        elif node.name not in ("style", "textarea"):
+            stack.append(iter(node.children))
+
+
+def _walk_fragment(markup: str, page_url: str | None, depth: int) -> Iterator[Embed]:
+    if depth < _MAX_DEPTH:
+        yield from _walk(BeautifulSoup(markup, "lxml"), page_url, depth + 1)
+
+
+def _in_shown_text(node: NavigableString) -> bool:
+    return not any(parent.name in _LITERAL_TEXT_TAGS for parent in node.parents)
+
+
+def _markup_in_script(source: str, script_type: str, depth: int = 0) -> Iterator[str]:
+    """The HTML fragments a script holds: its string literals that contain embed codes, decoded."""
+    script_type = script_type.strip().lower()
+    if "template" in script_type or script_type.endswith("html"):
+        yield source  # text/template, text/html, ...: the script's text is markup
+        return
+    if not _ESCAPED_OPENER.search(source):
+        return
+    for m in _JS_TOKEN.finditer(source):
+        token = m.group()
+        if token[0] == "/" or not _ESCAPED_OPENER.search(token):
+            continue  # a comment, or a string with no embed code in it
+        decoded = _decode_js_string(token[1:-1])
+        yield decoded
+        if depth < _MAX_DEPTH and _STILL_ESCAPED.search(decoded):
+            # JSON inside a JSON string: one more layer of escapes.
+            yield from _markup_in_script(decoded, "application/json", depth + 1)
+
+
+def _decode_js_string(body: str) -> str:
+    r"""A JS/JSON string literal's value: \uXXXX, \xXX, \", \/ and friends undone."""
+
+    def unescape(m: re.Match) -> str:
+        code = m.group(1) or m.group(2) or m.group(3)
+        return chr(int(code, 16)) if code else _JS_SIMPLE_ESCAPES.get(m.group(4), m.group(4))
+
+    decoded = _JS_ESCAPE.sub(unescape, body)
+    # \uD83C\uDF2A-style pairs decode to two surrogates; join them into one character.
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _deduplicate(embeds: list[Embed]) -> list[Embed]:
+    """One embed per post, where it first appears, with the fullest article copy of it."""
+    groups: list[list[Embed]] = []  # copies of one post, in order of first appearance
+    owner: dict[tuple, int] = {}  # (platform, "id"|"text", value) -> group
+    for embed in embeds:
+        id_key = (embed.platform, "id", embed.post_id) if embed.post_id else None
+        text_key = (embed.platform, "text", embed.article_text) if embed.article_text else None
+        matched = {owner[id_key]} if id_key in owner else set()
+        if text_key in owner:
+            group = owner[text_key]
+            # Same text is the same post only when one of the copies does not name its post.
+            if embed.post_id is None or not any(e.post_id for e in groups[group]):
+                matched.add(group)
+        target = min(matched, default=len(groups))
+        if target == len(groups):
+            groups.append([])
+        for other in matched - {target}:
+            groups[target] += groups[other]
+            groups[other] = []
+            owner = {key: target if group == other else group for key, group in owner.items()}
+        groups[target].append(embed)
+        for key in (id_key, text_key):
+            if key:
+                owner.setdefault(key, target)
+    unique = [functools.reduce(_merge, group) for group in groups if group]
+    for position, embed in enumerate(unique):
+        embed.position = position
+    return unique
+
+
+def _merge(first: Embed, later: Embed) -> Embed:
+    """Two copies of one post: the one with more text, and the best-named post URL of the two."""
+    richer = later if _richness(later) > _richness(first) else first
+    merged = dataclasses.replace(richer)
+    named = [e for e in (richer, first, later) if e.post_url]
+    # x.com/<handle>/status/<id> says more than x.com/i/status/<id>.
+    best = next((e for e in named if _names_author(e.post_url)), named[0] if named else None)
+    if best is not None:
+        merged.post_url, merged.post_id, merged.short_links = (
+            best.post_url,
+            best.post_id,
+            best.short_links,
+        )
+    return merged
+
+
+def _richness(embed: Embed) -> tuple[int, bool, bool]:
+    return (len(embed.article_text or ""), bool(embed.article_author), bool(embed.article_date))
+
+
+def _names_author(url: str | None) -> bool:
+    ref = identify(url) if url else None
+    return ref is not None and ref.handle is not None

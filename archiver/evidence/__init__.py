@@ -1,0 +1,1 @@
+"""Evidence: manifests, timestamps, verify, citations, the archived-copy page, exports."""

@@ -1,0 +1,156 @@
+"""Each capture's collection record: where its WARC records are, its manifest, its timestamps.
+
+The manifest is what the Berkeley Protocol asks a collection record to say —
+who collected, when (UTC), from where, with which tool and version, the
+original URL — together with every hash the capture produced: the body, the
+media and each WARC record. Its canonical JSON is stored as written, its
+SHA-256 is what a Time Stamp Authority signs, and `archiver verify` checks the
+archive against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from archiver import __version__
+from archiver.fetch.warc_index import WarcRecordRef
+from archiver.models import MediaRef, StoredMedia
+from archiver.store.eventlog import canonical_json
+from archiver.store.rows import get_row, insert_row
+
+if TYPE_CHECKING:
+    from archiver.evidence.tsa import Stamp
+    from archiver.settings import Settings
+
+MANIFEST_VERSION = 1
+TOOL = "archiver"
+
+
+def collection_context(settings: Settings) -> dict:
+    """From where and by whom, as far as this machine can say without asking anyone else."""
+    try:
+        import pwd
+
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        account = None
+    return {
+        "collected_by": settings.author,
+        "system_account": account,
+        "host": socket.gethostname(),
+        # A mapped host means the bytes came from a mirror or replay, not the platform itself.
+        "connect_to": dict(sorted(settings.connect_to.items())),
+        "user_agent": settings.user_agent,
+    }
+
+
+def relative_warc(path: str, db_path: Path) -> str:
+    """A WARC path relative to the database's directory when it is inside it (as captures.warc_file)."""
+    file = Path(path).resolve()
+    base = db_path.resolve().parent
+    return str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
+
+
+def record_row(capture_id: str, ref: WarcRecordRef, db_path: Path) -> dict:
+    return asdict(ref) | {
+        "capture_id": capture_id,
+        "warc_file": relative_warc(ref.warc_file, db_path),
+    }
+
+
+def media_entries(
+    items: list[tuple[str, list[tuple[MediaRef, StoredMedia | None, str | None]]]],
+) -> list[dict]:
+    """The media a capture downloaded, per post, in order: [(post id, media)] -> manifest entries."""
+    return [
+        {
+            "post_id": post_id, "position": position, "type": ref.type, "url": ref.url,
+            "sha256": stored.sha256 if stored else None, "error": error,
+        }
+        for post_id, media in items
+        for position, (ref, stored, error) in enumerate(media)
+    ]  # fmt: skip
+
+
+def build_manifest(capture: dict, context: dict, media: list[dict], records: list[dict]) -> dict:
+    """The capture's collection record (see the module docstring); plain JSON values only."""
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "capture_id": capture["id"],
+        "kind": capture["kind"],
+        "platform": capture.get("platform"),
+        "post_id": capture.get("post_db_id"),
+        "original_url": capture["url"],
+        "final_url": capture.get("final_url"),
+        "started_at": capture["started_at"],
+        "finished_at": capture.get("finished_at"),
+        "status": capture.get("status"),
+        "http_status": capture.get("http_status"),
+        "method": capture.get("source"),
+        "tool": {"name": TOOL, "version": capture.get("tool_version") or __version__},
+        **context,
+        "body_sha256": capture.get("body_sha256"),
+        "media": media,
+        "warc_records": [
+            {
+                "file": r["warc_file"], "offset": r["offset"], "length": r["length"],
+                "record_id": r["record_id"], "type": r["record_type"], "uri": r["target_uri"],
+                "sha256": r["sha256"], "payload_sha256": r["payload_sha256"],
+            }
+            for r in records
+        ],
+    }  # fmt: skip
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    return canonical_json(manifest).encode("utf-8")
+
+
+def save_evidence(
+    db: Database,
+    capture_id: str,
+    refs: list[WarcRecordRef],
+    media: list[dict],
+    context: dict,
+    db_path: Path,
+) -> tuple[str, bytes]:
+    """Write the capture's WARC record rows and its manifest; returns (manifest SHA-256, bytes).
+
+    Call inside the capture's transaction, after the captures row is written.
+    """
+    from archiver.store.writes import record_event, utc_now
+
+    rows = [record_row(capture_id, ref, db_path) for ref in refs]
+    for row in rows:
+        insert_row(db, "warc_records", row)
+    if rows:
+        record_event(db, "archiver", "warc_records", f"capture:{capture_id}", {"records": rows})
+    capture = get_row(db, "captures", "id", capture_id)
+    data = manifest_bytes(build_manifest(capture, context, media, rows))
+    digest = hashlib.sha256(data).hexdigest()
+    row = {
+        "capture_id": capture_id,
+        "manifest_sha256": digest,
+        "manifest": data.decode("utf-8"),
+        "created_at": utc_now(),
+    }
+    insert_row(db, "manifests", row)
+    record_event(db, "archiver", "manifest", f"manifest:{capture_id}", row)
+    return digest, data
+
+
+def save_stamps(db: Database, capture_id: str, stamps: list[Stamp], requested_at: str) -> None:
+    """Keep every TSA's answer, failures included (a failure says which TSA and why)."""
+    from archiver.store.writes import record_event
+
+    for stamp in stamps:
+        row = asdict(stamp) | {"capture_id": capture_id, "requested_at": requested_at}
+        stamp_id = db["timestamps"].insert(row).last_pk
+        record_event(db, "archiver", "timestamp", f"timestamp:{stamp_id}", row)

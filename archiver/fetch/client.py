@@ -1,0 +1,374 @@
+"""One HTTP client for a run: host mapping, redirects, retries, politeness, WARC recording.
+
+Every exchange (each redirect hop and each failed attempt included) is handed to
+the recorder, with the raw bytes as served. How a body is read, capped, decoded
+and kept is exchange.py's.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from archiver.errors import FetchError, UsageError
+from archiver.fetch.addresses import is_public, literal_address, private_address, resolve_all
+from archiver.fetch.exchange import Fetched, Recorder, read_body, record_exchange
+from archiver.settings import Settings
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+class MappedTransport(httpx.BaseTransport):
+    """Send requests for mapped hosts to another base URL, keeping path, query and Host header."""
+
+    def __init__(self, mapping: dict[str, str], inner: httpx.BaseTransport):
+        self.mapping = mapping
+        self.inner = inner
+
+    def target(self, url: httpx.URL) -> httpx.URL | None:
+        base = self.mapping.get(url.host.lower()) or self.mapping.get("*")
+        if base is None:
+            return None
+        base_url = httpx.URL(base)
+        path = base_url.raw_path.split(b"?")[0].rstrip(b"/") + url.raw_path
+        return base_url.copy_with(raw_path=path)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.target(request.url)
+        if target is not None:
+            request = httpx.Request(
+                request.method,
+                target,
+                headers=request.headers,  # Host stays the original host
+                stream=request.stream,
+                extensions=request.extensions,
+            )
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class PinningBackend(httpcore.NetworkBackend):
+    """Connects only to public addresses, for requests a public document led to.
+
+    Such a request (a redirect hop, a media URL in a post's JSON) is checked by resolving
+    its host; a hostile DNS server could answer that lookup with a public address and the
+    connection's own lookup with a private one (DNS rebinding). While `pinned.on` is set
+    for the thread, this resolves the host once, refuses if any address is private, and
+    connects to the address itself (TLS still names the host).
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend, pinned: threading.local):
+        self.inner = inner
+        self.pinned = pinned
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if not getattr(self.pinned, "on", False) or literal_address(host) is not None:
+            return self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            addresses = resolve_all(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        private = [a for a in addresses if not is_public(literal_address(a))]
+        if private or not addresses:
+            raise httpcore.ConnectError(
+                f"{host} resolved to a private address ({private[0]}) when connecting"
+                if private
+                else f"{host} has no address"
+            )
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return self.inner.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class Fetcher:
+    """The run's HTTP client, shared by its threads: get() and get_ok() return a Fetched."""
+
+    def __init__(
+        self, settings: Settings, recorder: Recorder | None = None, *, tmp_dir: Path | None = None
+    ):
+        self.settings = settings
+        self.recorder = recorder or Recorder()
+        # .on: the thread's current request may only reach public addresses (PinningBackend).
+        self._pinned = threading.local()
+        # .url: the public document the thread's current work was led to by (found_on).
+        self._led_by = threading.local()
+        inner = httpx.HTTPTransport(retries=0)
+        # httpx does not pass a network backend through to its httpcore.ConnectionPool.
+        inner._pool._network_backend = PinningBackend(inner._pool._network_backend, self._pinned)
+        transport = MappedTransport(dict(settings.connect_to), inner)
+        self.client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 15.0)),
+            follow_redirects=False,
+            headers={
+                "User-Agent": settings.user_agent,
+                # Only encodings we can decode with a size guard.
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+        # Inside the blob store by default, so a downloaded body is renamed, not copied, into it.
+        self.tmp_dir = tmp_dir or settings.blobs_dir / "tmp"
+        self._host_locks: dict[str, threading.BoundedSemaphore] = {}
+        # Requests in flight across all threads: a bulk run keeps `concurrency` downloads
+        # going while other threads hash and store what has arrived.
+        self._network = threading.BoundedSemaphore(max(1, settings.concurrency))
+        self._next_turn: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- public API ---------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+        stop_redirect: Callable[[str], bool] | None = None,
+        found_at: str | None = None,
+    ) -> Fetched:
+        """GET a URL, following redirects (unless `stop_redirect(location)` says stop there).
+
+        `found_at` is the URL of the document that named this one (a post's JSON for
+        its media, a page for its links): what a public document names may not lead
+        into a private network, as a redirect may not.
+
+        Any status is returned; errors are only raised for transport failures
+        that outlast the retries, redirect loops and bodies past the size cap.
+        """
+        check_url(url)
+        named_by = found_at or getattr(self._led_by, "url", None)
+        pin = self.check_named(named_by, url) if named_by is not None else False
+        cap = max_bytes or self.settings.max_document_bytes
+        redirects: list[str] = []
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            fetched = self._get_with_retries(current, headers or {}, cap, pin)
+            location = fetched.headers.get("location")
+            if fetched.status in REDIRECT_STATUSES and location:
+                next_url = urljoin(current, location.strip())
+                redirects.append(next_url)
+                if stop_redirect and stop_redirect(next_url):
+                    fetched.url, fetched.redirects = url, redirects
+                    fetched.final_url = next_url
+                    return fetched
+                fetched.close()
+                if next_url in redirects[:-1] or next_url == url:
+                    raise FetchError(f"redirect loop at {next_url}", url=url)
+                check_url(next_url)
+                pin = self._refuse_private(current, next_url, url)
+                current = next_url
+                continue
+            fetched.url, fetched.final_url, fetched.redirects = url, current, redirects
+            return fetched
+        raise FetchError(f"more than {self.settings.max_redirects} redirects", url=url)
+
+    def get_ok(self, url: str, **kwargs) -> Fetched:
+        """GET and require a 2xx answer."""
+        fetched = self.get(url, **kwargs)
+        if not fetched.ok:
+            fetched.close()
+            raise FetchError(
+                f"HTTP {fetched.status} from {fetched.final_url}", url=url, status=fetched.status
+            )
+        return fetched
+
+    @contextmanager
+    def found_on(self, url: str) -> Iterator[None]:
+        """Within, every request of this thread is one that `url` led to, as if it named it.
+
+        For an article's embed, archived through its platform's API: the article named the
+        post, but the requests that fetch it go to hosts it only implied (a Mastodon
+        instance's /api/v1/statuses). Each is checked and pinned to public addresses as
+        `get(found_at=url)` is, and so are the media the post's JSON names: however that
+        JSON's host resolves, the user asked for the article, not for it.
+        """
+        previous = getattr(self._led_by, "url", None)
+        self._led_by.url = url
+        try:
+            yield
+        finally:
+            self._led_by.url = previous
+
+    def check_named(self, found_at: str, url: str) -> bool:
+        """FetchError if a public document (`found_at`) names a private address (`url`).
+
+        True when the request must then connect only to public addresses (PinningBackend).
+        """
+        return self._refuse_private(found_at, url, url, how=f"{url}, named by {found_at}")
+
+    # -- internals ----------------------------------------------------------
+
+    def _refuse_private(
+        self, source: str, target: str, asked: str, *, how: str | None = None
+    ) -> bool:
+        """A public URL may not lead us to a private address, unless the user mapped that host.
+
+        It leads there by redirecting, or by naming the address (a media URL in a post's
+        JSON, a link in a page); a local file the user gave (file://) is trusted as a
+        private source is. Returns True when the target was found public by resolving
+        its name, so the request must connect only to public addresses (PinningBackend).
+
+        A host is mapped deliberately when it is itself a key of connect_to; the
+        '*' mapping is not deliberate about any one host. Under '*' the name is
+        not resolved (every request goes to the mapped base, and tests stay
+        offline), so only literal addresses and localhost are refused there.
+        """
+        mapping = self.settings.connect_to
+        host = (urlsplit(target).hostname or "").lower()
+        if host in mapping:
+            return False
+        resolve = "*" not in mapping
+        address = private_address(host, resolve=resolve)
+        if address is None:
+            return resolve  # public when resolved now: keep it so when connecting
+        # What the user asked for: the source, or the document that led to the work (found_on).
+        asked_for = urlsplit(getattr(self._led_by, "url", None) or source)
+        if asked_for.scheme not in ("http", "https"):
+            return False  # named in the user's own file
+        asked_host = (asked_for.hostname or "").lower()
+        if asked_host not in mapping and private_address(asked_host, resolve=resolve):
+            return False  # already inside a private network the user asked for
+        how = how or f"the redirect from {source} to {target}"
+        raise FetchError(
+            f"refused {how}: {host} is a private address "
+            f"({address}); map it with --connect-to {host}=BASE_URL if it is meant",
+            url=asked,
+        )
+
+    def _host_slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._host_locks.get(host)
+            if slot is None:
+                slot = threading.BoundedSemaphore(self.settings.per_host_concurrency)
+                self._host_locks[host] = slot
+            return slot
+
+    def _wait_turn(self, host: str) -> None:
+        """Space requests to one host by the politeness delay, across all threads."""
+        delay = self.settings.host_delay
+        if delay <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            turn = max(now, self._next_turn.get(host, 0.0))
+            self._next_turn[host] = turn + delay
+        if turn > now:
+            time.sleep(turn - now)
+
+    def _get_with_retries(
+        self, url: str, headers: dict[str, str], cap: int, pin: bool = False
+    ) -> Fetched:
+        attempts = self.settings.max_retries + 1
+        for attempt in range(attempts):
+            last_try = attempt == attempts - 1
+            try:
+                fetched = self._get_once(url, headers, cap, pin)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if last_try:
+                    raise FetchError(
+                        f"{_describe_transport_error(exc)} fetching {url}", url=url
+                    ) from exc
+                self._sleep_backoff(attempt)
+                continue
+            if fetched.status in RETRY_STATUSES and not last_try:
+                wait = _retry_after(fetched.headers.get("retry-after"))
+                if wait is not None and wait > self.settings.max_retry_after:
+                    return fetched  # the caller sees the 429/503 and says so
+                fetched.close()
+                if wait is not None:
+                    time.sleep(wait)
+                else:
+                    self._sleep_backoff(attempt)
+                continue
+            return fetched
+        raise AssertionError("unreachable")
+
+    def _sleep_backoff(self, attempt: int) -> None:
+        delay = self.settings.backoff_base * (2**attempt)
+        time.sleep(delay * (0.75 + random.random() / 2))
+
+    def _get_once(self, url: str, headers: dict[str, str], cap: int, pin: bool) -> Fetched:
+        host = urlsplit(url).hostname or ""
+        self._wait_turn(host)
+        self._pinned.on = pin
+        try:
+            with (
+                self._network,
+                self._host_slot(host),
+                self.client.stream("GET", url, headers=headers) as response,
+            ):
+                body = read_body(response, url, cap, self.tmp_dir)
+        finally:
+            self._pinned.on = False
+        # Recorded after the connection and its slots are given back.
+        return record_exchange(response, url, body, self.recorder)
+
+
+# Letters (any script: IDNA encodes them), digits, dots, hyphens, underscores; colons for IPv6.
+_HOST = re.compile(r"[\w.:-]+")
+
+
+def check_url(url: str) -> None:
+    """Refuse what is not an absolute http(s) URL, before any request is made."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not an http(s) URL: {url!r}")
+    if not _HOST.fullmatch(parts.hostname):
+        raise UsageError(f"not a host name: {parts.hostname!r} in {url!r}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({exc})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"connection broke mid-response ({exc})"
+    return f"network error ({exc})"

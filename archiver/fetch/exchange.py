@@ -1,0 +1,229 @@
+"""What one HTTP exchange leaves: the raw bytes as served (for the WARC) and the decoded body.
+
+A response body streams to temporary files in the blob store, so a long video costs
+disk, not memory: the raw bytes, and when the server compressed them the decoded
+bytes too, hashed while they stream, under a size cap that a compressed body cannot
+get past either (the decompression-bomb guard). fetch.py's client hands each
+exchange to a Recorder and returns a Fetched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from archiver.errors import FetchError, ParseError, ResponseTooLarge
+
+
+@dataclass
+class Fetched:
+    """A response whose body sits in a temporary file (decoded), ready to read or to keep."""
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    headers: httpx.Headers
+    body_path: Path
+    body_sha256: str
+    size: int
+    redirects: list[str] = field(default_factory=list)
+    warc_file: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def read(self) -> bytes:
+        return self.body_path.read_bytes()
+
+    def text(self) -> str:
+        data = self.read()
+        charset = _charset(self.headers.get("content-type", ""))
+        try:
+            return data.decode(charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            return data.decode("utf-8", errors="replace")
+
+    def json(self):
+        try:
+            return json.loads(self.read())
+        except ValueError as exc:
+            raise ParseError(
+                f"{self.url}: expected JSON, got {self.content_type or 'no content type'} ({exc})"
+            ) from exc
+
+    def close(self) -> None:
+        self.body_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Fetched:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Recorder:
+    """Receives every exchange; the WARC writer implements this."""
+
+    def record(self, exchange: RawExchange) -> str | None:  # returns the WARC file name
+        return None
+
+
+@dataclass
+class RawExchange:
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason: str
+    http_version: str
+    response_headers: list[tuple[str, str]]
+    raw_body_path: Path
+    body_sha256: str | None = None  # of the body with its content-encoding undone
+    remote_address: str | None = None
+
+
+@dataclass
+class Body:
+    """A response body on disk: as served, and decoded (the same file when it was not encoded)."""
+
+    raw_path: Path
+    path: Path
+    sha256: str  # of the decoded body
+    size: int
+
+
+def read_body(response: httpx.Response, url: str, cap: int, tmp_dir: Path) -> Body:
+    """Stream the raw bytes (for the WARC) and the decoded body (for us) to files; hash the decoded.
+
+    ResponseTooLarge past `cap` decoded bytes (or a Content-Length over it), before
+    anything more is read; nothing is left on disk when it fails.
+    """
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise ResponseTooLarge(
+            f"{url} is {int(declared):,} bytes, over the {cap:,}-byte limit", url=url
+        )
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    decoder = _decoder(encoding)
+    raw_path = _temp_path(tmp_dir, "raw-")
+    body_path = raw_path if decoder is None else _temp_path(tmp_dir, "body-")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(raw_path, "wb") as raw, contextlib.ExitStack() as stack:
+            body = raw if decoder is None else stack.enter_context(open(body_path, "wb"))
+            for chunk in response.iter_raw():  # as they arrive: re-chunking would copy
+                if decoder is not None:
+                    raw.write(chunk)
+                    chunk = _decode_bounded(decoder, chunk, cap - size, url)
+                size += len(chunk)
+                if size > cap:
+                    raise ResponseTooLarge(f"{url} went past the {cap:,}-byte limit", url=url)
+                digest.update(chunk)
+                body.write(chunk)
+            if decoder is not None:
+                if not decoder.eof:
+                    raise FetchError(f"truncated {encoding} body from {url}", url=url)
+                tail = decoder.flush()
+                digest.update(tail)
+                body.write(tail)
+                size += len(tail)
+    except OSError as exc:
+        for path in {raw_path, body_path}:
+            path.unlink(missing_ok=True)
+        from archiver.errors import storage_error
+
+        raise storage_error(exc, tmp_dir) from exc
+    except BaseException:
+        for path in {raw_path, body_path}:
+            path.unlink(missing_ok=True)
+        raise
+    return Body(raw_path, body_path, digest.hexdigest(), size)
+
+
+def record_exchange(response: httpx.Response, url: str, body: Body, recorder: Recorder) -> Fetched:
+    """Hand the exchange to the recorder, then the decoded body to the caller as a Fetched.
+
+    The raw file is removed once recorded; if recording fails, the body is removed too
+    (unrecorded, so never handed out: a full disk).
+    """
+    exchange = RawExchange(
+        method="GET",
+        url=url,
+        request_headers=_header_list(response.request.headers),
+        status=response.status_code,
+        reason=response.reason_phrase,
+        http_version=response.http_version,
+        response_headers=_header_list(response.headers),
+        raw_body_path=body.raw_path,
+        body_sha256=body.sha256,
+    )
+    try:
+        warc_file = recorder.record(exchange)
+    except BaseException:
+        body.path.unlink(missing_ok=True)
+        raise
+    finally:
+        if body.raw_path != body.path:
+            body.raw_path.unlink(missing_ok=True)
+    return Fetched(
+        url=url,
+        final_url=url,
+        status=response.status_code,
+        headers=response.headers,
+        body_path=body.path,
+        body_sha256=body.sha256,
+        size=body.size,
+        warc_file=warc_file,
+    )
+
+
+def _header_list(headers: httpx.Headers) -> list[tuple[str, str]]:
+    # As sent and served: raw bytes, original case and order.
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
+
+
+def _temp_path(directory: Path, prefix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=prefix, dir=directory)
+    os.close(fd)
+    return Path(name)
+
+
+def _decoder(encoding: str):
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise FetchError(f"server used an unsupported content encoding: {encoding}")
+
+
+def _decode_bounded(decoder, chunk: bytes, room: int, url: str) -> bytes:
+    # max_length keeps a decompression bomb from expanding past the cap in one call.
+    out = decoder.decompress(chunk, max(room, 0) + 1)
+    if decoder.unconsumed_tail:
+        raise ResponseTooLarge(f"{url} decompresses past the size limit", url=url)
+    return out
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None

@@ -1,0 +1,288 @@
+"""Raw HTTP exchanges to WARC 1.1 files (warcio), one file per archiving run.
+
+Each process writes its own file, so concurrent runs never interleave records.
+A record is flushed before the database row that points to it is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import secrets
+import threading
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archiver import __version__
+from archiver.errors import storage_error
+from archiver.fetch.exchange import RawExchange, Recorder
+from archiver.fetch.warc_index import RecordCollector, WarcRecordRef
+
+# Headers that describe the transfer, not the entity: the body we keep is
+# already de-chunked, so these are renamed rather than replayed as-is.
+_TRANSFER_HEADERS = {"transfer-encoding"}
+# Deflate gains nothing on JPEG, MP4 or an already gzipped body and costs 20 MB/s
+# of CPU (warcio's default is level 9), so such a record is stored in its gzip
+# member uncompressed; text and JSON still shrink. A sample of the body decides,
+# not its Content-Type, which a server may get wrong.
+TEXT_LEVEL = 6
+SAMPLE_BYTES = 16 * 1024
+INCOMPRESSIBLE = 0.9  # compressed/original above this: store
+CHUNK = 1024 * 1024
+RENDER_FIRST = 8 * 1024 * 1024  # bodies up to this are gzipped before the file is locked
+
+
+class _GzipMember:
+    """One gzip member per record (as WARC readers expect), at the level its body deserves."""
+
+    def __init__(self, out, level: int):
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out = out
+
+    def write(self, buff: bytes) -> None:
+        self.out.write(self.compressor.compress(buff))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+        self.out.flush()
+
+
+class _LeveledWARCWriter(WARCWriter):
+    """warcio's writer with the gzip level chosen per record (`level`, set before each write)."""
+
+    level = TEXT_LEVEL
+
+    def __init__(self, out):
+        # gzip=False: each record is gzipped here, at its own level.
+        super().__init__(out, gzip=False, warc_version="1.1")
+
+    def _write_warc_record(self, out, record):
+        return super()._write_warc_record(_GzipMember(out, self.level), record)
+
+
+def gzip_level(path: Path) -> int:
+    """TEXT_LEVEL for a body that compresses, 0 (stored) for one that does not."""
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if len(sample) < 1024:
+        return TEXT_LEVEL
+    return 0 if len(zlib.compress(sample, 1)) > len(sample) * INCOMPRESSIBLE else TEXT_LEVEL
+
+
+class WarcRecorder(Recorder):
+    def __init__(self, directory: Path, *, operator: str | None = None):
+        self.directory = Path(directory)
+        self.operator = operator
+        self.path: Path | None = None
+        self._file = None
+        self._writer: WARCWriter | None = None
+        self._lock = threading.Lock()
+        self.collector = RecordCollector()  # which capture each record belongs to
+
+    def _open(self) -> WARCWriter:
+        if self._writer is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            name = f"archiver-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.warc.gz"
+            self.path = self.directory / name
+            self._file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
+            self._writer = _LeveledWARCWriter(self._file)
+            info = {
+                "software": f"archiver/{__version__} (warcio)",
+                "format": "WARC File Format 1.1",
+                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            }
+            if self.operator:
+                info["operator"] = self.operator
+            self._writer.write_record(self._writer.create_warcinfo_record(name, info))
+            self._file.flush()
+        return self._writer
+
+    def record(self, exchange: RawExchange) -> str:
+        """Append the response and request records, synced to disk; StorageError if they cannot be.
+
+        Records of bodies up to RENDER_FIRST bytes are built, gzipped and hashed before
+        the file's lock is taken, so the threads of a run only queue for the append
+        itself; a larger body is streamed into the file under the lock, never held in
+        memory.
+        """
+        rendered = None
+        if exchange.raw_body_path.stat().st_size <= RENDER_FIRST:
+            try:
+                rendered = self._records(_LeveledWARCWriter(None), exchange, _render)
+            except OSError as exc:
+                raise storage_error(exc, self.directory) from exc
+        with self._lock:
+            start = self._file.tell() if self._file is not None else None
+            try:
+                writer = self._open()
+                if rendered is None:
+                    written = self._records(writer, exchange, self._write)
+                else:
+                    written = [(record, self._append(member)) for record, member in rendered]
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            except OSError as exc:
+                self._cut_back(start)
+                raise storage_error(exc, self.directory) from exc
+            path = str(self.path)
+        self.collector.add([_ref(path, record, place, exchange) for record, place in written])
+        return path
+
+    def _cut_back(self, start: int | None) -> None:
+        """Drop a half-written record (disk full), so the file stays readable; the next goes to a new file."""
+        if self._file is None:
+            return
+        with contextlib.suppress(OSError):
+            self._file.close()  # its buffered tail is what could not be written
+        self._file = self._writer = None
+        if self.path is None:
+            return
+        with contextlib.suppress(OSError):
+            if start is None:  # the file was begun by this very record: nothing whole in it
+                self.path.unlink()
+            else:
+                os.truncate(self.path, start)
+
+    def _records(self, writer: _LeveledWARCWriter, exchange: RawExchange, emit) -> list[tuple]:
+        """The exchange's response and request records, each passed to emit(writer, record, level):
+        [(record, what emit returned)]."""
+        response_headers = StatusAndHeaders(
+            f"{exchange.status} {exchange.reason or ''}".strip(),
+            [
+                (f"X-Archive-Orig-{k}" if k.lower() in _TRANSFER_HEADERS else k, v)
+                for k, v in exchange.response_headers
+            ],
+            protocol=_protocol(exchange.http_version),
+        )
+        size = exchange.raw_body_path.stat().st_size
+        level = gzip_level(exchange.raw_body_path)
+        with open(exchange.raw_body_path, "rb") as body:
+            response = writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=body,
+                length=size,
+                http_headers=response_headers,
+                warc_headers_dict=_digests(writer, response_headers, body),
+            )
+            written = [(response, emit(writer, response, level))]
+        parts = urlsplit(exchange.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        request_headers = StatusAndHeaders(
+            f"{exchange.method} {target} {_protocol(exchange.http_version)}",
+            exchange.request_headers,
+            is_http_request=True,
+        )
+        request = writer.create_warc_record(
+            exchange.url,
+            "request",
+            http_headers=request_headers,
+            warc_headers_dict={
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
+        written.append((request, emit(writer, request, TEXT_LEVEL)))
+        return written
+
+    def _write(self, writer: _LeveledWARCWriter, record, level: int) -> tuple[int, int, str]:
+        """Write one record as its own gzip member; (offset, length, SHA-256 of its bytes)."""
+        start = self._file.tell()
+        tee = _HashingFile(self._file)
+        # The record's hash is taken from the bytes as they are written: no read-back.
+        writer.out, writer.level = tee, level
+        try:
+            writer.write_record(record)
+        finally:
+            writer.out = self._file
+        return start, self._file.tell() - start, tee.hexdigest()
+
+    def _append(self, member: tuple[bytes, str]) -> tuple[int, int, str]:
+        """Append a record rendered by _render; (offset, length, SHA-256 of its bytes)."""
+        data, sha256 = member
+        start = self._file.tell()
+        self._file.write(data)
+        return start, len(data), sha256
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+                self._writer = None
+
+
+def _render(writer: _LeveledWARCWriter, record, level: int) -> tuple[bytes, str]:
+    """One record as its own gzip member, in memory: (its bytes, their SHA-256)."""
+    tee = _HashingFile(io.BytesIO())
+    writer.out, writer.level = tee, level
+    writer.write_record(record)
+    return tee.getvalue(), tee.hexdigest()
+
+
+class _HashingFile:
+    """Passes writes through to a file, hashing them on the way."""
+
+    def __init__(self, f):
+        self._f = f
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        return self._f.write(data)
+
+    def flush(self) -> None:
+        self._f.flush()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+    def getvalue(self) -> bytes:
+        return self._f.getvalue()
+
+
+def _digests(writer: WARCWriter, http_headers: StatusAndHeaders, body) -> dict[str, str]:
+    """WARC-Block-Digest and WARC-Payload-Digest in one pass over the body (warcio would take two)."""
+    block, payload = writer._create_digester(), writer._create_digester()
+    http_headers.compute_headers_buffer(writer.header_filter)
+    block.update(http_headers.headers_buff)
+    start = body.tell()
+    while chunk := body.read(CHUNK):
+        block.update(chunk)
+        payload.update(chunk)
+    body.seek(start)
+    return {"WARC-Block-Digest": str(block), "WARC-Payload-Digest": str(payload)}
+
+
+def _ref(path: str, record, place: tuple[int, int, str], exchange: RawExchange) -> WarcRecordRef:
+    """Where a record just written is, and what it holds, for the capture's index."""
+    offset, length, sha256 = place
+    headers = record.rec_headers
+    response = record.rec_type == "response"
+    content_type = next(
+        (v for k, v in exchange.response_headers if k.lower() == "content-type"), None
+    )
+    return WarcRecordRef(
+        warc_file=path,
+        offset=offset,
+        length=length,
+        record_id=headers.get_header("WARC-Record-ID"),
+        record_type=record.rec_type,
+        target_uri=headers.get_header("WARC-Target-URI"),
+        warc_date=headers.get_header("WARC-Date"),
+        sha256=sha256,
+        payload_sha256=exchange.body_sha256 if response else None,
+        http_status=exchange.status if response else None,
+        content_type=content_type if response else None,
+    )
+
+
+def _protocol(http_version: str) -> str:
+    return http_version if http_version.startswith("HTTP/") else "HTTP/1.1"

@@ -1,0 +1,165 @@
+"""HLS video (Bluesky serves video only this way): pick a variant and join its segments into one file.
+
+The playlists themselves are kept as media, exactly as served. The segments of
+the chosen variant (and its EXT-X-MAP initialisation segment) are fetched in
+order, each recorded in the WARC, and appended into one file: an MPEG-TS (or
+fragmented MP4) stream that plays as is. Its SHA-256 is that of the joined
+bytes, which anyone can recompute from the WARC's segment records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from archiver.errors import ArchiveError, ParseError, ResponseTooLarge, storage_error
+
+if TYPE_CHECKING:
+    from archiver.fetch.client import Fetcher
+
+# Segmented video past this size is not joined (the playlist and poster are still kept).
+MAX_SEGMENTED_BYTES = 200 * 1024**2
+
+
+@dataclass
+class Variant:
+    url: str
+    bandwidth: int = 0
+    resolution: str | None = None
+
+
+@dataclass
+class MediaPlaylist:
+    url: str
+    segments: list[str] = field(default_factory=list)
+    init: str | None = None  # EXT-X-MAP: the initialisation segment fragmented MP4 needs
+    duration: float = 0.0  # seconds, the sum of EXTINF
+    encrypted: bool = False
+
+
+@dataclass
+class JoinedVideo:
+    path: Path  # a temporary file; the caller moves it into the blob store
+    sha256: str
+    size: int
+    variant: MediaPlaylist
+
+
+def is_master(text: str) -> bool:
+    return "#EXT-X-STREAM-INF" in text
+
+
+def parse_master(text: str, base_url: str) -> list[Variant]:
+    """The variants a master playlist offers, best (highest bandwidth) first."""
+    variants: list[Variant] = []
+    pending: dict | None = None
+    for line in _lines(text):
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            pending = _attributes(line.split(":", 1)[1])
+        elif pending is not None and not line.startswith("#"):
+            bandwidth = pending.get("AVERAGE-BANDWIDTH") or pending.get("BANDWIDTH") or "0"
+            variants.append(
+                Variant(
+                    url=urljoin(base_url, line),
+                    bandwidth=int(bandwidth) if bandwidth.isdigit() else 0,
+                    resolution=pending.get("RESOLUTION"),
+                )
+            )
+            pending = None
+    return sorted(variants, key=lambda v: v.bandwidth, reverse=True)
+
+
+def parse_media(text: str, base_url: str) -> MediaPlaylist:
+    """A media playlist: its segments in order, absolute, and their total duration."""
+    if not text.lstrip().startswith("#EXTM3U"):
+        raise ParseError(f"{base_url} is not an HLS playlist")
+    playlist = MediaPlaylist(url=base_url)
+    for line in _lines(text):
+        if line.startswith("#EXTINF:"):
+            m = re.match(r"#EXTINF:([0-9.]+)", line)
+            playlist.duration += float(m.group(1)) if m else 0.0
+        elif line.startswith("#EXT-X-MAP:"):
+            uri = _attributes(line.split(":", 1)[1]).get("URI")
+            playlist.init = urljoin(base_url, uri) if uri else None
+        elif line.startswith("#EXT-X-KEY:"):
+            method = _attributes(line.split(":", 1)[1]).get("METHOD", "NONE")
+            playlist.encrypted = playlist.encrypted or method != "NONE"
+        elif not line.startswith("#"):
+            playlist.segments.append(urljoin(base_url, line))
+    return playlist
+
+
+def join_video(
+    fetcher: Fetcher, playlist_url: str, playlist_text: str, max_bytes: int
+) -> JoinedVideo:
+    """Fetch the best variant that fits in max_bytes and join its segments into one file.
+
+    Raises ArchiveError (with the reason) when no variant fits, the stream is
+    encrypted, or a segment cannot be fetched.
+    """
+    cap = min(max_bytes, MAX_SEGMENTED_BYTES)
+    variant = _choose_variant(fetcher, playlist_url, playlist_text, cap)
+    if variant.encrypted:
+        raise ArchiveError("the video's segments are encrypted; the playlist is kept")
+    if not variant.segments:
+        raise ParseError(f"{variant.url} lists no segments")
+    fetcher.tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="hls-", suffix=".ts", dir=fetcher.tmp_dir)
+    path, digest, size = Path(name), hashlib.sha256(), 0
+    try:
+        with open(handle, "wb") as out:
+            for url in [variant.init, *variant.segments] if variant.init else variant.segments:
+                with fetcher.get_ok(url, max_bytes=cap - size + 1, found_at=variant.url) as segment:
+                    size += segment.size
+                    if size > cap:
+                        raise ResponseTooLarge(f"the video's segments pass {cap:,} bytes", url=url)
+                    with open(segment.body_path, "rb") as body:
+                        while chunk := body.read(256 * 1024):
+                            digest.update(chunk)
+                            out.write(chunk)
+    except OSError as exc:  # the blob store's disk, not the platform
+        path.unlink(missing_ok=True)
+        raise storage_error(exc, fetcher.tmp_dir) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return JoinedVideo(path=path, sha256=digest.hexdigest(), size=size, variant=variant)
+
+
+def _choose_variant(
+    fetcher: Fetcher, playlist_url: str, playlist_text: str, cap: int
+) -> MediaPlaylist:
+    """The best-quality media playlist whose estimated size fits under the cap."""
+    if not is_master(playlist_text):
+        return parse_media(playlist_text, playlist_url)
+    variants = parse_master(playlist_text, playlist_url)
+    if not variants:
+        raise ParseError(f"{playlist_url} names no variant streams")
+    estimate = 0
+    for variant in variants:
+        with fetcher.get_ok(variant.url, found_at=playlist_url) as response:
+            media = parse_media(response.text(), variant.url)
+        estimate = int(variant.bandwidth / 8 * media.duration)
+        if estimate <= cap:
+            return media
+    raise ResponseTooLarge(
+        f"the smallest variant is about {estimate:,} bytes, over the {cap:,}-byte limit"
+        " for joining segments; the playlist and poster are kept"
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """KEY=VALUE,KEY="quoted, value" attribute lists."""
+    return {
+        m.group(1): m.group(2).strip('"')
+        for m in re.finditer(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)', text)
+    }

@@ -1,0 +1,58 @@
+"""What a command-line target is: an http(s) URL or a local article file to archive."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from archiver.errors import UsageError
+from archiver.fetch.client import check_url
+from archiver.platforms import identify
+
+
+def local_path(target: str) -> Path | None:
+    """A local file named on the command line (anything that is not an http(s) URL)."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
+        if target.lower().startswith("file://"):
+            return Path(target[7:])
+        return None
+    return Path(target)
+
+
+def validate_target(target: str) -> None:
+    """Raise UsageError for what can never be archived: a malformed URL or an unreadable file."""
+    path = local_path(target)
+    if path is None:
+        if identify(target) is None:  # a post URI (at://...) is a target too
+            check_url(target)
+    elif not path.is_file() or not os.access(path, os.R_OK):
+        if not path.exists():
+            raise UsageError(f"no such file: {target}{_url_hint(target)}")
+        read_local(path)
+        raise UsageError(f"cannot read {path}")
+
+
+def _url_hint(target: str) -> str:
+    """For a target that is no file: what it looks like it was meant to be."""
+    if re.match(r"^[a-z][a-z0-9+.-]*(:/|//)", target, re.I):  # htps//x.com, https:/x.com
+        return " (a URL starts with https:// or http://)"
+    if re.match(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/|$)", target, re.I):  # x.com/someone/status/1
+        return f" (if it is a URL, give its scheme: https://{target})"
+    return ""
+
+
+def read_local(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not an article file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return data
+
+
+def content_type_for(path: Path) -> str:
+    return "text/plain" if path.suffix.lower() in (".txt", ".text", ".md") else "text/html"

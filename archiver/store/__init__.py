@@ -1,0 +1,1 @@
+"""The SQLite archive: connection, schema, row writes, the event log, and every named read."""

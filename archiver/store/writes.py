@@ -1,0 +1,342 @@
+"""The SQLite archive: opening it, its write transaction, and the writes the pipeline makes.
+
+WAL mode and a busy timeout let Datasette read while archiving runs, and let
+several archiving processes share one file. Each archived post is written in
+one transaction, so a killed run leaves whole posts or none. The tables
+themselves are in schema.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from archiver import __version__
+from archiver.errors import StorageError
+from archiver.media.matches import forget_session_index, record_matches
+from archiver.models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
+from archiver.store.changes import counts_moved
+from archiver.store.eventlog import append_event, payload_hash
+from archiver.store.rows import insert_row, upsert_row
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_capture_id() -> str:
+    """Sortable by time, unique across processes: 20261125T214600123Z-a1b2c3d4."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
+    return f"{stamp}Z-{secrets.token_hex(4)}"
+
+
+def open_db(path: Path | str, *, check_same_thread: bool = True) -> Database:
+    """Open (creating if needed) an archive database with the current schema."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=60, check_same_thread=check_same_thread)
+        db = Database(conn)
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA foreign_keys = ON")
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        # Imported here: schema.py builds on transaction() below.
+        from archiver.store.schema import ensure_schema
+
+        ensure_schema(db)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
+    return db
+
+
+def open_reader(path: Path | str) -> Database:
+    """A read-only connection to an archive open_db has set up; any thread may close it."""
+    try:
+        conn = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=60,
+            check_same_thread=False,
+        )  # fmt: skip
+        conn.execute("PRAGMA busy_timeout = 60000")
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
+    return Database(conn)
+
+
+@contextlib.contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        # The session's media index may hold media rows the rollback took back.
+        forget_session_index(db)
+        raise
+
+
+def record_event(db: Database, actor: str, action: str, target: str, row: dict) -> None:
+    append_event(db, at=utc_now(), actor=actor, action=action, target=target, payload=row)
+
+
+def save_capture(db: Database, capture: Capture) -> None:
+    row = asdict(capture) | {"tool_version": __version__}
+    insert_row(db, "captures", row)
+    record_event(db, capture.operator or "archiver", "capture", f"capture:{capture.id}", row)
+
+
+def media_exists(db: Database, sha256: str) -> bool:
+    return db.execute("select 1 from media where sha256 = ?", [sha256]).fetchone() is not None
+
+
+def save_media(db: Database, media: StoredMedia) -> None:
+    if media_exists(db, media.sha256):
+        return
+    row = {
+        "sha256": media.sha256, "mime": media.mime, "bytes": media.bytes,
+        "width": media.width, "height": media.height, "duration_ms": media.duration_ms,
+        "phash": media.phash, "dhash": media.dhash, "pdq": media.pdq,
+        "pdq_quality": media.pdq_quality,
+        "exif": _json_or_none(media.exif),
+        "blob_path": media.blob_path, "thumbnail_path": media.thumbnail_path,
+        "first_url": media.first_url, "analysis_error": media.error, "first_seen_at": utc_now(),
+    }  # fmt: skip
+    insert_row(db, "media", row)
+    record_event(db, "archiver", "media", f"media:{media.sha256}", row)
+    record_matches(db, media.sha256)
+
+
+def content_hash(post: Post, media_sha256s: list[str | None]) -> str:
+    """What counts as the post's content: a change here makes a new version."""
+    return payload_hash(
+        {
+            "text": post.text,
+            "author_handle": post.author_handle,
+            "author_name": post.author_name,
+            "created_at": post.created_at,
+            "media": media_sha256s,
+            "quote_of": post.quote_of,
+            "reply_to": post.reply_to,
+        }
+    )
+
+
+def save_post(
+    db: Database,
+    post: Post,
+    capture_id: str,
+    media: list[tuple[MediaRef, StoredMedia | None, str | None]],
+) -> bool:
+    """Write the post's current state and its media; add a version if content or status changed.
+
+    Returns True when a new version row was added.
+    """
+    row = db.execute("select started_at from captures where id = ?", [capture_id]).fetchone()
+    captured_at = row[0] if row else utc_now()
+    existing = db.execute("select status from posts where id = ?", [post.db_id]).fetchone()
+    fields = {
+        "platform": post.platform, "post_id": post.post_id, "url": post.url,
+        "author_handle": post.author_handle, "author_name": post.author_name,
+        "author_id": post.author_id, "text": post.text, "created_at": post.created_at,
+        "lang": post.lang, "reply_to": post.reply_to, "quote_of": post.quote_of,
+        "raw": post.raw, "source": post.source,
+        "metrics": json.dumps(post.metrics) if post.metrics else None,
+        "details": _json_or_none(post.details),
+    }  # fmt: skip
+    gone = post.status != POST_OK
+    # A post first seen already removed may still show its content (a Reddit post
+    # removed by moderators keeps its title and video): keep what the platform served.
+    keep_content = not gone or existing is None
+    if existing is None:
+        row = {
+            "id": post.db_id,
+            **fields,
+            "status": post.status,
+            "status_reason": post.status_reason,
+        }
+        row |= {"first_capture_id": capture_id, "last_capture_id": capture_id}
+        row["status_since"] = captured_at
+        insert_row(db, "posts", row)
+    else:
+        # A deleted or unreachable post keeps the last content we saw; only its status moves.
+        update = {} if gone else {k: v for k, v in fields.items() if v is not None}
+        update |= {
+            "status": post.status,
+            "status_reason": post.status_reason,
+            "last_capture_id": capture_id,
+        }
+        if existing[0] != post.status:
+            update["status_since"] = captured_at
+        db["posts"].update(post.db_id, update)
+
+    sha256s: list[str | None] = []
+    if keep_content:
+        for position, (ref, stored, error) in enumerate(media):
+            sha256 = stored.sha256 if stored else None
+            if stored is not None:
+                save_media(db, stored)
+            else:
+                # A failed re-download must not unlink the file an earlier capture kept.
+                sha256 = _kept_sha256(db, post.db_id, position, ref.url)
+            sha256s.append(sha256)
+            upsert_row(
+                db, "post_media",
+                {
+                    "post_id": post.db_id, "position": position, "sha256": sha256, "url": ref.url,
+                    "type": ref.type, "alt_text": ref.alt_text, "capture_id": capture_id,
+                    "error": error,
+                },
+                key=("post_id", "position"),
+            )  # fmt: skip
+        # post_media is the current state; earlier media lists stay in post_versions.
+        db.execute(
+            "delete from post_media where post_id = ? and position >= ?", [post.db_id, len(media)]
+        )
+
+    current, author_name, author_handle, metrics = db.execute(
+        "select text, author_name, author_handle, metrics from posts where id = ?", [post.db_id]
+    ).fetchone()
+    version_media = sha256s if keep_content else _current_media(db, post.db_id)
+    digest = content_hash(post, version_media) if keep_content else _last_content(db, post.db_id)
+    last = db.execute(
+        "select content_sha256, status, metrics from post_versions where post_id = ? order by id desc limit 1",
+        [post.db_id],
+    ).fetchone()
+    changed = last is None or last[0] != digest or last[1] != post.status
+    changed = changed or bool(keep_content and counts_moved(last[2], metrics))
+    if changed:
+        version = {
+            "post_id": post.db_id, "capture_id": capture_id, "content_sha256": digest or "",
+            "text": current, "status": post.status, "captured_at": captured_at,
+            "media_sha256s": json.dumps(version_media), "raw": post.raw,
+            "author_name": author_name, "author_handle": author_handle, "metrics": metrics,
+        }  # fmt: skip
+        version_id = insert_row(db, "post_versions", version)
+        # The version is evidence of what the post said when captured: its row is in the log.
+        record_event(db, "archiver", "post_version", f"post_version:{version_id}", version)
+    record_event(
+        db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
+    )
+    return changed
+
+
+def _kept_sha256(db: Database, post_db_id: str, position: int, url: str) -> str | None:
+    row = db.execute(
+        "select sha256 from post_media where post_id = ? and position = ? and url = ?",
+        [post_db_id, position, url],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _current_media(db: Database, post_db_id: str) -> list[str | None]:
+    return [
+        r[0]
+        for r in db.execute(
+            "select sha256 from post_media where post_id = ? order by position", [post_db_id]
+        )
+    ]
+
+
+def _last_content(db: Database, post_db_id: str) -> str:
+    row = db.execute(
+        "select content_sha256 from post_versions where post_id = ? order by id desc limit 1",
+        [post_db_id],
+    ).fetchone()
+    return row[0] if row else payload_hash({})
+
+
+def save_page(db: Database, capture_id: str, url: str, meta: dict, html_sha256: str | None) -> int:
+    row = {
+        "capture_id": capture_id, "url": url, "title": meta.get("title"),
+        "site_name": meta.get("site_name"), "author": meta.get("author"),
+        "published_at": meta.get("published_at"), "html_sha256": html_sha256, "text": meta.get("text"),
+        "description": meta.get("description"), "image_url": meta.get("image_url"),
+        "meta": _json_or_none(meta.get("meta")),
+    }  # fmt: skip
+    page_id = db["pages"].insert(row).last_pk
+    record_event(db, "archiver", "page", f"page:{page_id}", row)
+    return page_id
+
+
+def save_page_media(
+    db: Database, page_id: int, capture_id: str,
+    media: list[tuple[MediaRef, StoredMedia | None, str | None]],
+) -> None:  # fmt: skip
+    """Link a page to its own media (its main image), in order; a failed download keeps its error."""
+    for position, (ref, stored, error) in enumerate(media):
+        if stored is not None:
+            save_media(db, stored)
+        row = {
+            "page_id": page_id, "position": position, "sha256": stored.sha256 if stored else None,
+            "url": ref.url, "type": ref.type, "capture_id": capture_id, "error": error,
+        }  # fmt: skip
+        db["page_media"].upsert(row, pk=("page_id", "position"))
+        record_event(db, "archiver", "page_media", f"page:{page_id}", row)
+
+
+def save_embed(
+    db: Database, page_id: int, embed: Embed, status: str, post_db_id: str | None, error: str | None
+) -> int:
+    row = {
+        "page_id": page_id, "position": embed.position, "platform": embed.platform,
+        "post_url": embed.post_url, "post_db_id": post_db_id, "found_by": embed.found_by,
+        "article_text": embed.article_text, "article_author": embed.article_author,
+        "article_date": embed.article_date,
+        "article_links": json.dumps(embed.article_links), "short_links": json.dumps(embed.short_links),
+        "status": status, "error": error,
+    }  # fmt: skip
+    embed_id = db["embeds"].insert(row).last_pk
+    record_event(db, "archiver", "embed", f"embed:{embed_id}", row)
+    return embed_id
+
+
+def post_exists(db: Database, post_db_id: str) -> bool:
+    return db.execute("select 1 from posts where id = ?", [post_db_id]).fetchone() is not None
+
+
+def post_complete(db: Database, post_db_id: str) -> bool:
+    """The post is archived with every media file it lists: what a resumed run may skip."""
+    row = db.execute(
+        "select 1 from posts where id = ? and not exists"
+        " (select 1 from post_media where post_id = ? and sha256 is null)",
+        [post_db_id, post_db_id],
+    ).fetchone()
+    return row is not None
+
+
+def stored_post_ids(db: Database, ref) -> list[str]:
+    """The ids a post named by `ref` (a PostRef) may be archived under.
+
+    Its own; and for a Bluesky URL that names the author by handle, the id under the
+    author's DID that archiving it gave (only the AppView maps one to the other): the
+    archived post by that handle with that record key.
+    """
+    ids = [ref.db_id]
+    if ref.platform == "bluesky" and ref.handle:
+        tail = "/" + ref.post_id.split("/", 1)[1]
+        ids += [
+            row[0]
+            for row in db.execute(
+                "select id from posts where author_handle = :handle and platform = 'bluesky'"
+                " and substr(id, -length(:tail)) = :tail",
+                {"tail": tail, "handle": ref.handle.lower()},
+            )
+        ]
+    return ids
+
+
+def _json_or_none(value) -> str | None:
+    """JSON as written for a value (characters kept, not escaped), None for an empty one."""
+    return json.dumps(value, ensure_ascii=False) if value else None

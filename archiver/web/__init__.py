@@ -1,0 +1,1 @@
+"""The archive for people: Datasette with its configuration, the demo, the replay server."""
