@@ -11,9 +11,9 @@ from sqlite_utils import Database
 
 from annotations.model import SINGLE_VALUED, Annotation, Draft, check_author, validate
 from archiver.errors import InvalidAnnotation
-from archiver.store.eventlog import payload_hash
+from archiver.store.eventlog import payload_hash, record_event, utc_now
 from archiver.store.targets import Target, target_exists
-from archiver.store.writes import record_event, transaction, utc_now
+from archiver.store.transaction import transaction
 
 ACTION_ANNOTATE = "annotate"
 ACTION_RETRACT = "retract"

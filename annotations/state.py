@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from annotations.log import CURRENT_SQL, dict_rows
 from annotations.model import Annotation
 from archiver.store.targets import Target
-from archiver.store.writes import transaction
+from archiver.store.transaction import transaction
 
 VIEWS = {
     "current_annotations": f"select a.* from annotations a where {CURRENT_SQL}",

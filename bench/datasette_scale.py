@@ -58,7 +58,7 @@ from datasette.tracer import capture_traces  # noqa: E402
 
 from archiver.media.similar import hamming_hex, near_duplicate  # noqa: E402
 from archiver.settings import Settings  # noqa: E402
-from archiver.store.writes import open_db  # noqa: E402
+from archiver.store.connection import open_db  # noqa: E402
 from archiver.web.serve import make_datasette, tune_connection  # noqa: E402
 
 PLATFORMS = [("x", 60), ("bluesky", 15), ("mastodon", 10), ("telegram", 5), ("reddit", 5)]

@@ -26,7 +26,9 @@ from archive_throughput import machine  # noqa: E402
 
 import archiver.store.writes  # noqa: E402
 from archiver.models import StoredMedia  # noqa: E402
-from archiver.store.writes import open_db, save_media, transaction  # noqa: E402
+from archiver.store.connection import open_db  # noqa: E402
+from archiver.store.transaction import transaction  # noqa: E402
+from archiver.store.writes import save_media  # noqa: E402
 
 
 def archive_with_media(path: Path, count: int, rng: random.Random) -> None:

@@ -7,7 +7,9 @@ from served_archive import ServedArchive, build_served_archive
 
 from archiver.media.blobstore import BlobStore
 from archiver.models import Capture, MediaRef, Post, StoredMedia
-from archiver.store.writes import new_capture_id, open_db, save_capture, save_post, transaction
+from archiver.store.connection import open_db
+from archiver.store.transaction import transaction
+from archiver.store.writes import new_capture_id, save_capture, save_post
 
 REPOST_ID = "x:2000000000000000001"  # the very same photo file
 NEAR_ID = "x:2000000000000000002"  # a re-encoded copy: other bytes, pHash 2 bits away

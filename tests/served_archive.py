@@ -11,15 +11,9 @@ from factories import jpeg_bytes, mp4_bytes, photo
 from archiver.media.blobstore import BlobStore
 from archiver.models import POST_DELETED, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.settings import Settings
-from archiver.store.writes import (
-    new_capture_id,
-    open_db,
-    save_capture,
-    save_embed,
-    save_page,
-    save_post,
-    transaction,
-)
+from archiver.store.connection import open_db
+from archiver.store.transaction import transaction
+from archiver.store.writes import new_capture_id, save_capture, save_embed, save_page, save_post
 
 POST_ID = "x:1819675899329130543"
 HOSTILE_ID = "x:666"

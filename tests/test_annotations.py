@@ -23,9 +23,9 @@ from annotations import (
 from archiver.cli.commands import main
 from archiver.errors import InvalidAnnotation, UsageError
 from archiver.platforms import db_id_of
+from archiver.store.connection import open_db
 from archiver.store.eventlog import check_chain
 from archiver.store.targets import Target, resolve_target
-from archiver.store.writes import open_db
 
 POST = Target("post", POST_ID)
 

@@ -17,7 +17,7 @@ from evidence_archive import POST_ID, POST_URL, build_demo_archive
 from archiver.cli.commands import main
 from archiver.evidence.archived import capture_for_target, load_capture
 from archiver.evidence.cite import CitedPost, cite, cited_post, split_personal_name
-from archiver.store.writes import open_db
+from archiver.store.connection import open_db
 
 TEXT = (
     "#Myanmar 🇲🇲: for the first time in the country’s history the junta has lost control of a "

@@ -17,7 +17,7 @@ from served_archive import (
     build_served_archive,
 )
 
-from archiver.store.writes import open_db
+from archiver.store.connection import open_db
 from archiver.web import serve
 from archiver.web.serve import make_datasette
 

@@ -9,8 +9,8 @@ import pytest
 from annotated_archive import NEAR_ID, REPOST_ID, UNRELATED_ID, build_annotated_archive
 from served_archive import POST_ID
 
+from archiver.store.connection import open_db
 from archiver.store.eventlog import check_chain
-from archiver.store.writes import open_db
 from archiver.web.serve import make_datasette, sign_in_path
 
 POST_PAGE = "/archive/posts/x~3A1819675899329130543"

@@ -17,7 +17,7 @@ from evidence_archive import POST_ID, build_demo_archive
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.cli.commands import main
-from archiver.store.writes import open_db
+from archiver.store.connection import open_db
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,9 @@ import pytest
 from archiver.media.matches import MediaIndex
 from archiver.media.similar import _popcount_bytes, near_duplicate
 from archiver.models import StoredMedia
-from archiver.store.writes import open_db, save_media, transaction
+from archiver.store.connection import open_db
+from archiver.store.transaction import transaction
+from archiver.store.writes import save_media
 
 PDQ = "ab" * 32
 PHASH = "c3c3c3c33c3c3c3c"

@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 
 from archiver.models import Capture, MediaRef, Post, StoredMedia
-from archiver.store.eventlog import check_chain
-from archiver.store.writes import (
-    new_capture_id,
-    open_db,
-    save_capture,
-    save_post,
-    transaction,
-    utc_now,
-)
+from archiver.store.connection import open_db
+from archiver.store.eventlog import check_chain, utc_now
+from archiver.store.transaction import transaction
+from archiver.store.writes import new_capture_id, save_capture, save_post
 
 CONTRACT = {
     "captures": "id url final_url kind platform started_at finished_at status error http_status body_sha256 warc_file tool_version",

@@ -20,7 +20,7 @@ from archiver.evidence.archived import load_capture
 from archiver.evidence.cite import cite, cited_post
 from archiver.evidence.verify import verify_archive
 from archiver.settings import Settings
-from archiver.store.writes import open_db
+from archiver.store.connection import open_db
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from archiver.cli.commands import main
 from archiver.evidence.verify import verify_archive
 from archiver.fetch.warc_index import read_record
 from archiver.media.blobstore import blob_relpath
-from archiver.store.writes import open_db
+from archiver.store.connection import open_db
 
 
 @pytest.fixture(scope="module")

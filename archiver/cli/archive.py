@@ -133,7 +133,7 @@ class _Silent:
 
 def archived_post_urls(settings: Settings) -> list[str]:
     """Every post the archive holds, by its canonical URL, for --refresh."""
-    from archiver.store.writes import open_db
+    from archiver.store.connection import open_db
 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path}")

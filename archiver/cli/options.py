@@ -76,7 +76,7 @@ def tsa_options(command):
 @contextlib.contextmanager
 def archive_db(settings: Settings) -> Iterator:
     """The existing archive database (a usage error if there is none)."""
-    from archiver.store.writes import open_db
+    from archiver.store.connection import open_db
 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path} (give --db PATH or set ARCHIVER_DB)")

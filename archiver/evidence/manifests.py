@@ -125,7 +125,7 @@ def save_evidence(
 
     Call inside the capture's transaction, after the captures row is written.
     """
-    from archiver.store.writes import record_event, utc_now
+    from archiver.store.eventlog import record_event, utc_now
 
     rows = [record_row(capture_id, ref, db_path) for ref in refs]
     for row in rows:
@@ -148,7 +148,7 @@ def save_evidence(
 
 def save_stamps(db: Database, capture_id: str, stamps: list[Stamp], requested_at: str) -> None:
     """Keep every TSA's answer, failures included (a failure says which TSA and why)."""
-    from archiver.store.writes import record_event
+    from archiver.store.eventlog import record_event
 
     for stamp in stamps:
         row = asdict(stamp) | {"capture_id": capture_id, "requested_at": requested_at}

@@ -23,9 +23,9 @@ from archiver.evidence.manifests import manifest_bytes
 from archiver.fetch.warc_index import read_record
 from archiver.media.blobstore import blob_relpath, is_sha256
 from archiver.settings import Settings
+from archiver.store.connection import open_db, open_reader
 from archiver.store.eventlog import check_chain, payload_hash
 from archiver.store.schema import ADDED_COLUMNS
-from archiver.store.writes import open_db, open_reader
 
 CHUNK = 1024 * 1024
 # Tables whose rows are the payload of the event that wrote them: (table, key, event action).

@@ -54,18 +54,17 @@ from archiver.pipeline.results import SKIPPED, CaptureResult
 from archiver.platforms.base import PostRef, parse_display_date
 from archiver.settings import Settings
 from archiver.store.changes import what_changed
+from archiver.store.connection import open_db, open_reader
+from archiver.store.eventlog import utc_now
+from archiver.store.transaction import transaction
 from archiver.store.writes import (
     media_exists,
     new_capture_id,
-    open_db,
-    open_reader,
     post_complete,
     post_exists,
     save_capture,
     save_post,
     stored_post_ids,
-    transaction,
-    utc_now,
 )
 
 __all__ = ["SKIPPED", "Archiver", "CaptureResult"]

@@ -27,6 +27,7 @@ from archiver.pipeline.inputs import content_type_for, read_local
 from archiver.pipeline.resolve import resolve_embed
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.pages import looks_like_html, page_metadata
+from archiver.store.eventlog import utc_now
 from archiver.store.writes import (
     new_capture_id,
     save_capture,
@@ -34,7 +35,6 @@ from archiver.store.writes import (
     save_media,
     save_page,
     save_page_media,
-    utc_now,
 )
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -77,3 +78,11 @@ def check_chain(db: Database) -> list[ChainBreak]:
             breaks.append(ChainBreak(seq, "the event was changed after it was written"))
         prev_hash, expected_seq = stored, seq + 1
     return breaks
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def record_event(db: Database, actor: str, action: str, target: str, row: dict) -> None:
+    append_event(db, at=utc_now(), actor=actor, action=action, target=target, payload=row)

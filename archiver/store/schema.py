@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from annotations.state import ensure_views
 from archiver.media.matches import fill_media_matches
-from archiver.store.writes import transaction
+from archiver.store.transaction import transaction
 
 SCHEMA_VERSION = 1
 
@@ -235,7 +235,7 @@ def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
     if all(db[t].exists() for t in ("warc_records", "manifests", "timestamps")):
         return
-    from archiver.store.writes import transaction
+    from archiver.store.transaction import transaction
 
     with transaction(db):
         _create_evidence_tables(db)

@@ -1,94 +1,31 @@
-"""The SQLite archive: opening it, its write transaction, and the writes the pipeline makes.
+"""The rows the pipeline writes: captures, media, posts and their versions, pages, embeds.
 
-WAL mode and a busy timeout let Datasette read while archiving runs, and let
-several archiving processes share one file. Each archived post is written in
-one transaction, so a killed run leaves whole posts or none. The tables
+Each writes its row and its event; the caller holds the transaction
+(store.transaction), so a killed run leaves whole captures or none. The tables
 themselves are in schema.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlite_utils import Database
 
 from archiver import __version__
-from archiver.errors import StorageError
-from archiver.media.matches import forget_session_index, record_matches
+from archiver.media.matches import record_matches
 from archiver.models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import counts_moved
-from archiver.store.eventlog import append_event, payload_hash
+from archiver.store.eventlog import payload_hash, record_event, utc_now
 from archiver.store.rows import insert_row, upsert_row
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_capture_id() -> str:
     """Sortable by time, unique across processes: 20261125T214600123Z-a1b2c3d4."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
     return f"{stamp}Z-{secrets.token_hex(4)}"
-
-
-def open_db(path: Path | str, *, check_same_thread: bool = True) -> Database:
-    """Open (creating if needed) an archive database with the current schema."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(str(path), timeout=60, check_same_thread=check_same_thread)
-        db = Database(conn)
-        db.execute("PRAGMA busy_timeout = 60000")
-        db.execute("PRAGMA foreign_keys = ON")
-        if db.journal_mode != "wal":
-            db.enable_wal()
-        # Imported here: schema.py builds on transaction() below.
-        from archiver.store.schema import ensure_schema
-
-        ensure_schema(db)
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
-    return db
-
-
-def open_reader(path: Path | str) -> Database:
-    """A read-only connection to an archive open_db has set up; any thread may close it."""
-    try:
-        conn = sqlite3.connect(
-            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=60,
-            check_same_thread=False,
-        )  # fmt: skip
-        conn.execute("PRAGMA busy_timeout = 60000")
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
-    return Database(conn)
-
-
-@contextlib.contextmanager
-def transaction(db: Database) -> Iterator[Database]:
-    """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-        db.execute("COMMIT")
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        # The session's media index may hold media rows the rollback took back.
-        forget_session_index(db)
-        raise
-
-
-def record_event(db: Database, actor: str, action: str, target: str, row: dict) -> None:
-    append_event(db, at=utc_now(), actor=actor, action=action, target=target, payload=row)
 
 
 def save_capture(db: Database, capture: Capture) -> None:

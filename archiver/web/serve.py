@@ -103,7 +103,7 @@ def make_datasette(
     settings: Settings, *, sign_in: Mapping[str, str] | None = None, **kwargs
 ) -> Datasette:
     """Datasette on the archive; `sign_in` ({name: token}) lets those analysts annotate."""
-    from archiver.store.writes import open_db
+    from archiver.store.connection import open_db
 
     if settings.db_path.exists():
         open_db(settings.db_path).close()  # bring an older archive's schema up to date

@@ -15,7 +15,7 @@ from served_archive import HOSTILE_ID, build_served_archive
 from archiver.cli.commands import main
 from archiver.evidence.archived import load_capture
 from archiver.evidence.cite import cite, cited_post
-from archiver.store.writes import open_db
+from archiver.store.connection import open_db
 from archiver.web.serve import make_datasette
 
 pytestmark = pytest.mark.browser

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from factories import jpeg_bytes
 from faults import EARLIER_ID, Earlier, Run, serve_photo_post
 
-import archiver.cli.archive
 import archiver.cli
+import archiver.cli.archive
 from archiver.settings import Settings
 from archiver.web.replay import ReplayServer
 
@@ -44,9 +44,7 @@ def archive_cli(settings: Settings, monkeypatch):
         base = ["archive", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
         for item in mapping if mapping is not None else [f"*={settings.connect_to['*']}"]:
             base += ["--connect-to", item]
-        result = CliRunner().invoke(
-            archiver.cli.main, [*base, "--delay", "0", *args], input=input
-        )
+        result = CliRunner().invoke(archiver.cli.main, [*base, "--delay", "0", *args], input=input)
         outcome = Run(result)
         outcome.assert_no_traceback()
         return outcome
