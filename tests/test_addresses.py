@@ -26,6 +26,14 @@ from archiver.fetch.addresses import private_address
         ("0.0.0.0", "0.0.0.0"),
         ("fe80::1", "fe80::1"),
         ("fd00::1", "fd00::1"),
+        # IPv6 forms that carry an IPv4 address are judged by the address inside.
+        ("[64:ff9b::7f00:1]", "64:ff9b::7f00:1"),  # NAT64, well-known prefix
+        ("[64:ff9b:1::a00:1]", "64:ff9b:1::a00:1"),  # NAT64, local-use prefix
+        ("[2002:7f00:1::]", "2002:7f00:1::"),  # 6to4 of 127.0.0.1
+        ("[2002:a9fe:a9fe::1]", "2002:a9fe:a9fe::1"),  # 6to4 of 169.254.169.254
+        ("[::7f00:1]", "::7f00:1"),  # IPv4-compatible (deprecated)
+        ("[::ffff:a9fe:a9fe]", "::ffff:a9fe:a9fe"),
+        ("[2001:0:4136:e378:8000:63bf:f5ff:fffe]", "2001:0:4136:e378:8000:63bf:f5ff:fffe"),  # Teredo
         ("localhost", "localhost"),
         ("LOCALHOST.", "localhost"),
         ("metadata.localhost", "metadata.localhost"),
@@ -36,7 +44,10 @@ def test_private_addresses_are_recognised_without_dns(host, address, monkeypatch
     assert private_address(host, resolve=True) == address
 
 
-@pytest.mark.parametrize("host", ["8.8.8.8", "2606:4700::1", "x.com", "pbs.twimg.com"])
+@pytest.mark.parametrize(
+    "host",
+    ["8.8.8.8", "2606:4700::1", "x.com", "pbs.twimg.com", "[64:ff9b::808:808]", "[2002:808:808::]"],
+)
 def test_public_hosts_pass_when_not_resolved(host, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", _no_dns)
     assert private_address(host, resolve=False) is None

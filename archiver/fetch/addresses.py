@@ -55,10 +55,27 @@ def literal_address(name: str) -> IPAddress | None:
 
 
 def is_public(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses (an IPv4-mapped IPv6 address judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    """True for globally routable unicast addresses; an IPv6 address that carries an IPv4
+    address (mapped, compatible, NAT64, 6to4, Teredo) is public only if that one is too."""
+    if not (address.is_global and not address.is_multicast):
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        return all(is_public(inner) for inner in embedded_ipv4(address))
+    return True
+
+
+# RFC 6052's well-known NAT64 prefix and RFC 8215's local-use one: the last 32 bits are the
+# IPv4 address a translator connects to. The standard library has no property for these.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (RFC 4291 2.5.5.1)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, 6to4, Teredo, NAT64 or compatible."""
+    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if any(address in network for network in _NAT64) or address in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [inner for inner in found if inner is not None]
 
 
 def resolve_all(host: str, port: int) -> list[str]:
