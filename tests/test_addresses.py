@@ -33,7 +33,10 @@ from archiver.fetch.addresses import private_address
         ("[2002:a9fe:a9fe::1]", "2002:a9fe:a9fe::1"),  # 6to4 of 169.254.169.254
         ("[::7f00:1]", "::7f00:1"),  # IPv4-compatible (deprecated)
         ("[::ffff:a9fe:a9fe]", "::ffff:a9fe:a9fe"),
-        ("[2001:0:4136:e378:8000:63bf:f5ff:fffe]", "2001:0:4136:e378:8000:63bf:f5ff:fffe"),  # Teredo
+        (
+            "[2001:0:4136:e378:8000:63bf:f5ff:fffe]",
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+        ),  # Teredo
         ("localhost", "localhost"),
         ("LOCALHOST.", "localhost"),
         ("metadata.localhost", "metadata.localhost"),
