@@ -167,6 +167,7 @@ class Fetcher:
         Any status is returned; errors are only raised for transport failures
         that outlast the retries, redirect loops and bodies past the size cap.
         """
+        asked, url = url, uri_form(url)
         check_url(url)
         named_by = found_at or getattr(self._led_by, "url", None)
         pin = self.check_named(named_by, url) if named_by is not None else False
@@ -177,10 +178,10 @@ class Fetcher:
             fetched = self._get_with_retries(current, headers or {}, cap, pin)
             location = fetched.headers.get("location")
             if fetched.status in REDIRECT_STATUSES and location:
-                next_url = urljoin(current, location.strip())
+                next_url = uri_form(urljoin(current, _location_text(location)))
                 redirects.append(next_url)
                 if stop_redirect and stop_redirect(next_url):
-                    fetched.url, fetched.redirects = url, redirects
+                    fetched.url, fetched.redirects = asked, redirects
                     fetched.final_url = next_url
                     return fetched
                 fetched.close()
@@ -190,7 +191,7 @@ class Fetcher:
                 pin = self._refuse_private(current, next_url, url)
                 current = next_url
                 continue
-            fetched.url, fetched.final_url, fetched.redirects = url, current, redirects
+            fetched.url, fetched.final_url, fetched.redirects = asked, current, redirects
             return fetched
         raise FetchError(f"more than {self.settings.max_redirects} redirects", url=url)
 
@@ -341,12 +342,36 @@ _HOST = re.compile(r"[\w.:-]+")
 
 
 def check_url(url: str) -> None:
-    """Refuse what is not an absolute http(s) URL, before any request is made."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """Refuse what is not an absolute http(s) URL (or IRI), before any request is made."""
+    try:
+        parts = urlsplit(uri_form(url))
+        hostname = parts.hostname
+    except ValueError as exc:  # https://[::1/ and the like
+        raise UsageError(f"not a valid URL: {url!r} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise UsageError(f"not an http(s) URL: {url!r}")
-    if not _HOST.fullmatch(parts.hostname):
-        raise UsageError(f"not a host name: {parts.hostname!r} in {url!r}")
+    if not _HOST.fullmatch(hostname):
+        raise UsageError(f"not a host name: {hostname!r} in {url!r}")
+
+
+def uri_form(url: str) -> str:
+    """The URI an IRI stands for (RFC 3987 3.1): an IDNA host, every other non-ASCII character
+    percent-encoded as UTF-8. What goes on the wire and into the WARC; ASCII URLs are unchanged."""
+    if url.isascii():
+        return url
+    try:
+        return str(httpx.URL(url))
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise UsageError(f"not a valid URL: {url!r} ({exc})") from None
+
+
+def _location_text(location: str) -> str:
+    """A Location header's URL: servers send UTF-8 bytes there, which arrive decoded as Latin-1."""
+    location = location.strip()
+    try:
+        return location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return location
 
 
 def _retry_after(value: str | None) -> float | None:
