@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -87,13 +88,14 @@ def _non_negative_int(name: str, value: str) -> int:
     return int(value)
 
 
-def _non_negative_float(name: str, value: str) -> float:
+def _non_negative_float(name: str, value: str, most: float = 60.0) -> float:
+    """A number of seconds from 0 to `most`; nan and inf are refused (nan would turn a delay off)."""
     try:
         number = float(value)
     except ValueError:
-        number = -1.0
-    if number < 0:
-        raise UsageError(f"{name} must be a number of seconds, got {value!r}")
+        number = math.nan
+    if not 0 <= number <= most:
+        raise UsageError(f"{name} must be a number of seconds from 0 to {most:g}, got {value!r}")
     return number
 
 

@@ -99,6 +99,7 @@ def test_human_output_names_the_post_and_its_embeds(replay, settings):
             " its scheme: https://x.com/ThomasVLinge/status/1819675899329130543)",
         ),
         ("htps//x.com/foo", "no such file: htps//x.com/foo (a URL starts with https://"),
+        ("https://[::1/", "not a valid URL: 'https://[::1/'"),
     ],
 )
 def test_bad_targets_are_usage_errors(settings, target, message):
@@ -120,6 +121,23 @@ def test_bad_connect_to_is_a_usage_error(tmp_path):
         ]
     )
     assert result.exit_code == 2 and "HOST=BASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args,env,message",
+    [
+        (["--delay", "nan"], {}, "'nan' is not a number of seconds"),
+        (["--delay", "inf"], {}, "--delay"),
+        ([], {"ARCHIVER_DELAY": "inf"}, "ARCHIVER_DELAY must be a number of seconds from 0 to 60"),
+        ([], {"ARCHIVER_DELAY": "nan"}, "ARCHIVER_DELAY must be a number of seconds from 0 to 60"),
+    ],
+)
+def test_a_delay_that_is_no_number_of_seconds_is_a_usage_error(settings, args, env, message):
+    # nan compares false with everything: taken as a delay, it silently turned politeness off.
+    result = run(archive_args(settings, *args, "https://x.com/u/status/1"), env=env)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output + result.stderr
+    assert not settings.db_path.exists()
 
 
 def test_environment_host_mapping_is_used(replay, settings):

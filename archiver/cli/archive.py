@@ -12,6 +12,7 @@ import sys
 import click
 
 from archiver.cli.options import (
+    Seconds,
     blobs_option,
     connect_option,
     db_option,
@@ -39,7 +40,7 @@ from archiver.settings import Settings
 @click.option("--concurrency", type=click.IntRange(1, 64), help="URLs archived at once [default 4]")
 @click.option(
     "--delay",
-    type=click.FloatRange(0, 60),
+    type=Seconds(0, 60),
     help="Seconds between requests to one host [ARCHIVER_DELAY, default 0.25]",
 )
 @click.option(

@@ -1,8 +1,7 @@
 """What the `archiver` commands share: their common options, the Settings they build, the archive.
 
-The command modules (cli_archive, cli_annotate, cli_evidence, cli_serve) import from here,
-never from archiver.cli, so that `python -m archiver.cli` does not load a second copy of
-the group (archiver.cli adds their commands to whichever copy runs).
+The command modules (archive, annotate, evidence, serve) import from here, never from
+archiver.cli.commands, which adds their commands to the group.
 """
 
 from __future__ import annotations
@@ -30,6 +29,18 @@ def settings_from_params(ctx_params: dict) -> Settings:
         tsa_urls=tuple(ctx_params.get("tsa") or ()) or None,
         tsa_roots=ctx_params.get("tsa_roots"),
     )
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds in a range; unlike FloatRange, nan is refused (it compares false)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return number
 
 
 db_option = click.option(
