@@ -34,6 +34,8 @@ class Settings:
     # A page larger than this is kept (bytes, WARC) but not parsed for embeds and
     # metadata: parsing costs about 1.3 s and 35 MB of memory per MB of HTML.
     max_parse_bytes: int = 16 * 1024**2
+    # A compressed body may expand this many times its size on the wire (past its first MiB).
+    max_decode_ratio: int = 200
     per_host_concurrency: int = 4
     host_delay: float = 0.25  # politeness: seconds between requests to one host
     concurrency: int = 4

@@ -205,6 +205,36 @@ def test_gzip_bomb_stops_at_the_cap(replay, settings):
         fetcher.get("https://bomb.example/", max_bytes=1_000_000)
 
 
+def test_every_gzip_member_is_decoded_and_padding_after_them_ignored(replay, settings):
+    # RFC 1952 lets members follow one another; some servers pad the end with zeros.
+    body = gzip.compress(b"first member, ") + gzip.compress(b"second member") + b"\0" * 8
+    replay.add("https://gz.example/", body, headers={"Content-Encoding": "gzip"})
+    recorder = ListRecorder()
+    with Fetcher(settings, recorder) as fetcher, fetcher.get("https://gz.example/") as r:
+        assert r.read() == b"first member, second member"
+    assert recorder.exchanges[0][2] == body  # the WARC keeps what was served
+
+
+def test_a_compressed_body_may_not_expand_without_limit_under_the_size_cap(replay, settings):
+    # 1 MB of gzip that would be a 1 GiB "photo": the media cap (gigabytes) does not stop it.
+    bomb = gzip.compress(b"\0" * 300_000_000, compresslevel=9)
+    replay.add("https://bomb.example/photo.jpg", bomb, headers={"Content-Encoding": "gzip"})
+    started = time.monotonic()
+    with Fetcher(settings) as fetcher, pytest.raises(ResponseTooLarge, match="ratio"):
+        fetcher.get("https://bomb.example/photo.jpg", max_bytes=4 * 1024**3)
+    assert time.monotonic() - started < 10
+    assert (settings.blobs_dir / "tmp").is_dir()
+    assert not list((settings.blobs_dir / "tmp").iterdir())  # nothing left half-written
+
+
+def test_corrupt_gzip_is_a_fetch_error(replay, settings):
+    replay.add(
+        "https://gz.example/", b"\x1f\x8b\x08\x00garbage" * 10, headers={"Content-Encoding": "gzip"}
+    )
+    with Fetcher(settings) as fetcher, pytest.raises(FetchError, match="corrupt gzip body"):
+        fetcher.get("https://gz.example/")
+
+
 def test_truncated_gzip_is_an_error(replay, settings):
     replay.add(
         "https://gz.example/",

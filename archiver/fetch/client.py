@@ -330,7 +330,7 @@ class Fetcher:
                 self._host_slot(host),
                 self.client.stream("GET", url, headers=headers) as response,
             ):
-                body = read_body(response, url, cap, self.tmp_dir)
+                body = read_body(response, url, cap, self.tmp_dir, self.settings.max_decode_ratio)
         finally:
             self._pinned.on = False
         # Recorded after the connection and its slots are given back.

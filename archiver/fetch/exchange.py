@@ -20,7 +20,13 @@ from pathlib import Path
 
 import httpx
 
-from archiver.errors import FetchError, ParseError, ResponseTooLarge
+from archiver.errors import FetchError, ParseError, ResponseTooLarge, storage_error
+
+# A compressed body may expand Settings.max_decode_ratio times its size on the wire (text
+# compresses 5-20x, JSON up to ~50x) past its first RATIO_FREE_BYTES: a bomb is stopped long
+# before the size cap, which for media is gigabytes.
+MAX_DECODE_RATIO = 200
+RATIO_FREE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -105,11 +111,14 @@ class Body:
     size: int
 
 
-def read_body(response: httpx.Response, url: str, cap: int, tmp_dir: Path) -> Body:
+def read_body(
+    response: httpx.Response, url: str, cap: int, tmp_dir: Path, max_ratio: int = MAX_DECODE_RATIO
+) -> Body:
     """Stream the raw bytes (for the WARC) and the decoded body (for us) to files; hash the decoded.
 
-    ResponseTooLarge past `cap` decoded bytes (or a Content-Length over it), before
-    anything more is read; nothing is left on disk when it fails.
+    ResponseTooLarge past `cap` decoded bytes (or a Content-Length over it), or when a
+    compressed body expands past `max_ratio` times its size on the wire (beyond its first
+    MiB), before anything more is read; nothing is left on disk when it fails.
     """
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap:
@@ -122,14 +131,16 @@ def read_body(response: httpx.Response, url: str, cap: int, tmp_dir: Path) -> Bo
     raw_path = _temp_path(tmp_dir, "raw-")
     body_path = raw_path if decoder is None else _temp_path(tmp_dir, "body-")
     digest = hashlib.sha256()
-    size = 0
+    size = wire = 0
     try:
         with open(raw_path, "wb") as raw, contextlib.ExitStack() as stack:
             body = raw if decoder is None else stack.enter_context(open(body_path, "wb"))
             for chunk in response.iter_raw():  # as they arrive: re-chunking would copy
                 if decoder is not None:
                     raw.write(chunk)
-                    chunk = _decode_bounded(decoder, chunk, cap - size, url)
+                    wire += len(chunk)
+                    room = min(cap, max(RATIO_FREE_BYTES, max_ratio * wire)) - size
+                    chunk = _decode_bounded(decoder, chunk, room, url)
                 size += len(chunk)
                 if size > cap:
                     raise ResponseTooLarge(f"{url} went past the {cap:,}-byte limit", url=url)
@@ -145,9 +156,11 @@ def read_body(response: httpx.Response, url: str, cap: int, tmp_dir: Path) -> Bo
     except OSError as exc:
         for path in {raw_path, body_path}:
             path.unlink(missing_ok=True)
-        from archiver.errors import storage_error
-
         raise storage_error(exc, tmp_dir) from exc
+    except zlib.error as exc:
+        for path in {raw_path, body_path}:
+            path.unlink(missing_ok=True)
+        raise FetchError(f"corrupt {encoding} body from {url} ({exc})", url=url) from None
     except BaseException:
         for path in {raw_path, body_path}:
             path.unlink(missing_ok=True)
@@ -203,11 +216,45 @@ def _temp_path(directory: Path, prefix: str) -> Path:
     return Path(name)
 
 
+class _GzipMembers:
+    """gzip decoding of every member of a body (RFC 1952 2.2: members may follow one another);
+    bytes after the last member that start no other member are padding, ignored as browsers do."""
+
+    def __init__(self) -> None:
+        self._member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""  # the start of the next member, too short yet to tell
+        self._padding = False
+        self.unconsumed_tail = b""
+
+    @property
+    def eof(self) -> bool:
+        return self._member.eof and not self._pending
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        data, self._pending, out = self._pending + data, b"", b""
+        while data and not self._padding and len(out) < max_length:
+            if self._member.eof:  # what follows a member: another member, or padding
+                if data == b"\x1f":
+                    self._pending, data = data, b""
+                    break
+                if data[:2] != b"\x1f\x8b":
+                    self._padding = True
+                    break
+                self._member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self._member.decompress(data, max_length - len(out))
+            data = self._member.unused_data if self._member.eof else self._member.unconsumed_tail
+        self.unconsumed_tail = b"" if self._padding else data
+        return out
+
+    def flush(self) -> bytes:
+        return self._member.flush()
+
+
 def _decoder(encoding: str):
     if encoding in ("", "identity"):
         return None
     if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return _GzipMembers()
     if encoding == "deflate":
         return zlib.decompressobj()
     raise FetchError(f"server used an unsupported content encoding: {encoding}")
@@ -217,7 +264,10 @@ def _decode_bounded(decoder, chunk: bytes, room: int, url: str) -> bytes:
     # max_length keeps a decompression bomb from expanding past the cap in one call.
     out = decoder.decompress(chunk, max(room, 0) + 1)
     if decoder.unconsumed_tail:
-        raise ResponseTooLarge(f"{url} decompresses past the size limit", url=url)
+        raise ResponseTooLarge(
+            f"{url} decompresses past the size limit or the ratio allowed to compressed bodies",
+            url=url,
+        )
     return out
 
 
