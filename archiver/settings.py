@@ -36,6 +36,10 @@ class Settings:
     max_parse_bytes: int = 16 * 1024**2
     # A compressed body may expand this many times its size on the wire (past its first MiB).
     max_decode_ratio: int = 200
+    # A body arriving slower than this (bytes a second on average, after the grace seconds) is
+    # cut: a server dripping a byte every few seconds never trips the per-read timeout.
+    min_transfer_rate: int = 1024
+    transfer_grace: float = 15.0
     per_host_concurrency: int = 4
     host_delay: float = 0.25  # politeness: seconds between requests to one host
     concurrency: int = 4

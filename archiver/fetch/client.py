@@ -22,7 +22,7 @@ import httpx
 
 from archiver.errors import FetchError, UsageError
 from archiver.fetch.addresses import is_public, literal_address, private_address, resolve_all
-from archiver.fetch.exchange import Fetched, Recorder, read_body, record_exchange
+from archiver.fetch.exchange import BodyLimits, Fetched, Recorder, read_body, record_exchange
 from archiver.settings import Settings
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -268,6 +268,10 @@ class Fetcher:
             url=asked,
         )
 
+    def _limits(self, cap: int) -> BodyLimits:
+        s = self.settings
+        return BodyLimits(cap, s.max_decode_ratio, s.min_transfer_rate, s.transfer_grace)
+
     def _host_slot(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
             slot = self._host_locks.get(host)
@@ -330,7 +334,7 @@ class Fetcher:
                 self._host_slot(host),
                 self.client.stream("GET", url, headers=headers) as response,
             ):
-                body = read_body(response, url, cap, self.tmp_dir, self.settings.max_decode_ratio)
+                body = read_body(response, url, self._limits(cap), self.tmp_dir)
         finally:
             self._pinned.on = False
         # Recorded after the connection and its slots are given back.

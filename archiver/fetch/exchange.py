@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,15 +112,24 @@ class Body:
     size: int
 
 
-def read_body(
-    response: httpx.Response, url: str, cap: int, tmp_dir: Path, max_ratio: int = MAX_DECODE_RATIO
-) -> Body:
+@dataclass(frozen=True)
+class BodyLimits:
+    """What one response body may cost: bytes decoded, expansion, and the slowest pace allowed."""
+
+    cap: int  # decoded bytes
+    max_ratio: int = MAX_DECODE_RATIO  # decoded bytes per byte on the wire, past the first MiB
+    min_rate: int = 1024  # bytes a second on the wire, on average once `grace` has passed
+    grace: float = 15.0
+
+
+def read_body(response: httpx.Response, url: str, limits: BodyLimits, tmp_dir: Path) -> Body:
     """Stream the raw bytes (for the WARC) and the decoded body (for us) to files; hash the decoded.
 
-    ResponseTooLarge past `cap` decoded bytes (or a Content-Length over it), or when a
-    compressed body expands past `max_ratio` times its size on the wire (beyond its first
-    MiB), before anything more is read; nothing is left on disk when it fails.
+    ResponseTooLarge past `limits.cap` decoded bytes (or a Content-Length over it), or when
+    a compressed body expands past its ratio; FetchError when the body arrives slower than
+    `limits.min_rate` (a stalled or dripping server). Nothing is left on disk when it fails.
     """
+    cap = limits.cap
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap:
         raise ResponseTooLarge(
@@ -135,11 +145,13 @@ def read_body(
     try:
         with open(raw_path, "wb") as raw, contextlib.ExitStack() as stack:
             body = raw if decoder is None else stack.enter_context(open(body_path, "wb"))
+            pace = _Pace(url, limits)
             for chunk in response.iter_raw():  # as they arrive: re-chunking would copy
+                wire += len(chunk)
+                pace.check(wire)
                 if decoder is not None:
                     raw.write(chunk)
-                    wire += len(chunk)
-                    room = min(cap, max(RATIO_FREE_BYTES, max_ratio * wire)) - size
+                    room = min(cap, max(RATIO_FREE_BYTES, limits.max_ratio * wire)) - size
                     chunk = _decode_bounded(decoder, chunk, room, url)
                 size += len(chunk)
                 if size > cap:
@@ -166,6 +178,23 @@ def read_body(
             path.unlink(missing_ok=True)
         raise
     return Body(raw_path, body_path, digest.hexdigest(), size)
+
+
+class _Pace:
+    """Cuts a body that arrives slower than the minimum rate, averaged from its first byte read."""
+
+    def __init__(self, url: str, limits: BodyLimits) -> None:
+        self.url, self.limits = url, limits
+        self.started = time.monotonic()
+
+    def check(self, received: int) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed > self.limits.grace and received < self.limits.min_rate * elapsed:
+            raise FetchError(
+                f"{self.url} arrived at {received / elapsed:,.0f} bytes/s, under the"
+                f" {self.limits.min_rate:,} bytes/s minimum: cut after {elapsed:.0f} s",
+                url=self.url,
+            )
 
 
 def record_exchange(response: httpx.Response, url: str, body: Body, recorder: Recorder) -> Fetched:
