@@ -40,6 +40,8 @@ class Settings:
     # cut: a server dripping a byte every few seconds never trips the per-read timeout.
     min_transfer_rate: int = 1024
     transfer_grace: float = 15.0
+    # An image decoding to more pixels than this is kept byte for byte, its analysis skipped.
+    max_analysis_pixels: int = 32_000_000
     per_host_concurrency: int = 4
     host_delay: float = 0.25  # politeness: seconds between requests to one host
     concurrency: int = 4

@@ -129,9 +129,9 @@ def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def bomb_png() -> bytes:
-    """A tiny file whose header claims 100000 x 100000 pixels (30 GB decoded)."""
-    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+def bomb_png(side: int = 100_000) -> bytes:
+    """A tiny file whose header claims side x side pixels (100000: 30 GB decoded)."""
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 10_000)
     return (
         b"\x89PNG\r\n\x1a\n"
@@ -465,6 +465,23 @@ def test_decompression_bomb_is_refused_quickly(tmp_path):
     assert Image.MAX_IMAGE_PIXELS == 89_478_485  # the guard is still Pillow's default
     with pytest.raises(ImageDecodeError, match="decompression-bomb"):
         hash_image(path)
+
+
+def test_an_image_under_the_bomb_guard_but_over_the_pixel_budget_is_kept_unanalysed(tmp_path):
+    # 169 megapixels: Pillow only warns below twice its limit, and decoding took 1.4 GB.
+    path = tmp_path / "huge.png"
+    path.write_bytes(bomb_png(side=13_000))
+    start = time.perf_counter()
+    media = analyse_media(path, sha256_of(path), tmp_path / "blobs")
+    assert time.perf_counter() - start < 1.0
+    assert media.mime == "image/png" and media.bytes == path.stat().st_size
+    assert "169 megapixels to decode, over the 32,000,000-pixel analysis limit" in media.error
+    assert (media.width, media.height) == (13_000, 13_000)  # the header still says its size
+    assert media.phash is None and media.thumbnail_path is None
+    small = tmp_path / "small.png"
+    Image.new("RGB", (40, 30)).save(small)
+    budget = analyse_media(small, sha256_of(small), tmp_path / "blobs", max_pixels=1000)
+    assert "over the 1,000-pixel analysis limit" in budget.error  # the limit is as set
 
 
 def test_only_safe_formats_reach_pillow(tmp_path):

@@ -56,6 +56,10 @@ HASH_MIN_SIDE = 360
 WORTH_SHRINKING = 0.8  # shrink a decode only if the working size is under 80 % of it
 THUMBNAIL_MAX_SIDE = 320
 THUMBNAIL_QUALITY = 85
+# Pixels an image may decode to for analysis (Settings.max_analysis_pixels): a 495 KB PNG of
+# 169 megapixels, under Pillow's bomb limit, took 1.4 GB. A JPEG counts after its DCT
+# reduction, so any camera photo passes; a larger image is kept byte for byte, unanalysed.
+MAX_ANALYSIS_PIXELS = 32_000_000
 
 IMAGE_MIMES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/heic"}
@@ -124,7 +128,7 @@ def read_exif(path: Path) -> dict | None:
     """The image's EXIF as a JSON-serialisable dict (see archiver.exif), or None; never raises."""
     try:
         with _open_image(path) as im:
-            return exif_to_dict(im.getexif())
+            return exif_to_dict(_header_exif(im))
     except Exception:  # not an image, a damaged one, or a bomb: no EXIF to report
         return None
 
@@ -151,7 +155,12 @@ def make_thumbnail(
 
 
 def analyse_media(
-    path: Path, sha256: str, blob_root: Path, *, first_url: str | None = None
+    path: Path,
+    sha256: str,
+    blob_root: Path,
+    *,
+    first_url: str | None = None,
+    max_pixels: int = MAX_ANALYSIS_PIXELS,
 ) -> StoredMedia:
     """Everything the bytes say about one blob; bad content is reported in .error, never raised.
 
@@ -166,7 +175,7 @@ def analyse_media(
         first_url=first_url,
     )
     if media.mime in IMAGE_MIMES:
-        _analyse_image(media, path, blob_root)
+        _analyse_image(media, path, blob_root, max_pixels)
     elif media.mime in VIDEO_MIMES:
         video = probe_video(path)
         media.duration_ms, media.width, media.height = video.duration_ms, video.width, video.height
@@ -175,9 +184,9 @@ def analyse_media(
     return media
 
 
-def _analyse_image(media: StoredMedia, path: Path, blob_root: Path) -> None:
+def _analyse_image(media: StoredMedia, path: Path, blob_root: Path, max_pixels: int) -> None:
     try:
-        decoded = _decode(path, long_side=THUMBNAIL_MAX_SIDE)
+        decoded = _decode(path, long_side=THUMBNAIL_MAX_SIDE, max_pixels=max_pixels)
     except ImageDecodeError as exc:
         media.error = f"image not analysed: {exc}"
         # What the header and EXIF still say is worth keeping.
@@ -196,20 +205,23 @@ def _analyse_image(media: StoredMedia, path: Path, blob_root: Path) -> None:
     media.thumbnail_path = _write_thumbnail(decoded.image, blob_root, media.sha256)
 
 
-def _decode(path: Path, *, long_side: int = 0) -> _Decoded:
-    """Decode the first frame once, as small as the hashes (and a thumbnail of long_side) allow."""
+def _decode(path: Path, *, long_side: int = 0, max_pixels: int = MAX_ANALYSIS_PIXELS) -> _Decoded:
+    """Decode the first frame once, as small as the hashes (and a thumbnail of long_side) allow;
+    ImageDecodeError, before any pixel is decoded, when that is more than max_pixels."""
     try:
         with _open_image(path) as im:
+            full_w, full_h = im.size
+            scale = _dct_scale(im.size, long_side) if im.format in ("JPEG", "MPO") else 1
+            if scale > 1:
+                # libjpeg scales in the DCT: 1/8 size costs a fraction of a full decode.
+                im.draft("RGB", (full_w // scale, full_h // scale))
+            _check_pixels(im.size, max_pixels)  # before getexif: a PNG's decodes the pixels
             exif = im.getexif()
             orientation = _orientation(exif)
-            full_w, full_h = im.size
-            if im.format in ("JPEG", "MPO"):
-                scale = _dct_scale(im.size, long_side)
-                if scale > 1:
-                    # libjpeg scales in the DCT: 1/8 size costs a fraction of a full decode.
-                    im.draft("RGB", (full_w // scale, full_h // scale))
             im.load()
             rgb = _to_rgb(im)
+    except ImageDecodeError:
+        raise
     except Image.DecompressionBombError as exc:
         raise ImageDecodeError(f"refused by the decompression-bomb guard: {exc}") from exc
     except Exception as exc:  # Pillow raises many types for damaged files
@@ -220,6 +232,23 @@ def _decode(path: Path, *, long_side: int = 0) -> _Decoded:
     if orientation in (5, 6, 7, 8):
         full_w, full_h = full_h, full_w
     return _Decoded(rgb, full_w, full_h, exif)
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        raise ImageDecodeError(
+            f"{width}x{height} is {width * height / 1e6:.0f} megapixels to decode, over the"
+            f" {max_pixels:,}-pixel analysis limit; the file is kept as served"
+        )
+
+
+def _header_exif(im: Image.Image) -> Image.Exif:
+    """The EXIF that comes before the pixels, without decoding them (a PNG's getexif would,
+    to look for an eXIf chunk after its image data)."""
+    if im.format == "PNG" and "exif" not in im.info:
+        return Image.Exif()
+    return im.getexif()
 
 
 def _open_image(path: Path) -> Image.Image:
@@ -336,7 +365,7 @@ def _header_size(path: Path) -> tuple[int | None, int | None]:
     try:
         with _open_image(path) as im:
             width, height = im.size
-            if _orientation(im.getexif()) in (5, 6, 7, 8):
+            if _orientation(_header_exif(im)) in (5, 6, 7, 8):
                 width, height = height, width
             return width, height
     except Exception:  # a header too damaged to give a size

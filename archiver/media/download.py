@@ -13,7 +13,7 @@ from pathlib import Path
 from archiver.errors import ArchiveError, StorageError
 from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
-from archiver.media.analyse import analyse_media
+from archiver.media.analyse import MAX_ANALYSIS_PIXELS, analyse_media
 from archiver.media.blobstore import BlobStore, blob_relpath
 from archiver.media.hls import join_video
 from archiver.models import MediaRef, Progress, StoredMedia
@@ -38,10 +38,12 @@ class MediaDownloader:
         max_bytes: int,
         known: Callable[[str], bool],
         progress: Progress,
+        max_pixels: int = MAX_ANALYSIS_PIXELS,
     ):
         self.fetcher = fetcher
         self.blobs = blobs
         self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
         self.known = known
         self.progress = progress
 
@@ -97,7 +99,9 @@ class MediaDownloader:
             return StoredMedia(
                 sha256=sha256, bytes=final.stat().st_size, mime=None, blob_path=blob_relpath(sha256)
             )
-        return analyse_media(final, sha256, self.blobs.root, first_url=url)
+        return analyse_media(
+            final, sha256, self.blobs.root, first_url=url, max_pixels=self.max_pixels
+        )
 
 
 def media_note(ref: MediaRef, stored: StoredMedia) -> str | None:
