@@ -23,6 +23,7 @@ import httpx
 from archiver.errors import FetchError, UsageError
 from archiver.fetch.addresses import is_public, literal_address, private_address, resolve_all
 from archiver.fetch.exchange import BodyLimits, Fetched, Recorder, read_body, record_exchange
+from archiver.fetch.scratch import ScratchDir
 from archiver.settings import Settings
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -129,8 +130,10 @@ class Fetcher:
                 "Accept-Encoding": "gzip, deflate",
             },
         )
-        # Inside the blob store by default, so a downloaded body is renamed, not copied, into it.
-        self.tmp_dir = tmp_dir or settings.blobs_dir / "tmp"
+        # Inside the blob store by default, so a downloaded body is renamed, not copied, into it;
+        # in this run's own directory there, which a killed run leaves for the next to remove.
+        self._scratch = None if tmp_dir else ScratchDir(settings.blobs_dir / "tmp")
+        self._tmp_dir = tmp_dir
         self._host_locks: dict[str, threading.BoundedSemaphore] = {}
         # Requests in flight across all threads: a bulk run keeps `concurrency` downloads
         # going while other threads hash and store what has arrived.
@@ -138,8 +141,19 @@ class Fetcher:
         self._next_turn: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    @property
+    def tmp_dir(self) -> Path:
+        """Where bodies in flight are written (made on first use)."""
+        if self._tmp_dir is None:
+            with self._lock:
+                if self._tmp_dir is None:
+                    self._tmp_dir = self._scratch.claim()
+        return self._tmp_dir
+
     def close(self) -> None:
         self.client.close()
+        if self._scratch is not None:
+            self._scratch.close()
 
     def __enter__(self) -> Fetcher:
         return self
