@@ -288,6 +288,39 @@ def test_a_bad_line_in_a_list_is_named_by_its_line_and_nothing_is_archived(setti
     assert not settings.db_path.exists()
 
 
+def test_a_list_of_hostile_lines_is_refused_line_by_line_without_a_traceback(settings, tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(
+        b"https://x.com/a/status/1\n"
+        b"\xff\xfe not UTF-8\n"
+        b"https://x.com/a\tb/status/2\n"  # urlsplit would silently drop the tab
+        b"https://x.com/a/status/3\x00\n" + b"https://x.com/" + b"a" * 20_000 + b"\n"
+        b"https://x.com/a/status/4\n"
+    )
+
+    result = run(archive_args(settings, "--input", str(urls)))
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {urls}, line 2: not UTF-8 text",
+        f"{urls}, line 5: longer than 16,384 bytes",
+        f"{urls}, line 3: a control character ('\\t') in the URL 'https://x.com/a\\tb/status/2'",
+        f"{urls}, line 4: a control character ('\\x00') in the URL 'https://x.com/a/status/3\\x00'",
+    ]
+    assert not settings.db_path.exists()
+
+
+def test_an_endless_line_is_not_read_into_memory(settings):
+    result = subprocess.run(
+        [sys.executable, "-m", "archiver", *archive_args(settings, "--input", "/dev/zero")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "line 1: longer than 16,384 bytes" in result.stderr
+    assert "no line break for 1 MiB after line 1: not a list of URLs" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_blobs_default_to_beside_the_database(replay, tmp_path, monkeypatch):
     serve_photo_post(replay)
     elsewhere = tmp_path / "elsewhere"

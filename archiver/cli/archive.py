@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import BinaryIO
 
 import click
 
@@ -31,7 +32,7 @@ from archiver.settings import Settings
 @click.option(
     "--input",
     "input_file",
-    type=click.File("r"),
+    type=click.File("rb"),
     help="Read URLs from a file, one a line ('-' for stdin); # comments and blank lines skipped",
 )
 @db_option
@@ -63,10 +64,10 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     from archiver.pipeline.archive import Archiver
     from archiver.pipeline.inputs import validate_target
 
-    listed = read_targets(input_file) if input_file else {}
+    listed, problems = read_targets(input_file) if input_file else ({}, [])
+    problems = [f"{input_file.name}, {problem}" for problem in problems]
     for target in targets:
         validate_target(target)
-    problems = []
     for target, line in listed.items():
         try:
             validate_target(target)
@@ -145,15 +146,52 @@ def archived_post_urls(settings: Settings) -> list[str]:
         db.close()
 
 
-def read_targets(stream) -> dict[str, int]:
-    """One target a line, with its line number; blank lines, # comments, a byte-order mark and
-    repeats are skipped (a URL listed twice would be fetched twice at once by the workers)."""
+# What one --input list may hold: a line longer than a URL ever is, or a list past these
+# sizes, is a mistake (or /dev/zero), not a list to hold in memory.
+MAX_LINE_BYTES = 16 * 1024
+MAX_TARGETS = 200_000
+
+
+def read_targets(stream: BinaryIO) -> tuple[dict[str, int], list[str]]:
+    """One target a line, with its line number, and the lines that are no target ("line 3: ...").
+
+    Blank lines, # comments, a byte-order mark and repeats are skipped (a URL listed twice
+    would be fetched twice at once by the workers). A line is read at most MAX_LINE_BYTES
+    at a time, so no input, however long its lines, is held whole in memory.
+    """
     listed: dict[str, int] = {}
-    for number, line in enumerate(stream, 1):
-        target = line.strip().lstrip("\ufeff").strip()
+    problems: list[str] = []
+    number = 0
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            problems.append(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes")
+            if not _skip_rest_of_line(stream):
+                problems.append(f"no line break for 1 MiB after line {number}: not a list of URLs")
+                break
+            continue
+        try:
+            target = line.decode("utf-8").strip().lstrip("\ufeff").strip()
+        except UnicodeDecodeError:
+            problems.append(f"line {number}: not UTF-8 text")
+            continue
         if target and not target.startswith("#"):
             listed.setdefault(target, number)
-    return listed
+        if len(listed) > MAX_TARGETS:
+            problems.append(f"more than {MAX_TARGETS:,} targets: split the list")
+            break
+    return listed, problems
+
+
+def _skip_rest_of_line(stream: BinaryIO, most: int = 1024 * 1024) -> bool:
+    """Read past the end of an over-long line; False if there was none within `most` bytes."""
+    skipped = 0
+    while skipped < most:
+        chunk = stream.readline(MAX_LINE_BYTES)
+        if not chunk or chunk.endswith(b"\n"):
+            return True
+        skipped += len(chunk)
+    return False
 
 
 def describe(result) -> str:

@@ -361,6 +361,7 @@ _HOST = re.compile(r"[\w.:-]+")
 
 def check_url(url: str) -> None:
     """Refuse what is not an absolute http(s) URL (or IRI), before any request is made."""
+    refuse_control_characters(url)
     try:
         parts = urlsplit(uri_form(url))
         hostname = parts.hostname
@@ -370,6 +371,14 @@ def check_url(url: str) -> None:
         raise UsageError(f"not an http(s) URL: {url!r}")
     if not _HOST.fullmatch(hostname):
         raise UsageError(f"not a host name: {hostname!r} in {url!r}")
+
+
+def refuse_control_characters(url: str) -> None:
+    """UsageError for a URL holding a control character (a tab, a NUL, a line break): urlsplit
+    silently drops some of them, so the URL fetched would not be the one given."""
+    bad = next((c for c in url if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0), None)
+    if bad is not None:
+        raise UsageError(f"a control character ({bad!r}) in the URL {url!r}")
 
 
 def uri_form(url: str) -> str:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from archiver.errors import UsageError
-from archiver.fetch.client import check_url
+from archiver.fetch.client import check_url, refuse_control_characters
 from archiver.platforms import identify
 
 
@@ -24,6 +24,7 @@ def validate_target(target: str) -> None:
     """Raise UsageError for what can never be archived: a malformed URL or an unreadable file."""
     path = local_path(target)
     if path is None:
+        refuse_control_characters(target)
         if identify(target) is None:  # a post URI (at://...) is a target too
             check_url(target)
     elif not path.is_file() or not os.access(path, os.R_OK):
