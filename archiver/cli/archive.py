@@ -65,14 +65,15 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     from archiver.pipeline.inputs import validate_target
 
     listed, problems = read_targets(input_file) if input_file else ({}, [])
-    problems = [f"{input_file.name}, {problem}" for problem in problems]
+    source = getattr(input_file, "name", "<stdin>")
+    problems = [f"{source}, {problem}" for problem in problems]
     for target in targets:
         validate_target(target)
     for target, line in listed.items():
         try:
             validate_target(target)
         except UsageError as exc:
-            problems.append(f"{input_file.name}, line {line}: {exc}")
+            problems.append(f"{source}, line {line}: {exc}")
     if problems:  # all of them at once: a long list is mended in one pass
         more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise UsageError("\n".join(problems[:20]) + more)
