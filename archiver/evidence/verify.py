@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from annotations import check_log
 from archiver.evidence.manifests import manifest_bytes
 from archiver.fetch.warc_index import read_record
 from archiver.media.blobstore import blob_relpath, is_sha256
@@ -159,10 +160,6 @@ def check_rows(db: Database, report: Report) -> None:
                 " so they cannot be checked against the event log"
             )
     check_current_posts(db, report)
-    try:
-        from annotations import check_log
-    except ImportError:
-        return
     report.count("annotations rows", db.execute("select count(*) from annotations").fetchone()[0])
     for problem in check_log(db):
         report.add("row", "annotations", problem)
