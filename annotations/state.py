@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from annotations.log import CURRENT_SQL, dict_rows
 from annotations.model import Annotation
+from archiver.store.schema_extensions import register_schema_extension
 from archiver.store.targets import Target
 from archiver.store.transaction import transaction
 
@@ -59,6 +60,10 @@ def ensure_views(db: Database) -> None:
         for name in stale:
             db.execute(f"drop view if exists {name}")
             db.execute(wanted[name])
+
+
+# The views are part of every archive: the store creates them on each open once imported.
+register_schema_extension(ensure_views)
 
 
 @dataclass

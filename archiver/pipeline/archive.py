@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from sqlite_utils import Database
 
+import annotations  # noqa: F401  (registers its views: part of every archive opened here)
 from archiver import platforms
 from archiver.errors import ArchiveError, StorageError, UnavailableError
 from archiver.evidence.manifests import (

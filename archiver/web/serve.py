@@ -11,6 +11,7 @@ from typing import NamedTuple
 import yaml
 from datasette.app import Datasette
 
+import annotations  # noqa: F401  (registers its views: part of every archive served)
 from archiver.evidence.copy_page import datasette_dir
 from archiver.settings import Settings
 
