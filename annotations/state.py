@@ -8,14 +8,16 @@ Datasette the same derivation, so facets and canned queries agree with the post 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations.log import CURRENT_SQL, dict_rows
 from annotations.model import Annotation
 from archiver.store.schema_extensions import register_schema_extension
 from archiver.store.targets import Target
 from archiver.store.transaction import transaction
+
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
+    from sqlite_utils import Database
 
 VIEWS = {
     "current_annotations": f"select a.* from annotations a where {CURRENT_SQL}",

@@ -344,3 +344,12 @@ def test_every_way_of_opening_an_archive_gives_it_the_annotation_views(opener, t
         f"SETTINGS = {settings}\n{OPENERS[opener]}"
     )
     assert views_in(path) == VIEWS
+
+
+def test_importing_annotations_imports_neither_httpx_nor_numpy():
+    """The annotation model and its reads are light: no HTTP client, no image maths."""
+    loaded = run_python(
+        "import sys\nimport annotations\n"
+        "print(' '.join(m for m in ('httpx', 'numpy') if m in sys.modules))"
+    )
+    assert loaded.split() == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the store works on the Database it is handed; importing it costs numpy
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
     from sqlite_utils import Database
 
 SchemaExtension = Callable[["Database"], None]

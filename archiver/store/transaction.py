@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the store works on the Database it is handed; importing it costs numpy
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
     from sqlite_utils import Database
 
 # What to undo outside the database if the transaction open on a connection rolls back.
