@@ -115,8 +115,7 @@ def media_as_shown(db: Database, post_db_id: str, sha256: str) -> dict | None:
 
 
 def post_captures(db: Database, post_db_id: str) -> list[dict]:
-    """Every capture of the post, oldest first: its own, and those that archived it as a
-    quoted post. What the post page lists, an export of the post writes, and a citation picks from."""
+    """Every capture of the post, oldest first: its own, and those that archived it as a quoted post."""
     return list(db.query(POST_CAPTURES, {"post_id": post_db_id}))
 
 
@@ -126,9 +125,7 @@ def version_at(db: Database, post_db_id: str, at: str) -> dict | None:
 
 
 def latest_content_capture(db: Database, post_db_id: str) -> str:
-    """The newest capture that saw the post with its content; else its newest capture.
-
-    UsageError when the post has no capture that did not fail."""
+    """The newest capture that saw the post with its content, else its newest; UsageError if none."""
     captures = [c for c in reversed(post_captures(db, post_db_id)) if c["status"] != "error"]
     if not captures:
         raise UsageError(f"post {post_db_id} has no capture")
