@@ -7,13 +7,16 @@ with its event in one transaction, and `check_log` finds any row changed since.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations.model import SINGLE_VALUED, Annotation, Draft, check_author, validate
 from archiver.errors import InvalidAnnotation
 from archiver.store.eventlog import payload_hash, record_event, utc_now
 from archiver.store.targets import Target, target_exists
 from archiver.store.transaction import transaction
+
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
+    from sqlite_utils import Database
 
 ACTION_ANNOTATE = "annotate"
 ACTION_RETRACT = "retract"

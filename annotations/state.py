@@ -8,13 +8,17 @@ Datasette the same derivation, so facets and canned queries agree with the post 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations.log import CURRENT_SQL, dict_rows
 from annotations.model import Annotation
+from archiver.store.queries import post_media_sha256s
+from archiver.store.schema_extensions import register_schema_extension
 from archiver.store.targets import Target
 from archiver.store.transaction import transaction
+
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
+    from sqlite_utils import Database
 
 VIEWS = {
     "current_annotations": f"select a.* from annotations a where {CURRENT_SQL}",
@@ -59,6 +63,10 @@ def ensure_views(db: Database) -> None:
         for name in stale:
             db.execute(f"drop view if exists {name}")
             db.execute(wanted[name])
+
+
+# The views are part of every archive: the store creates them on each open once imported.
+register_schema_extension(ensure_views)
 
 
 @dataclass
@@ -128,15 +136,8 @@ def target_state(db: Database, target: Target) -> TargetState:
 
 def post_targets(db: Database, post_id: str) -> list[Target]:
     """The post and each media file it shows: an annotation on a file follows it to every post."""
-    sha256s = [
-        row[0]
-        for row in db.execute(
-            "select distinct sha256 from post_media where post_id = ? and sha256 is not null "
-            "order by position",
-            [post_id],
-        )
-    ]
-    return [Target("post", post_id)] + [Target("media", sha256) for sha256 in sha256s]
+    media = [Target("media", sha256) for sha256 in post_media_sha256s(db, post_id)]
+    return [Target("post", post_id), *media]
 
 
 def geolocated(db: Database) -> list[dict]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 
 import pytest
 from annotated_archive import NEAR_ID, REPOST_ID, build_annotated_archive
@@ -297,3 +300,56 @@ def test_cli_unknown_target_and_missing_archive(tmp_path, archive):
     assert result.exit_code == 2 and "nothing in the archive matches 'x:404'" in result.output
     result = CliRunner().invoke(main, ["annotations", "x:1", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 2 and "no archive at" in result.output
+
+
+# -- its place in the layers: annotations depends on the store, never the reverse ------------
+
+VIEWS = {"current_annotations", "posts_overview"}
+# Each way the archiver opens an archive for people, as a script run in a fresh interpreter
+# (this test process has imported annotations long ago).
+OPENERS = {
+    "archive": "from archiver.pipeline.archive import Archiver\nwith Archiver(SETTINGS): pass",
+    "serve": "from archiver.web.serve import make_datasette\nmake_datasette(SETTINGS)",
+    "verify": "from archiver.evidence.verify import verify_path\nverify_path(SETTINGS)",
+    "cite, export, annotate": (
+        "from archiver.cli.options import archive_db\nwith archive_db(SETTINGS): pass"
+    ),
+}
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def views_in(path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {
+            row[0] for row in conn.execute("select name from sqlite_master where type = 'view'")
+        }
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_every_way_of_opening_an_archive_gives_it_the_annotation_views(opener, tmp_path):
+    path = tmp_path / "archive.db"
+    run_python(f"from archiver.store.connection import open_db\nopen_db({str(path)!r}).close()")
+    assert views_in(path) == set()  # the store alone knows nothing of annotations
+    (tmp_path / "blobs").mkdir()
+    settings = f"Settings(db_path=Path({str(path)!r}), blobs_dir=Path({str(tmp_path / 'blobs')!r}))"
+    run_python(
+        "from pathlib import Path\nfrom archiver.settings import Settings\n"
+        f"SETTINGS = {settings}\n{OPENERS[opener]}"
+    )
+    assert views_in(path) == VIEWS
+
+
+def test_importing_annotations_imports_neither_httpx_nor_numpy():
+    """The annotation model and its reads are light: no HTTP client, no image maths."""
+    loaded = run_python(
+        "import sys\nimport annotations\n"
+        "print(' '.join(m for m in ('httpx', 'numpy') if m in sys.modules))"
+    )
+    assert loaded.split() == []

@@ -137,12 +137,13 @@ class _Silent:
 def archived_post_urls(settings: Settings) -> list[str]:
     """Every post the archive holds, by its canonical URL, for --refresh."""
     from archiver.store.connection import open_db
+    from archiver.store.queries import archived_post_urls as post_urls
 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path}")
     db = open_db(settings.db_path)
     try:
-        return [row[0] for row in db.execute("select url from posts order by first_capture_id")]
+        return post_urls(db)
     finally:
         db.close()
 

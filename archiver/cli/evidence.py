@@ -101,6 +101,7 @@ def export(ctx, targets, wacz_path, html_dir, title, **_):
 
     A TARGET is a post id or URL (all its captures), a capture id or a media SHA-256.
     """
+    from archiver.evidence.archived import export_capture_ids
     from archiver.evidence.copy_page import export_html
     from archiver.evidence.wacz_export import export_wacz
 
@@ -124,29 +125,6 @@ def export(ctx, targets, wacz_path, html_dir, title, **_):
         if html_dir:
             pages = export_html(db, settings.blobs_dir, capture_ids, html_dir)
             click.echo(f"wrote {len(pages)} archived-copy page(s) to {html_dir}/ (index.html)")
-
-
-def export_capture_ids(db, targets: tuple[str, ...]) -> list[str]:
-    """The captures the targets name, in capture order, each once."""
-    from archiver.evidence.archived import capture_for_target
-    from archiver.platforms import db_id_of
-    from archiver.store.targets import resolve_target
-
-    if not targets:
-        return [row[0] for row in db.execute("select id from captures order by started_at")]
-    ids: list[str] = []
-    for target in targets:
-        found = resolve_target(db, target, db_id_of)
-        if found.type == "post":
-            ids += [
-                row[0]
-                for row in db.execute(
-                    "select id from captures where post_db_id = ? order by started_at", [found.id]
-                )
-            ]
-        else:
-            ids.append(capture_for_target(db, target)[0])
-    return list(dict.fromkeys(ids))
 
 
 @click.command()

@@ -87,6 +87,7 @@ def tsa_options(command):
 @contextlib.contextmanager
 def archive_db(settings: Settings) -> Iterator:
     """The existing archive database (a usage error if there is none)."""
+    import annotations  # noqa: F401  (registers its views: part of every archive)
     from archiver.store.connection import open_db
 
     if not settings.db_path.exists():

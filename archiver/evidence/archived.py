@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -16,20 +17,14 @@ from sqlite_utils import Database
 from archiver.errors import UsageError
 from archiver.models import POST_OK
 from archiver.platforms import db_id_of
+from archiver.store import queries
+from archiver.store.queries_evidence import (
+    capture_manifest,
+    capture_timestamps,
+    capture_warc_records,
+)
 from archiver.store.targets import resolve_target
 
-# The version of a post in force at a capture: the last one written at or before it.
-_VERSION_AT = """
-    select pv.* from post_versions pv join captures c on c.id = pv.capture_id
-    where pv.post_id = :post_id and c.started_at <= :at
-    order by c.started_at desc, pv.id desc limit 1
-"""
-_MEDIA = """
-    select m.*, (select pm.type from post_media pm where pm.post_id = :post_id and pm.sha256 = m.sha256 limit 1) as type,
-           (select pm.url from post_media pm where pm.post_id = :post_id and pm.sha256 = m.sha256 limit 1) as url,
-           (select pm.alt_text from post_media pm where pm.post_id = :post_id and pm.sha256 = m.sha256 limit 1) as alt_text
-    from media m where m.sha256 = :sha256
-"""
 PLATFORM_NAMES = {
     "x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram",
     "reddit": "Reddit", "youtube": "YouTube", "tiktok": "TikTok", "instagram": "Instagram",
@@ -127,63 +122,47 @@ class ArchivedCapture:
 
 def load_capture(db: Database, capture_id: str) -> ArchivedCapture:
     """The capture with this id, as captured; UsageError when there is none."""
-    rows = list(db.query("select * from captures where id = ?", [capture_id]))
-    if not rows:
+    capture = queries.capture_row(db, capture_id)
+    if capture is None:
         raise UsageError(f"the archive has no capture {capture_id!r}")
-    capture = rows[0]
-    manifest_row = next(
-        iter(db.query("select * from manifests where capture_id = ?", [capture_id])), None
-    )
+    manifest_row = capture_manifest(db, capture_id)
     archived = ArchivedCapture(
         capture=capture,
         post=None,
         quoted=None,
         manifest=json.loads(manifest_row["manifest"]) if manifest_row else None,
         manifest_sha256=manifest_row["manifest_sha256"] if manifest_row else None,
-        records=list(
-            db.query("select * from warc_records where capture_id = ? order by id", [capture_id])
-        ),
-        timestamps=list(
-            db.query("select * from timestamps where capture_id = ? order by id", [capture_id])
-        ),
+        records=capture_warc_records(db, capture_id),
+        timestamps=capture_timestamps(db, capture_id),
     )
     if capture["post_db_id"]:
         archived.post = _post_at(db, capture["post_db_id"], capture["started_at"])
     if archived.post is not None:
-        now = db.execute(
-            "select status, status_since, quote_of from posts where id = ?", [archived.post.db_id]
-        ).fetchone()
-        archived.current_status, archived.status_since, quote_of = now
-        if quote_of:
-            archived.quoted = _post_at(db, quote_of, capture["started_at"])
+        now = queries.post_state_now(db, archived.post.db_id)
+        archived.current_status, archived.status_since = now["status"], now["status_since"]
+        if now["quote_of"]:
+            archived.quoted = _post_at(db, now["quote_of"], capture["started_at"])
         if archived.post.status != POST_OK:
-            archived.last_content_capture = _last_ok_capture(
+            archived.last_content_capture = queries.last_content_capture_before(
                 db, archived.post.db_id, capture["started_at"]
             )
     if capture["parent_id"]:
-        archived.found_in = next(
-            iter(
-                db.query(
-                    "select p.url, p.title, p.site_name, p.capture_id from pages p where p.capture_id = ?",
-                    [capture["parent_id"]],
-                )
-            ),
-            None,
-        )
+        page = queries.page_of_capture(db, capture["parent_id"])
+        if page is not None:
+            archived.found_in = {k: page[k] for k in ("url", "title", "site_name", "capture_id")}
     return archived
 
 
 def _post_at(db: Database, post_db_id: str, at: str) -> PostAsCaptured | None:
-    posts = list(db.query("select * from posts where id = ?", [post_db_id]))
-    if not posts:
+    post = queries.post_row(db, post_db_id)
+    if post is None:
         return None
-    post = posts[0]
-    version = next(iter(db.query(_VERSION_AT, {"post_id": post_db_id, "at": at})), None) or {}
+    version = queries.version_at(db, post_db_id, at) or {}
     media = []
     for sha256 in json.loads(version.get("media_sha256s") or "[]"):
         if not sha256:
             continue
-        row = next(iter(db.query(_MEDIA, {"post_id": post_db_id, "sha256": sha256})), None)
+        row = queries.media_as_shown(db, post_db_id, sha256)
         if row is not None:
             fields = {k: row.get(k) for k in MediaItem.__dataclass_fields__}
             media.append(MediaItem(**fields | {"type": row.get("type") or "media"}))
@@ -201,16 +180,6 @@ def _post_at(db: Database, post_db_id: str, at: str) -> PostAsCaptured | None:
     )  # fmt: skip
 
 
-def _last_ok_capture(db: Database, post_db_id: str, at: str) -> str | None:
-    row = db.execute(
-        "select pv.capture_id from post_versions pv join captures c on c.id = pv.capture_id "
-        "where pv.post_id = ? and pv.status = ? and c.started_at <= ? "
-        "order by c.started_at desc limit 1",
-        [post_db_id, POST_OK, at],
-    ).fetchone()
-    return row[0] if row else None
-
-
 def _json_dict(value) -> dict:
     try:
         parsed = json.loads(value) if isinstance(value, str) else value
@@ -222,47 +191,11 @@ def _json_dict(value) -> dict:
 def capture_for_target(db: Database, target: str) -> tuple[str, str | None]:
     """(capture id, post id) that a citation or export of TARGET means: a post id or URL (its
     newest capture that holds its content), a capture id, or a media SHA-256 (a post showing it)."""
-    found = resolve_target(db, target, db_id_of)
-    if found.type == "capture":
-        return found.id, None
-    if found.type == "media":
-        row = db.execute(
-            "select post_id from post_media where sha256 = ? order by post_id limit 1", [found.id]
-        ).fetchone()
-        if row is not None:
-            return latest_content_capture(db, row[0]), row[0]
-        row = db.execute(
-            "select id from captures where body_sha256 = ? order by started_at desc limit 1",
-            [found.id],
-        ).fetchone()
-        if row is None:
-            raise UsageError(f"no post or capture in the archive shows media {found.id}")
-        return row[0], None
-    if found.type == "post":
-        return latest_content_capture(db, found.id), found.id
-    row = db.execute(
-        "select capture_id from pages where cast(id as text) = ?", [found.id]
-    ).fetchone()
-    if row is None:
-        raise UsageError(f"nothing in the archive to cite for {target!r}")
-    return row[0], None
+    return queries.capture_for_target(db, resolve_target(db, target, db_id_of))
 
 
-def latest_content_capture(db: Database, post_db_id: str) -> str:
-    """The newest capture that saw the post with its content; else its newest capture."""
-    captures = [
-        row[0]
-        for row in db.execute(
-            "select id from captures where status != 'error' and (post_db_id = ? or id in "
-            "(select capture_id from post_versions where post_id = ?)) order by started_at desc",
-            [post_db_id, post_db_id],
-        )
-    ]
-    if not captures:
-        raise UsageError(f"post {post_db_id} has no capture")
-    for capture_id in captures:
-        at = db.execute("select started_at from captures where id = ?", [capture_id]).fetchone()[0]
-        version = next(iter(db.query(_VERSION_AT, {"post_id": post_db_id, "at": at})), None)
-        if version is not None and version["status"] == POST_OK:
-            return capture_id
-    return captures[0]
+def export_capture_ids(db: Database, targets: Sequence[str]) -> list[str]:
+    """The captures an export of the targets writes, each once: all of a post's captures (those
+    that archived it as a quoted post too); every capture when no target is given."""
+    found = [resolve_target(db, target, db_id_of) for target in targets]
+    return queries.captures_to_export(db, found)

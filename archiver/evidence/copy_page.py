@@ -26,6 +26,7 @@ from archiver import __version__
 from archiver.evidence.archived import ArchivedCapture, MediaItem, load_capture
 from archiver.evidence.cite import STYLE_NAMES, cite_all, cited_post, post_page_url
 from archiver.media.blobstore import blob_relpath
+from archiver.store.queries import capture_row, page_of_capture
 
 EXTENSIONS = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
@@ -133,10 +134,6 @@ def render_archived_copy(
     return html, policy
 
 
-def page_row(db: Database, capture_id: str) -> dict | None:
-    return next(iter(db.query("select * from pages where capture_id = ?", [capture_id])), None)
-
-
 def media_filename(item: MediaItem) -> str:
     return item.sha256 + EXTENSIONS.get(item.mime or "", "")
 
@@ -157,7 +154,7 @@ def export_html(db: Database, blobs_dir: Path, capture_ids: list[str], out_dir: 
                 shutil.copyfile(blobs_dir / blob_relpath(item.sha256), target)
         html, _ = render_archived_copy(
             archived, media_href=lambda m: f"media/{media_filename(m)}", base_url=None,
-            static=True, page=page_row(db, capture_id), assets=assets,
+            static=True, page=page_of_capture(db, capture_id), assets=assets,
         )  # fmt: skip
         path = out_dir / f"{_safe_name(capture_id)}.html"
         path.write_text(html, "utf-8")
@@ -177,14 +174,8 @@ def _safe_name(capture_id: str) -> str:
 
 def _write_index(out_dir: Path, db: Database, capture_ids: list[str]) -> None:
     env = _environment()
-    rows = [
-        dict(row) | {"file": f"{_safe_name(row['id'])}.html"}
-        for capture_id in capture_ids
-        for row in db.query(
-            "select id, url, started_at, kind, status, post_db_id from captures where id = ?",
-            [capture_id],
-        )
-    ]
+    found = (capture_row(db, capture_id) for capture_id in capture_ids)
+    rows = [row | {"file": f"{_safe_name(row['id'])}.html"} for row in found if row is not None]
     template = env.from_string(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         "<title>Archived copies</title></head><body><h1>Archived copies</h1><ul>"

@@ -19,12 +19,27 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from annotations import check_log
 from archiver.evidence.manifests import manifest_bytes
 from archiver.fetch.warc_index import read_record
 from archiver.media.blobstore import blob_relpath, is_sha256
 from archiver.settings import Settings
 from archiver.store.connection import open_db, open_reader
 from archiver.store.eventlog import check_chain, payload_hash
+from archiver.store.queries_evidence import (
+    RECORD_HASH_COLUMNS,
+    all_timestamps,
+    capture_record_hashes,
+    captures_in_order,
+    has_captures,
+    logged_payload_hashes,
+    manifests_by_capture,
+    media_sha256s,
+    posts_with_latest_version,
+    row_count,
+    table_rows,
+    warc_records_in_file_order,
+)
 from archiver.store.schema import ADDED_COLUMNS
 
 CHUNK = 1024 * 1024
@@ -113,13 +128,13 @@ def check_blobs(db: Database, blobs_dir: Path, report: Report) -> None:
         actual = file_sha256(path)
         if actual != path.name:
             report.add("blob", str(path), f"its bytes hash to {actual}, not to its name")
-    for (sha256,) in db.execute("select sha256 from media order by sha256"):
+    for sha256 in media_sha256s(db):
         if is_sha256(sha256) and not (blobs_dir / blob_relpath(sha256)).is_file():
             report.add("blob", f"media {sha256}", f"the file is missing from {blobs_dir}")
 
 
 def check_events(db: Database, report: Report) -> None:
-    report.count("events", db.execute("select count(*) from events").fetchone()[0])
+    report.count("events", row_count(db, "events"))
     for chain_break in check_chain(db):
         report.add("event", f"events seq {chain_break.seq}", chain_break.problem)
 
@@ -129,17 +144,12 @@ def check_rows(db: Database, report: Report) -> None:
     for table, key, prefix, action in ROW_EVENTS:
         if not db[table].exists():
             continue
-        recorded: dict[str, set[str]] = {}
-        for target, digest in db.execute(
-            "select target, payload_sha256 from events where action = ? and target like ?",
-            [action, f"{prefix}:%"],
-        ):
-            recorded.setdefault(target.split(":", 1)[1], set()).add(digest)
+        recorded = logged_payload_hashes(db, action, prefix)
         autoincrement = key == "id" and db[table].columns_dict.get("id") is int
         added = set(ADDED_COLUMNS.get(table, {}))
         first_logged = _first_logged(recorded) if table in LOGGED_SINCE else None
         unlogged = 0
-        for row in db.query(f"select * from [{table}]"):
+        for row in table_rows(db, table):
             report.count(f"{table} rows")
             row_key = str(row[key])
             digests = recorded.get(row_key)
@@ -159,11 +169,7 @@ def check_rows(db: Database, report: Report) -> None:
                 " so they cannot be checked against the event log"
             )
     check_current_posts(db, report)
-    try:
-        from annotations import check_log
-    except ImportError:
-        return
-    report.count("annotations rows", db.execute("select count(*) from annotations").fetchone()[0])
+    report.count("annotations rows", row_count(db, "annotations"))
     for problem in check_log(db):
         report.add("row", "annotations", problem)
 
@@ -175,10 +181,7 @@ def _first_logged(recorded: dict[str, set[str]]) -> float:
 
 def check_current_posts(db: Database, report: Report) -> None:
     """Each post's current text and status are those of its latest version (a logged row)."""
-    for post_id, text, status, v_text, v_status in db.execute(
-        "select p.id, p.text, p.status, v.text, v.status from posts p join post_versions v"
-        " on v.id = (select max(id) from post_versions where post_id = p.id)"
-    ):
+    for post_id, text, status, v_text, v_status in posts_with_latest_version(db):
         report.count("posts rows")
         if (v_text is not None and text != v_text) or status != v_status:
             report.add(
@@ -196,7 +199,7 @@ def _row_hashes(row: dict, drop: str | None, added: set[str]) -> set[str]:
 def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, set[str]]:
     """Each stored record is where its row says, hashes as recorded; returns body hashes per capture."""
     payloads: dict[str, set[str]] = {}
-    for row in db.query("select * from warc_records order by warc_file, offset"):
+    for row in warc_records_in_file_order(db):
         report.count("WARC records")
         where = f"warc_records {row['id']} ({row['warc_file']} @ {row['offset']})"
         path = Path(row["warc_file"])
@@ -230,8 +233,8 @@ def check_manifests(
     db: Database, blobs_dir: Path, payloads: dict[str, set[str]], report: Report
 ) -> None:
     """Each manifest is intact, agrees with its capture and record rows, and its hashes are found."""
-    manifests = {row["capture_id"]: row for row in db.query("select * from manifests")}
-    for capture in db.query("select * from captures order by started_at"):
+    manifests = manifests_by_capture(db)
+    for capture in captures_in_order(db):
         report.count("captures")
         where = f"capture {capture['id']}"
         row = manifests.get(capture["id"])
@@ -252,16 +255,8 @@ def check_manifests(
                 report.add(
                     "manifest", where, f"captures.{column} differs from the manifest's {field_name}"
                 )
-        rows = list(
-            db.query(
-                "select offset, length, record_id, sha256 from warc_records where capture_id = ? order by id",
-                [capture["id"]],
-            )
-        )
-        listed = [
-            {k: r[k] for k in ("offset", "length", "record_id", "sha256")}
-            for r in manifest.get("warc_records", [])
-        ]
+        rows = capture_record_hashes(db, capture["id"])
+        listed = [{k: r[k] for k in RECORD_HASH_COLUMNS} for r in manifest.get("warc_records", [])]
         if rows != listed:
             report.add("manifest", where, "its warc_records rows differ from the manifest's list")
         found = payloads.get(capture["id"], set())
@@ -282,16 +277,13 @@ def check_manifests(
 
 
 def check_timestamps(db: Database, settings: Settings, report: Report) -> None:
-    rows = list(db.query("select * from timestamps order by id"))
+    rows = all_timestamps(db)
     if not rows:
         return
     from archiver.evidence.tsa import Stamp, check_stamp, load_roots
 
     roots = load_roots(settings.tsa_roots)
-    manifests = {
-        r["capture_id"]: r["manifest"]
-        for r in db.query("select capture_id, manifest from manifests")
-    }
+    manifests = {k: row["manifest"] for k, row in manifests_by_capture(db).items()}
     for row in rows:
         where = f"timestamps {row['id']} (capture {row['capture_id']}, {row['tsa_url']})"
         if row["status"] != "stamped":
@@ -330,7 +322,7 @@ def _has_captures(db_path: Path) -> bool:
     """Whether anything was captured, so the blob store must exist (read-only: no schema update)."""
     db = open_reader(db_path)
     try:
-        return db.execute("select exists (select 1 from captures)").fetchone()[0] == 1
+        return has_captures(db)
     except sqlite3.OperationalError:  # not an archive, or an empty one: verify says which
         return False
     finally:

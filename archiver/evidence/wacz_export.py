@@ -25,6 +25,15 @@ from warcio.warcwriter import WARCWriter
 from archiver import __version__
 from archiver.errors import ArchiveError, StorageError, UsageError
 from archiver.fetch.warc_index import copy_record
+from archiver.store.queries import capture_row, post_row
+from archiver.store.queries_evidence import (
+    capture_manifest,
+    capture_timestamps,
+    capture_warc_records,
+)
+
+# What the WACZ's metadata record says of each timestamp, in this order.
+STAMP_FIELDS = ("tsa_url", "status", "gen_time", "tsa_name", "response_b64", "error")
 
 
 @dataclass
@@ -43,12 +52,8 @@ def export_wacz(
     directory, which relative WARC paths are under."""
     from wacz.main import main as wacz_main
 
-    captures = [
-        row
-        for capture_id in capture_ids
-        for row in db.query("select * from captures where id = ?", [capture_id])
-    ]
-    captures.sort(key=lambda c: c["started_at"])
+    found = (capture_row(db, capture_id) for capture_id in capture_ids)
+    captures = sorted((c for c in found if c is not None), key=lambda c: c["started_at"])
     with tempfile.TemporaryDirectory(prefix="archiver-wacz-") as tmp:
         warc_path = Path(tmp) / "archiver-export.warc.gz"
         pages_path = Path(tmp) / "pages.jsonl"
@@ -63,12 +68,7 @@ def export_wacz(
                 )
             )
             for capture in captures:
-                rows = list(
-                    db.query(
-                        "select * from warc_records where capture_id = ? order by id",
-                        [capture["id"]],
-                    )
-                )
+                rows = capture_warc_records(db, capture["id"])
                 if not rows:
                     skipped.append(capture["id"])
                     continue
@@ -110,16 +110,10 @@ def export_wacz(
 
 def _write_metadata(writer: WARCWriter, db: Database, capture: dict, first: dict) -> None:
     """The capture's manifest and timestamp tokens, beside its records."""
-    manifest = next(
-        iter(db.query("select * from manifests where capture_id = ?", [capture["id"]])), None
-    )
-    stamps = list(
-        db.query(
-            "select tsa_url, status, gen_time, tsa_name, response_b64, error from timestamps "
-            "where capture_id = ? order by id",
-            [capture["id"]],
-        )
-    )
+    manifest = capture_manifest(db, capture["id"])
+    stamps = [
+        {k: stamp[k] for k in STAMP_FIELDS} for stamp in capture_timestamps(db, capture["id"])
+    ]
     body = json.dumps(
         {
             "capture_id": capture["id"],
@@ -144,20 +138,10 @@ def _write_metadata(writer: WARCWriter, db: Database, capture: dict, first: dict
 
 def _page(db: Database, capture: dict, first: dict) -> dict:
     title = capture["url"]
-    if capture["post_db_id"]:
-        post = next(
-            iter(
-                db.query(
-                    "select author_handle, text from posts where id = ?", [capture["post_db_id"]]
-                )
-            ),
-            None,
-        )
-        if post:
-            text = " ".join((post["text"] or "").split())
-            title = (
-                f"@{post['author_handle']}: {text[:120]}" if post["author_handle"] else text[:120]
-            )
+    post = post_row(db, capture["post_db_id"]) if capture["post_db_id"] else None
+    if post:
+        text = " ".join((post["text"] or "").split())
+        title = f"@{post['author_handle']}: {text[:120]}" if post["author_handle"] else text[:120]
     return {
         "id": capture["id"],
         "url": first["target_uri"],

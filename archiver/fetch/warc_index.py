@@ -22,8 +22,6 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 CHUNK = 1024 * 1024
-# Record types that belong to a capture (the warcinfo record belongs to the file).
-CAPTURE_RECORD_TYPES = ("response", "request", "resource", "metadata", "revisit")
 
 
 @dataclass

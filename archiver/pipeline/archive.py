@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from sqlite_utils import Database
 
+import annotations  # noqa: F401  (registers its views: part of every archive opened here)
 from archiver import platforms
 from archiver.errors import ArchiveError, StorageError, UnavailableError
 from archiver.evidence.manifests import (
@@ -56,16 +57,9 @@ from archiver.settings import Settings
 from archiver.store.changes import what_changed
 from archiver.store.connection import open_db, open_reader
 from archiver.store.eventlog import utc_now
+from archiver.store.queries import media_exists, post_complete, post_exists
 from archiver.store.transaction import transaction
-from archiver.store.writes import (
-    media_exists,
-    new_capture_id,
-    post_complete,
-    post_exists,
-    save_capture,
-    save_post,
-    stored_post_ids,
-)
+from archiver.store.writes import new_capture_id, save_capture, save_post, stored_post_ids
 
 __all__ = ["SKIPPED", "Archiver", "CaptureResult"]
 

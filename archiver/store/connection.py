@@ -44,3 +44,8 @@ def open_reader(path: Path | str) -> Database:
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the archive database {path}: {exc}") from exc
     return Database(conn)
+
+
+def use_memory_map(conn: sqlite3.Connection, size: int) -> None:
+    """Let a reading connection map up to `size` bytes of the file instead of copying pages."""
+    conn.execute(f"PRAGMA mmap_size = {int(size)}")

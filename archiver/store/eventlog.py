@@ -11,10 +11,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from archiver.store.rows import insert_row
+
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
+    from sqlite_utils import Database
 
 GENESIS = "0" * 64
 

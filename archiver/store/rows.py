@@ -9,7 +9,10 @@ already SQLite's own types (str, int, float, bytes, None): callers encode JSON.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
+    from sqlite_utils import Database
 
 
 def insert_row(db: Database, table: str, row: dict) -> int:

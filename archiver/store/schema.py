@@ -11,8 +11,8 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from annotations.state import ensure_views
 from archiver.media.matches import fill_media_matches
+from archiver.store.schema_extensions import schema_extensions
 from archiver.store.transaction import transaction
 
 SCHEMA_VERSION = 1
@@ -30,7 +30,8 @@ def ensure_schema(db: Database) -> None:
     _add_missing_indexes(db)
     _add_media_matches(db)
     ensure_evidence_tables(db)
-    ensure_views(db)  # annotations' current state
+    for extend in schema_extensions():  # e.g. annotations' views of the current state
+        extend(db)
 
 
 # Columns and tables added since schema version 1. They are added on open, so an
@@ -235,8 +236,6 @@ def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
     if all(db[t].exists() for t in ("warc_records", "manifests", "timestamps")):
         return
-    from archiver.store.transaction import transaction
-
     with transaction(db):
         _create_evidence_tables(db)
 

@@ -7,6 +7,7 @@ themselves are in schema.py.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from dataclasses import asdict
@@ -15,11 +16,13 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from archiver import __version__
-from archiver.media.matches import record_matches
+from archiver.media.matches import forget_session_index, record_matches
 from archiver.models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import counts_moved
 from archiver.store.eventlog import payload_hash, record_event, utc_now
+from archiver.store.queries import media_exists
 from archiver.store.rows import insert_row, upsert_row
+from archiver.store.transaction import on_rollback
 
 
 def new_capture_id() -> str:
@@ -32,10 +35,6 @@ def save_capture(db: Database, capture: Capture) -> None:
     row = asdict(capture) | {"tool_version": __version__}
     insert_row(db, "captures", row)
     record_event(db, capture.operator or "archiver", "capture", f"capture:{capture.id}", row)
-
-
-def media_exists(db: Database, sha256: str) -> bool:
-    return db.execute("select 1 from media where sha256 = ?", [sha256]).fetchone() is not None
 
 
 def save_media(db: Database, media: StoredMedia) -> None:
@@ -52,6 +51,8 @@ def save_media(db: Database, media: StoredMedia) -> None:
     }  # fmt: skip
     insert_row(db, "media", row)
     record_event(db, "archiver", "media", f"media:{media.sha256}", row)
+    # The session's media index is about to hold this row; a rollback takes the row back.
+    on_rollback(db, functools.partial(forget_session_index, db))
     record_matches(db, media.sha256)
 
 
@@ -237,20 +238,6 @@ def save_embed(
     embed_id = db["embeds"].insert(row).last_pk
     record_event(db, "archiver", "embed", f"embed:{embed_id}", row)
     return embed_id
-
-
-def post_exists(db: Database, post_db_id: str) -> bool:
-    return db.execute("select 1 from posts where id = ?", [post_db_id]).fetchone() is not None
-
-
-def post_complete(db: Database, post_db_id: str) -> bool:
-    """The post is archived with every media file it lists: what a resumed run may skip."""
-    row = db.execute(
-        "select 1 from posts where id = ? and not exists"
-        " (select 1 from post_media where post_id = ? and sha256 is null)",
-        [post_db_id, post_db_id],
-    ).fetchone()
-    return row is not None
 
 
 def stored_post_ids(db: Database, ref) -> list[str]:

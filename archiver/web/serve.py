@@ -11,8 +11,10 @@ from typing import NamedTuple
 import yaml
 from datasette.app import Datasette
 
+import annotations  # noqa: F401  (registers its views: part of every archive served)
 from archiver.evidence.copy_page import datasette_dir
 from archiver.settings import Settings
+from archiver.store.connection import open_db, use_memory_map
 
 SIGN_IN_PATH = "/-/sign-in"
 
@@ -87,7 +89,7 @@ def archive_database(datasette) -> str | None:
 
 def tune_connection(conn: sqlite3.Connection) -> None:
     """Set up one of Datasette's connections to the archive for reading (memory-mapped I/O)."""
-    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
+    use_memory_map(conn, MMAP_SIZE)
 
 
 def sign_in_tokens(names: Iterable[str]) -> dict[str, str]:
@@ -103,8 +105,6 @@ def make_datasette(
     settings: Settings, *, sign_in: Mapping[str, str] | None = None, **kwargs
 ) -> Datasette:
     """Datasette on the archive; `sign_in` ({name: token}) lets those analysts annotate."""
-    from archiver.store.connection import open_db
-
     if settings.db_path.exists():
         open_db(settings.db_path).close()  # bring an older archive's schema up to date
     config = datasette_dir()

@@ -14,9 +14,10 @@ from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
 from archiver.errors import UsageError
-from archiver.evidence.archived import latest_content_capture, load_capture
-from archiver.evidence.copy_page import citations_for, page_row, render_archived_copy
+from archiver.evidence.archived import load_capture
+from archiver.evidence.copy_page import citations_for, render_archived_copy
 from archiver.fetch.addresses import private_address
+from archiver.store.queries import latest_content_capture, page_of_capture
 from archiver.web.serve import archive_database
 
 
@@ -43,7 +44,7 @@ async def archived_copy_page(request, datasette):
             archived = load_capture(db, capture_id)
         except UsageError:
             return None
-        return archived, page_row(db, capture_id)
+        return archived, page_of_capture(db, capture_id)
 
     found = await datasette.get_database(database).execute_fn(build)
     if found is None:

@@ -20,16 +20,10 @@ from annotations import geolocated, post_targets, render_note, target_state
 from annotations.report import state_dict
 from annotations.web import ANNOTATE_PATH, can_annotate, safe_return_path, save_form
 from archiver.errors import InvalidAnnotation
+from archiver.store.queries_post_page import media_numbers
 from archiver.web.serve import SIGN_IN_PATH, archive_database
 
 MAP_PATH = "/-/map"
-QUERIES = {
-    # Which number each of a post's media files has on the page ("media 1", "media 2").
-    "media_positions": """
-        select sha256, min(position) + 1 as number from post_media
-        where post_id = :id and sha256 is not null group by sha256
-    """,
-}
 
 
 def _post_url(datasette, database: str, post_id: str) -> str:
@@ -166,7 +160,7 @@ async def annotations_block(datasette, database: str, post_id: str, request) -> 
 
     def read_states(db: Database) -> list[tuple]:
         # One trip to Datasette's query thread for the post and all its media files.
-        numbers = dict(db.execute(QUERIES["media_positions"], {"id": post_id}).fetchall())
+        numbers = media_numbers(db, post_id)
         return [
             (target, target_state(db, target), numbers.get(target.id, ""))
             for target in post_targets(db, post_id)

@@ -4,95 +4,44 @@ The post page is Datasette's own row page for `posts` (so every foreign key
 that points at a post already links to it); `templates/row.html` swaps in
 `_archiver_post.html` when `extra_template_vars` below supplies `archiver_post`.
 Analysts' annotations, sign-in and the map are in archiver_annotations.py.
-All SQL the plugin runs is in QUERIES.
+What it reads is the store's named reads (archiver.store.queries_post_page), run on
+Datasette's read connections.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote
 
 from datasette import hookimpl
 from datasette.utils import escape_fts, sqlite_timelimit, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
+from sqlite_utils import Database
 
 from archiver.evidence.textdiff import compare_copies
 from archiver.media.blobstore import blob_relpath, is_sha256
 from archiver.media.sniff import sniff_mime
 from archiver.models import POST_OK
+from archiver.store.queries_post_page import media_file, post_page_rows
 from archiver.web.blobhttp import safe_content_type, send_file
 from archiver.web.serve import Archive, archive_config, tune_connection
 
-QUERIES = {
-    "media_file": "select mime, thumbnail_path from media where sha256 = :sha256",
-    "post": "select * from posts where id = :id",
-    "post_media": """
-        select pm.position, pm.type, pm.url, pm.alt_text, pm.error, pm.sha256,
-               m.mime, m.bytes, m.width, m.height, m.duration_ms, m.phash, m.dhash,
-               m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error
-        from post_media pm left join media m on m.sha256 = pm.sha256
-        where pm.post_id = :id order by pm.position
-    """,
-    # The article's own copy of the post, beside the page it came from.
-    "post_embeds": """
-        select e.id, e.position, e.found_by, e.post_url, e.status, e.error,
-               e.article_text, e.article_author, e.article_date,
-               p.id as page_id, p.url as page_url, p.title as page_title, p.site_name,
-               c.id as page_capture_id, c.started_at as page_captured_at
-        from embeds e
-        left join pages p on p.id = e.page_id
-        left join captures c on c.id = p.capture_id
-        where e.post_db_id = :id or (e.post_db_id is null and e.post_url = :url)
-        order by c.started_at, e.page_id, e.position
-    """,
-    # Every capture of the post: its own captures, and those that archived it as a quoted post.
-    "post_captures": """
-        select id, url, final_url, started_at, finished_at, status, error, http_status,
-               source, warc_file, tool_version, body_sha256
-        from captures
-        where post_db_id = :id
-           or id in (select capture_id from post_versions where post_id = :id)
-        order by started_at
-    """,
-    "post_versions": """
-        select id, capture_id, captured_at, status, content_sha256, text, media_sha256s
-        from post_versions where post_id = :id order by id
-    """,
-    # Other posts showing the same file, or a near duplicate of it: the pairs
-    # archiver/media_matches.py wrote when each file was first saved. Two plain joins,
-    # not one over a union: SQLite then builds a Bloom filter over all of post_media.
-    "similar_posts": """
-        select mine.position as position, other.post_id as post, p.author_handle, p.platform,
-               p.created_at, p.status, m.sha256, m.thumbnail_path, 'same file' as match,
-               case when m.pdq != '' then 0 end as pdq_distance,
-               case when m.phash != '' then 0 end as phash_distance
-        from post_media mine
-        join media m on m.sha256 = mine.sha256
-        join post_media other on other.sha256 = mine.sha256 and other.post_id != mine.post_id
-        join posts p on p.id = other.post_id
-        where mine.post_id = :id
-        group by mine.position, other.post_id
-        union all
-        select mine.position, other.post_id, p.author_handle, p.platform, p.created_at,
-               p.status, om.sha256, om.thumbnail_path, 'near duplicate', mm.pdq_distance,
-               mm.phash_distance
-        from post_media mine
-        join media_matches mm on mm.sha256 = mine.sha256
-        join post_media other on other.sha256 = mm.other_sha256 and other.post_id != mine.post_id
-        join media om on om.sha256 = mm.other_sha256
-        join posts p on p.id = other.post_id
-        where mine.post_id = :id
-        group by mine.position, other.post_id, om.sha256
-        order by position, match desc, pdq_distance, post
-    """,
-}
+T = TypeVar("T")
 
 
-async def query(datasette, archive: Archive, name: str, **params) -> list[dict]:
-    results = await datasette.get_database(archive.database).execute(QUERIES[name], params)
-    return [dict(row) for row in results.rows]
+async def read(datasette, archive: Archive, fn: Callable[..., T], *args) -> T:
+    """Run one of the store's named reads on a read connection of the archive, under the time
+    limit Datasette puts on each of its own queries (one trip to its query thread)."""
+
+    def run(conn) -> T:
+        with sqlite_timelimit(conn, datasette.setting("sql_time_limit_ms")):
+            return fn(Database(conn), *args)
+
+    return await datasette.get_database(archive.database).execute_fn(run)
 
 
 # -- routes ------------------------------------------------------------------
@@ -132,8 +81,8 @@ def stored_file_route(locate):
             return Response.text("Method not allowed", status=405)
         if archive is None or not is_sha256(sha256):
             return not_found()
-        rows = await query(datasette, archive, "media_file", sha256=sha256)
-        found = locate(archive, sha256, rows[0] if rows else {})
+        media = await read(datasette, archive, media_file, sha256)
+        found = locate(archive, sha256, media or {})
         if found is None:
             return not_found()
         path, content_type, etag = found
@@ -227,8 +176,7 @@ def render_cell(row, value, column, table, database, datasette):
         return None
 
     async def media_cell():
-        rows = await query(datasette, archive, "media_file", sha256=sha256)
-        media = rows[0] if rows else {}
+        media = await read(datasette, archive, media_file, sha256) or {}
         if media.get("thumbnail_path"):
             preview = Markup('<img src="{}" alt="thumbnail" loading="lazy">').format(
                 thumb_url(datasette, sha256)
@@ -260,39 +208,14 @@ def extra_template_vars(view_name, table, database, request, datasette):
 # -- the post page -----------------------------------------------------------
 
 
-# What the post page reads about a post, besides the post itself.
-POST_PAGE_QUERIES = ("post_versions", "post_media", "post_embeds", "post_captures", "similar_posts")
-
-
-async def read_post(datasette, archive: Archive, post_id: str) -> dict[str, list[dict]] | None:
-    """The post's row ("post") and the rows of each of POST_PAGE_QUERIES; None if no such post.
-
-    One trip to Datasette's query thread for all of them (six trips cost about 2 ms of a
-    15 ms page), under the time limit Datasette puts on each of its own queries.
-    """
-
-    def read(conn) -> dict[str, list[dict]] | None:
-        def rows(name: str, params: dict) -> list[dict]:
-            return [dict(row) for row in conn.execute(QUERIES[name], params).fetchall()]
-
-        with sqlite_timelimit(conn, datasette.setting("sql_time_limit_ms")):
-            post = rows("post", {"id": post_id})
-            if not post:
-                return None
-            params = {"id": post_id, "url": post[0]["url"]}
-            return {"post": post, **{name: rows(name, params) for name in POST_PAGE_QUERIES}}
-
-    return await datasette.get_database(archive.database).execute_fn(read)
-
-
 async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
     """Everything the post page shows, shaped for the template (which only lays it out)."""
-    found = await read_post(datasette, archive, post_id)
+    found = await read(datasette, archive, post_page_rows, post_id)
     if found is None:
         return None
-    post = found["post"][0]
-    versions = found["post_versions"]
-    media = [media_item(datasette, m) for m in found["post_media"]]
+    post = found.post
+    versions = found.versions
+    media = [media_item(datasette, m) for m in found.media]
     gone = post["status"] != POST_OK
     seen_ok = [v["captured_at"] for v in versions if v["status"] == POST_OK]
     return {
@@ -306,10 +229,10 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         "quote_of_url": post_url(datasette, archive, post["quote_of"]) if post["quote_of"] else None,
         "json_url": datasette.urls.row(archive.database, "posts", tilde_encode(post_id), format="json"),
         "media": media,
-        "embeds": [embed_item(datasette, archive, e, post) for e in found["post_embeds"]],
+        "embeds": [embed_item(datasette, archive, e, post) for e in found.embeds],
         "captures": [
             {**c, "row_url": datasette.urls.row(archive.database, "captures", tilde_encode(c["id"]))}
-            for c in found["post_captures"]
+            for c in found.captures
         ],
         "versions": [
             {**v, "media_sha256s": json_list(v["media_sha256s"]), "same_text": v["text"] == post["text"]}
@@ -317,7 +240,7 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         ],
         "similar": [
             {**s, "url": post_url(datasette, archive, s["post"]), "thumb": thumb_url(datasette, s["sha256"]) if s["thumbnail_path"] else None}
-            for s in found["similar_posts"]
+            for s in found.similar
         ],
     }  # fmt: skip
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from urllib.parse import quote
 
 from factories import jpeg_bytes, ts_bytes
@@ -77,6 +78,48 @@ def test_handle_url_is_archived_under_the_did_with_its_image_and_quoted_post(rep
         ("photo", IMAGE, hashlib.sha256(photo).hexdigest())
     ]
     assert json.loads(post["metrics"]) == {"likeCount": 0, "repostCount": 0, "replyCount": 0}
+
+
+def test_a_quoted_post_is_cited_and_exported_from_the_capture_that_quoted_it(
+    replay, settings, tmp_path
+):
+    """The quoted post has no capture of its own: the quoting post's capture holds it, and
+    `cite` and `export` of the quoted post both find that capture (one query, post_captures)."""
+    from click.testing import CliRunner
+
+    from archiver.cli.commands import main
+
+    serve_handle_post(replay, seed=12)
+    blobs = ["--blobs", str(settings.blobs_dir)]
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--db", str(settings.db_path)])
+
+    archived = run(
+        "archive", f"https://bsky.app/profile/{DID}/post/3kaheyt6vpc22", "--json",
+        "--connect-to", f"*={replay.base_url}", "--delay", "0", *blobs,
+    )  # fmt: skip
+    assert archived.exit_code == 0, archived.output
+    capture_id = json.loads(archived.stdout)["capture_id"]
+    quoted_id = f"bluesky:{DID}/3kahesw26il2z"
+    quoted_url = f"https://bsky.app/profile/{DID}/post/3kahesw26il2z"
+
+    cited = run("cite", quoted_url, "--json")
+    wacz = tmp_path / "quoted.wacz"
+    exported = run("export", "--wacz", str(wacz), quoted_url, *blobs)
+    html = run("export", "--html", str(tmp_path / "html"), quoted_id, *blobs)
+
+    assert cited.exit_code == 0, cited.output
+    assert json.loads(cited.stdout) | {"citations": None} == {
+        "post_id": quoted_id, "capture_id": capture_id, "citations": None,
+    }  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    assert f"wrote {wacz}: 1 capture(s)" in exported.output
+    with zipfile.ZipFile(wacz) as package:
+        pages = [json.loads(line) for line in package.read("pages/pages.jsonl").splitlines()]
+    assert [page["id"] for page in pages[1:]] == [capture_id]
+    assert html.exit_code == 0, html.output
+    assert "wrote 1 archived-copy page(s)" in html.output
 
 
 def test_a_rerun_of_a_list_skips_a_post_it_named_by_handle(replay, settings, tmp_path):

@@ -1,0 +1,106 @@
+"""The archive's named reads of its evidence: a capture's WARC records, manifest and timestamps,
+and everything `archiver verify` walks (each table's rows against the events that logged them).
+
+The archived-copy page, the WACZ export and verify read these, so they agree on what a
+capture holds. Reads of posts and captures themselves are in queries.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
+    from sqlite_utils import Database
+
+# What verify compares with a manifest's list of records: the same keys, in capture order.
+RECORD_HASH_COLUMNS = ("offset", "length", "record_id", "sha256")
+
+
+# -- one capture's evidence ------------------------------------------------------
+
+
+def capture_warc_records(db: Database, capture_id: str) -> list[dict]:
+    """The capture's warc_records rows, in the order they were written."""
+    return list(
+        db.query("select * from warc_records where capture_id = ? order by id", [capture_id])
+    )
+
+
+def capture_record_hashes(db: Database, capture_id: str) -> list[dict]:
+    """Where each of the capture's WARC records is and its hash (RECORD_HASH_COLUMNS), in order."""
+    columns = ", ".join(RECORD_HASH_COLUMNS)
+    sql = f"select {columns} from warc_records where capture_id = ? order by id"
+    return list(db.query(sql, [capture_id]))
+
+
+def capture_manifest(db: Database, capture_id: str) -> dict | None:
+    """The capture's manifests row (its canonical JSON and SHA-256); None if it has none."""
+    return next(db.query("select * from manifests where capture_id = ?", [capture_id]), None)
+
+
+def capture_timestamps(db: Database, capture_id: str) -> list[dict]:
+    """Every TSA's answer for the capture's manifest, failures included, in the order asked."""
+    return list(db.query("select * from timestamps where capture_id = ? order by id", [capture_id]))
+
+
+# -- what verify walks -----------------------------------------------------------
+
+
+def has_captures(db: Database) -> bool:
+    """Whether anything was captured."""
+    return db.execute("select exists (select 1 from captures)").fetchone()[0] == 1
+
+
+def row_count(db: Database, table: str) -> int:
+    """How many rows the table has."""
+    return db.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+
+def table_rows(db: Database, table: str) -> Iterator[dict]:
+    """Every row of the table, as stored."""
+    return db.query(f"select * from [{table}]")
+
+
+def media_sha256s(db: Database) -> list[str]:
+    """The SHA-256 of every media row, sorted."""
+    return [row[0] for row in db.execute("select sha256 from media order by sha256")]
+
+
+def logged_payload_hashes(db: Database, action: str, prefix: str) -> dict[str, set[str]]:
+    """For each row key the `action` events name as `prefix:<key>`, the payload hashes they logged."""
+    logged: dict[str, set[str]] = {}
+    for target, digest in db.execute(
+        "select target, payload_sha256 from events where action = ? and target like ?",
+        [action, f"{prefix}:%"],
+    ):
+        logged.setdefault(target.split(":", 1)[1], set()).add(digest)
+    return logged
+
+
+def posts_with_latest_version(db: Database) -> Iterator[tuple]:
+    """(post id, text, status, latest version's text, latest version's status) per versioned post."""
+    return db.execute(
+        "select p.id, p.text, p.status, v.text, v.status from posts p join post_versions v"
+        " on v.id = (select max(id) from post_versions where post_id = p.id)"
+    )
+
+
+def warc_records_in_file_order(db: Database) -> Iterator[dict]:
+    """Every warc_records row, by file and offset (each WARC file read front to back)."""
+    return db.query("select * from warc_records order by warc_file, offset")
+
+
+def captures_in_order(db: Database) -> Iterator[dict]:
+    """Every capture's row, oldest first."""
+    return db.query("select * from captures order by started_at")
+
+
+def manifests_by_capture(db: Database) -> dict[str, dict]:
+    """Every manifests row, by capture id."""
+    return {row["capture_id"]: row for row in db.query("select * from manifests")}
+
+
+def all_timestamps(db: Database) -> list[dict]:
+    """Every timestamps row, in the order asked."""
+    return list(db.query("select * from timestamps order by id"))
