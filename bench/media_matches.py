@@ -1,4 +1,4 @@
-"""Benchmark: what finding near-duplicate media at write time costs (archiver/media_matches.py).
+"""Benchmark: what finding near-duplicate media at write time costs (archiver/store/media_matches.py).
 
 - per new file: save_media on an archive of --media files, with and without the
   comparison against every other file; and the first file of a session, which

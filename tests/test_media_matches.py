@@ -1,4 +1,4 @@
-"""Near-duplicate pairs written when a media file is first saved (archiver/media_matches.py)."""
+"""Near-duplicate pairs written when a media file is first saved (archiver/store/media_matches.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from archiver.media.matches import MediaIndex
 from archiver.media.similar import _popcount_bytes, near_duplicate
 from archiver.models import StoredMedia
 from archiver.store.connection import open_db
+from archiver.store.media_matches import MediaIndex
 from archiver.store.transaction import transaction
 from archiver.store.writes import save_media
 

@@ -3,7 +3,7 @@
 The thresholds are the usual ones: PDQ within 31 bits of 256 (Meta's recommended match
 distance, when both hashes have quality >= 50), pHash within 8 bits of 64. The rule is
 given twice: for two hashes (near_duplicate) and over numpy arrays of many
-(near_duplicates), which media_matches.py uses to compare a file with a whole archive.
+(near_duplicates), which archiver.store.media_matches uses to compare a file with a whole archive.
 """
 
 from __future__ import annotations

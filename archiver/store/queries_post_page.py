@@ -41,7 +41,7 @@ POST_VERSIONS = """
     from post_versions where post_id = :id order by id
 """
 # Other posts showing the same file, or a near duplicate of it: the pairs
-# archiver/media/matches.py wrote when each file was first saved. Two plain joins,
+# archiver/store/media_matches.py wrote when each file was first saved. Two plain joins,
 # not one over a union: SQLite then builds a Bloom filter over all of post_media.
 SIMILAR_POSTS = """
     select mine.position as position, other.post_id as post, p.author_handle, p.platform,

@@ -11,7 +11,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from archiver.media.matches import fill_media_matches
+from archiver.store.media_matches import fill_media_matches
 from archiver.store.schema_extensions import schema_extensions
 from archiver.store.transaction import transaction
 
@@ -202,7 +202,7 @@ def _add_missing_indexes(db: Database) -> None:
 
 
 def _add_media_matches(db: Database) -> None:
-    """The near-duplicate pairs (media_matches.py); an older archive's are computed once, here."""
+    """The near-duplicate pairs (store/media_matches.py); an older archive's are computed once, here."""
     if db["media_matches"].exists():
         return
     with transaction(db):

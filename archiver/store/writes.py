@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from archiver import __version__
-from archiver.media.matches import forget_session_index, record_matches
 from archiver.models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import counts_moved
 from archiver.store.eventlog import payload_hash, record_event, utc_now
+from archiver.store.media_matches import forget_session_index, record_matches
 from archiver.store.queries import media_exists
 from archiver.store.rows import insert_row, upsert_row
 from archiver.store.transaction import on_rollback
