@@ -30,10 +30,17 @@ def author_of(actor: dict) -> str:
 
 
 def safe_return_path(path: str | None) -> str | None:
-    """A path on this server to go back to; anything that could leave the site is refused."""
-    if not path or not path.startswith("/") or path.startswith(("//", "/\\")):
+    """A path on this server to go back to; anything that could leave the site is refused.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    `/<tab>/other.site` leaves the site as `//other.site` would: any control character,
+    space or backslash refuses the path outright.
+    """
+    if not path or not path.startswith("/") or path.startswith("//"):
         return None
-    if any(c in path for c in "\r\n\\") or "://" in path.split("?", 1)[0]:
+    if any(ord(c) <= 0x20 or 0x7F <= ord(c) < 0xA0 or c == "\\" for c in path):
+        return None
+    if "://" in path.split("?", 1)[0]:
         return None
     return path
 

@@ -66,15 +66,39 @@ VERIFY = {
 }
 
 
-def test_the_sign_in_link_sets_a_signed_actor_cookie(ds):
-    response = call(ds, "get", sign_in_path("alice-token") + "&next=" + POST_PAGE)
+def test_the_sign_in_link_asks_for_one_click_before_it_signs_in(ds):
+    link = call(ds, "get", sign_in_path("alice-token") + "&next=" + POST_PAGE)
+    # Opening the link signs nobody in (login CSRF): it shows a button that posts the token.
+    assert link.status_code == 200 and "ds_actor" not in link.cookies
+    assert 'value="Sign in as alice"' in link.text
+    csrf = re.search(r'name="csrftoken" value="([^"]+)"', link.text).group(1)
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', link.text))
+    assert form == {"csrftoken": csrf, "next": POST_PAGE, "token": "alice-token"}
+    cookies = {"ds_csrftoken": link.cookies["ds_csrftoken"]}
+
+    response = call(ds, "post", "/-/sign-in", cookies, data=form)
+
     assert response.status_code == 302 and response.headers["location"] == POST_PAGE
-    cookie = response.cookies["ds_actor"]
-    assert ds.unsign(cookie, "actor") == {"a": {"id": "alice"}}
+    assert ds.unsign(response.cookies["ds_actor"], "actor") == {"a": {"id": "alice"}}
     assert call(ds, "get", sign_in_path("wrong")).status_code == 403
-    # Somewhere else than this site is never a place to go back to.
-    away = call(ds, "get", sign_in_path("alice-token") + "&next=//evil.example/")
-    assert away.headers["location"] == "/"
+    # Without the CSRF token, a post from another site signs nobody in.
+    assert call(ds, "post", "/-/sign-in", data={"token": "alice-token"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "away",
+    ["//evil.example/", "/\\evil.example/", "/%09/evil.example", "/%0b/evil.example",
+     "/%0a/evil.example", "https://evil.example/", "/ /evil.example"],
+)  # fmt: skip
+def test_after_sign_in_somewhere_else_than_this_site_is_never_a_place_to_go(ds, away):
+    link = call(ds, "get", "/-/sign-in?next=" + POST_PAGE)
+    csrf = re.search(r'name="csrftoken" value="([^"]+)"', link.text).group(1)
+    cookies = {"ds_csrftoken": link.cookies["ds_csrftoken"]}
+    from urllib.parse import unquote
+
+    form = {"csrftoken": csrf, "token": "alice-token", "next": unquote(away)}
+    response = call(ds, "post", "/-/sign-in", cookies, data=form)
+    assert response.status_code == 302 and response.headers["location"] == "/"
 
 
 def test_sign_in_tokens_are_never_shown(ds, archive):

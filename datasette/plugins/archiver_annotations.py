@@ -80,24 +80,37 @@ async def annotate(request, datasette):
 
 
 async def sign_in(request, datasette):
-    """Exchange a token `archiver serve` printed for a signed actor cookie.
+    """Exchange a token `archiver serve` printed for a signed actor cookie, by POST only.
 
-    The printed link carries the token in its query (GET); the form posts it, so a pasted
-    token stays out of the address bar and the browser's history.
+    The printed link carries the token in its query; opening it (GET) only shows a button
+    that posts it (CSRF-protected), so a link someone else sends cannot sign a reader in
+    as them (login CSRF). The form's token field keeps a pasted token out of the address
+    bar and the browser's history.
     """
     tokens = getattr(datasette, "archiver_sign_in", None) or {}
     given = await request.post_vars() if request.method == "POST" else request.args
     token, back = given.get("token"), given.get("next")
     name = next((n for t, n in tokens.items() if token and secrets.compare_digest(t, token)), None)
-    if name is None:
+    # Datasette's CSRF check passes a POST that carries no cookie at all, which is what a
+    # cross-site form sends: a sign-in is only taken from this site's own page.
+    from_this_site = "ds_csrftoken" in request.cookies
+    if name is None or request.method != "POST" or not from_this_site:
         html = await datasette.render_template(
             "archiver_sign_in.html",
-            {"failed": token is not None, "enabled": bool(tokens), "next": back or ""},
+            {
+                "failed": token is not None and name is None,
+                "enabled": bool(tokens),
+                "next": safe_return_path(back) or "",
+                "confirm_name": name,
+                "confirm_token": token if name else "",
+            },
             request=request,
         )
         # No Referer from this page: its address may hold a token.
         headers = {"referrer-policy": "no-referrer"}
-        return Response.html(html, status=403 if token is not None else 200, headers=headers)
+        refused = token is not None and (name is None or request.method == "POST")
+        status = 403 if refused else 200
+        return Response.html(html, status=status, headers=headers)
     response = Response.redirect(safe_return_path(back) or datasette.urls.instance())
     response.set_cookie("ds_actor", datasette.sign({"a": {"id": name}}, "actor"), httponly=True)
     datasette.add_message(request, f"Signed in as {name}: you can annotate.", datasette.INFO)

@@ -30,6 +30,8 @@ def test_sign_in_geolocate_verify_reload_and_see_the_history(served, page, tmp_p
     assert page.locator("form.archiver-form").count() == 0  # anonymous: read only
 
     page.goto(f"{base}{sign_in_path('secret-token')}&next={POST_PAGE}", wait_until="load")
+    page.get_by_role("button", name="Sign in as alice").click()  # a link alone signs nobody in
+    page.wait_for_load_state("load")
     assert page.url == base + POST_PAGE
     assert page.get_by_text("Signed in as alice").first.is_visible()
     photo = page.locator(f'img[src="/-/media/{archive.photo_sha256}"]')
@@ -81,6 +83,8 @@ def test_sign_in_geolocate_verify_reload_and_see_the_history(served, page, tmp_p
 def test_no_script_from_notes_or_tags_runs(served, page, tmp_path):
     _, base = served
     page.goto(f"{base}{sign_in_path('secret-token')}&next={REPOST_PAGE}", wait_until="load")
+    page.get_by_role("button", name="Sign in as alice").click()
+    page.wait_for_load_state("load")
     note = page.locator("form.archiver-form-note")
     note.locator("textarea[name=body]").fill(
         "<script>alert('note')</script> <img src=x onerror=alert(2)> "
@@ -127,6 +131,8 @@ def test_the_sign_in_form_lays_out_cleanly(served, page, tmp_path):
 def test_a_note_in_the_history_keeps_its_italics_and_retracting_asks_first(served, page, tmp_path):
     _, base = served
     page.goto(f"{base}{sign_in_path('secret-token')}&next={NEAR_PAGE}", wait_until="load")
+    page.get_by_role("button", name="Sign in as alice").click()
+    page.wait_for_load_state("load")
     note = page.locator("form.archiver-form-note")
     note.locator("textarea[name=body]").fill("Checked against *Reuters* footage")
     note.get_by_role("button", name="Add note").click()

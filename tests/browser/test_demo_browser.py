@@ -101,6 +101,8 @@ def test_a_new_user_verifies_and_geolocates_the_demo_post_then_finds_it_by_searc
     assert page.locator("form.archiver-form").count() == 0  # read only until signed in
 
     page.goto(sign_in.group(1), wait_until="load")
+    page.get_by_role("button", name="Sign in as demo analyst").click()
+    page.wait_for_load_state("load")
     assert "Signed in as demo analyst" in page.locator("body").inner_text()
     page.goto(url, wait_until="load")
     verification = page.locator("form.archiver-form-verification")
