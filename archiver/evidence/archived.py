@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from archiver.errors import UsageError
 from archiver.models import POST_OK
-from archiver.platforms import db_id_of
+from archiver.platforms import db_id_of, label_of
 from archiver.store.targets import resolve_target
 
 # The version of a post in force at a capture: the last one written at or before it.
@@ -30,11 +30,6 @@ _MEDIA = """
            (select pm.alt_text from post_media pm where pm.post_id = :post_id and pm.sha256 = m.sha256 limit 1) as alt_text
     from media m where m.sha256 = :sha256
 """
-PLATFORM_NAMES = {
-    "x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram",
-    "reddit": "Reddit", "youtube": "YouTube", "tiktok": "TikTok", "instagram": "Instagram",
-    "facebook": "Facebook", "threads": "Threads", "vimeo": "Vimeo",
-}  # fmt: skip
 
 
 @dataclass
@@ -85,7 +80,7 @@ class PostAsCaptured:
 
     @property
     def platform_name(self) -> str:
-        return PLATFORM_NAMES.get(self.platform, self.platform.title())
+        return label_of(self.platform)
 
 
 @dataclass
