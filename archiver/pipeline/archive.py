@@ -62,9 +62,9 @@ from archiver.store.writes import (
     new_capture_id,
     post_complete,
     post_exists,
+    post_ids_by_author,
     save_capture,
     save_post,
-    stored_post_ids,
 )
 
 __all__ = ["SKIPPED", "Archiver", "CaptureResult"]
@@ -184,7 +184,10 @@ class Archiver:
     def _complete_post_id(self, ref: PostRef) -> str | None:
         """The id the post is archived under, with all its media; None if it is not."""
         db = self.reader()
-        return next((i for i in stored_post_ids(db, ref) if post_complete(db, i)), None)
+        ids = [ref.db_id]
+        if (alias := platforms.stored_alias(ref)) is not None:
+            ids += post_ids_by_author(db, alias.platform, alias.handle, alias.id_suffix)
+        return next((i for i in ids if post_complete(db, i)), None)
 
     def has_media(self, sha256: str) -> bool:
         """The file is in the media table already (analysed when it was first kept)."""

@@ -253,25 +253,16 @@ def post_complete(db: Database, post_db_id: str) -> bool:
     return row is not None
 
 
-def stored_post_ids(db: Database, ref) -> list[str]:
-    """The ids a post named by `ref` (a PostRef) may be archived under.
-
-    Its own; and for a Bluesky URL that names the author by handle, the id under the
-    author's DID that archiving it gave (only the AppView maps one to the other): the
-    archived post by that handle with that record key.
-    """
-    ids = [ref.db_id]
-    if ref.platform == "bluesky" and ref.handle:
-        tail = "/" + ref.post_id.split("/", 1)[1]
-        ids += [
-            row[0]
-            for row in db.execute(
-                "select id from posts where author_handle = :handle and platform = 'bluesky'"
-                " and substr(id, -length(:tail)) = :tail",
-                {"tail": tail, "handle": ref.handle.lower()},
-            )
-        ]
-    return ids
+def post_ids_by_author(db: Database, platform: str, handle: str, id_suffix: str) -> list[str]:
+    """The archived posts on `platform` by `handle` whose id ends with `id_suffix`."""
+    return [
+        row[0]
+        for row in db.execute(
+            "select id from posts where author_handle = :handle and platform = :platform"
+            " and substr(id, -length(:suffix)) = :suffix",
+            {"suffix": id_suffix, "handle": handle, "platform": platform},
+        )
+    ]
 
 
 def _json_or_none(value) -> str | None:
