@@ -115,7 +115,7 @@ class Platform:
     text_signature: TextSignature | None = None
     stored_alias: Callable[[PostRef], StoredAlias | None] | None = None
     accepts: tuple[UrlCase, ...] = ()  # URLs it must recognise, and what they name
-    rejects: tuple[str, ...] = ()  # URLs on its hosts that name no post
+    rejects: tuple[str, ...] = ()  # URLs that look like its posts but name none
 
     def parse_url(self, url: str) -> PostRef | None:
         """The post one of this platform's URLs names, or None."""
