@@ -14,11 +14,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
+from bs4 import Tag
+
 from archiver.errors import FetchError, ParseError, UnavailableError
-from archiver.models import POST_DELETED, MediaRef, Post
+from archiver.models import POST_DELETED, Embed, MediaRef, Post
 from archiver.platforms.base import (
     MarkupCode,
     Platform,
@@ -236,6 +237,13 @@ def _text(content: str | None) -> str | None:
     return html_to_text(content)
 
 
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    # Its embed code shows little but a link to the post.
+    return linked_post(
+        tag, base_url, parse=PLATFORM.parse_url, platform=NAME, attribute="data-embed-url"
+    )
+
+
 PLATFORM = Platform(
     name=NAME,
     label="Mastodon",
@@ -243,14 +251,7 @@ PLATFORM = Platform(
     canonical_url=canonical_url,
     fetch_post=fetch_post,
     read_match=_read_match,
-    markup=(
-        MarkupCode(
-            "blockquote",
-            "mastodon-embed",
-            partial(linked_post, parse=lambda url: PLATFORM.parse_url(url), platform=NAME,
-                    attribute="data-embed-url"),
-        ),
-    ),
+    markup=(MarkupCode("blockquote", "mastodon-embed", _read_blockquote),),
     accepts=(
         UrlCase(
             "https://mastodon.social/@Gargron/113497187538011744/embed",

@@ -8,10 +8,11 @@ card is an UnavailableError naming it.
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import TYPE_CHECKING
 
-from archiver.models import Post
+from bs4 import Tag
+
+from archiver.models import Embed, Post
 from archiver.platforms.base import MarkupCode, Platform, PostRef, UrlCase
 from archiver.platforms.embed_copy import linked_post
 from archiver.platforms.opengraph import post_from_page
@@ -55,6 +56,13 @@ def read_card(card: dict) -> dict:
     return fields
 
 
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    # Its embed code shows little but a link to the post.
+    return linked_post(
+        tag, base_url, parse=PLATFORM.parse_url, platform=NAME, attribute="data-text-post-permalink"
+    )
+
+
 PLATFORM = Platform(
     name=NAME,
     label="Threads",
@@ -63,14 +71,7 @@ PLATFORM = Platform(
     fetch_post=fetch_post,
     hosts=("threads.net", "threads.com"),
     media_hosts=("cdninstagram.com", "fbcdn.net"),
-    markup=(
-        MarkupCode(
-            "blockquote",
-            "text-post-media",
-            partial(linked_post, parse=lambda url: PLATFORM.parse_url(url), platform=NAME,
-                    attribute="data-text-post-permalink"),
-        ),
-    ),
+    markup=(MarkupCode("blockquote", "text-post-media", _read_blockquote),),
     accepts=(
         UrlCase(
             "https://www.threads.net/@zuck/post/C8Y0K8UJbGx",
