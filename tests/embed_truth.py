@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from archiver.models import Embed
-from archiver.platforms import module_for
+from archiver.platforms import platform_named
 
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 
@@ -52,7 +52,7 @@ def _post_id(platform: str, value: str) -> str:
     if platform in ("instagram", "youtube"):
         return value  # shortcode, video id
     # TikTok and Facebook targets are post URLs (aol's percent-encoded, as its iframes carry them).
-    ref = module_for(platform).parse_url(unquote(value))
+    ref = platform_named(platform).parse_url(unquote(value))
     if ref is None:
         raise ValueError(f"ground-truth {platform} target not recognised: {value}")
     return ref.post_id

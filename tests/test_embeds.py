@@ -8,12 +8,8 @@ import pytest
 from embed_truth import ARTICLES, discovered_targets, load_truth
 from recorded import fixture_json, fixture_path
 
-from archiver.discovery.embeds import (
-    discover_embeds,
-    discover_in_html,
-    discover_in_text,
-    parse_twitter_blockquote,
-)
+from archiver.discovery.embeds import discover_embeds, discover_in_html, discover_in_text
+from archiver.platforms.x import parse_blockquote
 
 TRUTH = load_truth()
 
@@ -235,9 +231,9 @@ def test_a_handle_in_prose_without_a_date_is_not_a_signature():
 # --- X blockquote parser (reused by the X adapter for oEmbed html) -----------------------
 
 
-def test_parse_twitter_blockquote_reads_real_oembed_html():
+def test_x_blockquote_parser_reads_real_oembed_html():
     html = fixture_json("x", "oembed_publish_twitter_alleyco_1679189879086018562.json")["html"]
-    copy = parse_twitter_blockquote(html)
+    copy = parse_blockquote(html)
     assert copy.text.startswith("We’re a full-service digital agency")
     assert copy.text.endswith("Learn more about our services here:https://t.co/8zZ5zP1Oyc")
     assert (copy.author_name, copy.author_handle, copy.author) == (

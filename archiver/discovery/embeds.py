@@ -1,10 +1,10 @@
 """Find the posts an article embeds: pure functions over the page, no network, no database.
 
-HTML: every element that is a post's embed code (see `archiver.embed_markup`),
+HTML: every element that is a post's embed code (see `archiver.discovery.markup`),
 in document order, including embed codes a page keeps escaped inside its
 scripts' JSON state or inside attributes, which a browser would render but a
-DOM scan alone does not see. Plain text: tweets pasted as text, recognised by
-their "— Name (@handle) Month D, YYYY" signature line.
+DOM scan alone does not see. Plain text: posts pasted as text, recognised by
+the "— Name (@handle) Month D, YYYY" signature line of a platform that signs so.
 """
 
 from __future__ import annotations
@@ -13,34 +13,41 @@ import dataclasses
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from archiver.discovery.markup import (
-    ArticleCopy,
-    parse_twitter_blockquote,
-    recognise,
-    x_short_links,
-)
+from archiver.discovery.markup import IFRAME_ELEMENTS, MARKUP, WIDGETS, recognise
 from archiver.models import Embed
-from archiver.platforms import identify, x
+from archiver.platforms import PLATFORMS, identify
+from archiver.platforms.base import Platform, TextSignature
 
-__all__ = [
-    "ArticleCopy",
-    "discover_embeds",
-    "discover_in_html",
-    "discover_in_text",
-    "parse_twitter_blockquote",
-]
+__all__ = ["discover_embeds", "discover_in_html", "discover_in_text"]
 
 # Escaped markup deeper than this is not a page, it is an attack or an accident.
 _MAX_DEPTH = 4
-# An embed code's opening, raw or escaped the ways JSON, JS and HTML escape it.
-_ESCAPED_OPENER = re.compile(
-    r"(?:<|\\u003c|\\x3c|&lt;|&#0*60;|&#x0*3c;)\s*(?:blockquote|iframe)\b|fb-(?:post|video)\b|data-telegram-post",
-    re.I,
-)
+# Elements that are an embed code only with a class or attribute of a platform's:
+# those are looked for by that class or attribute name, not by the element's.
+_PLAIN_ELEMENTS = {"div", "span", "p", "section", "article", "a", "script"}
+
+
+def _escaped_opener() -> re.Pattern[str]:
+    """An embed code's opening, raw or escaped the ways JSON, JS and HTML escape it."""
+    elements = {*IFRAME_ELEMENTS, *MARKUP, *WIDGETS} - _PLAIN_ELEMENTS
+    names = {code.css_class for tag in MARKUP.keys() & _PLAIN_ELEMENTS for code in MARKUP[tag]}
+    names |= {
+        code.attribute for tag in WIDGETS.keys() & _PLAIN_ELEMENTS for code, _ in WIDGETS[tag]
+    }
+    opener = r"(?:<|\\u003c|\\x3c|&lt;|&#0*60;|&#x0*3c;)\s*"
+    return re.compile(rf"{opener}(?:{_either(elements)})\b|(?<![\w-])(?:{_either(names)})\b", re.I)
+
+
+def _either(words: set[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_ESCAPED_OPENER = _escaped_opener()
 _STILL_ESCAPED = re.compile(r"\\(?:u003c|x3c)", re.I)
 # String literals and comments of a script, scanned from its start so that a quote
 # inside one string is never taken for the start of another.
@@ -67,11 +74,31 @@ _DATE = (
     r"(?:[^\W\d_]{3,}\.?\s+\d{1,2},\s+\d{4}"  # August 3, 2024
     r"|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,}\.?\s+(?:de\s+)?\d{4})"  # 3 August 2024, 3. August 2024
 )
-_TEXT_SIGNATURE = re.compile(
-    rf"(?:^|(?<=\s)){_DASH}\s*(?P<name>[^\n—–]*?)\s*\(\s*@(?P<handle>[A-Za-z0-9_]{{1,15}})\s*\)"
-    rf"\s*(?P<date>{_DATE})?\s*(?P<url>https?://\S+)?\s*$"
-)
-_TEXT_LINK = re.compile(r"https?://[^\s<>\"']+|(?<![\w/.])pic\.(?:twitter|x)\.com/\w+")
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """A platform whose posts are pasted into text with a signature line, and how to read them."""
+
+    platform: Platform
+    signature: TextSignature
+    line: re.Pattern[str]  # the signature line: name, handle, date and/or the post's URL
+    link: re.Pattern[str]  # a link in the copy: a URL, or a link shown without its scheme
+
+
+_SIGNED = [
+    _Signed(
+        platform,
+        signature,
+        re.compile(
+            rf"(?:^|(?<=\s)){_DASH}\s*(?P<name>[^\n—–]*?)\s*\(\s*@(?P<handle>{signature.handle})\s*\)"
+            rf"\s*(?P<date>{_DATE})?\s*(?P<url>https?://\S+)?\s*$"
+        ),
+        re.compile(rf"https?://[^\s<>\"']+|{signature.display_link}"),
+    )
+    for platform in PLATFORMS
+    if (signature := platform.text_signature) is not None
+]
 
 
 def discover_embeds(
@@ -91,19 +118,20 @@ def discover_in_html(html: str, page_url: str | None = None) -> list[Embed]:
 
 
 def discover_in_text(text: str) -> list[Embed]:
-    """Tweets pasted into a plain-text article: the lines above each "— Name (@handle) date" line."""
+    """Posts pasted into a plain-text article: the lines above each "— Name (@handle) date" line."""
     lines = text.splitlines()
-    # With blank lines between paragraphs a tweet's lines are one paragraph; without,
-    # every line is a paragraph and only the line above the signature is the tweet's.
+    # With blank lines between paragraphs a post's lines are one paragraph; without,
+    # every line is a paragraph and only the line above the signature is the post's.
     blank_line_paragraphs = bool(re.search(r"\n[ \t]*\n", text))
     signature_lines: set[int] = set()
     embeds: list[Embed] = []
     for number, line in enumerate(lines):
-        m = _TEXT_SIGNATURE.search(line)
-        if not m or not (m.group("date") or m.group("url")):
+        found = _signature_line(line)
+        if found is None:
             continue
+        signed, m = found
         signature_lines.add(number)
-        prefix = line[: m.start()].strip()  # the tweet's text, when the signature shares its line
+        prefix = line[: m.start()].strip()  # the post's text, when the signature shares its line
         copy_lines = [prefix] if prefix else []
         above = number - 1
         while (not copy_lines or blank_line_paragraphs) and above >= 0:
@@ -111,18 +139,27 @@ def discover_in_text(text: str) -> list[Embed]:
                 break
             copy_lines.insert(0, lines[above].strip())
             above -= 1
-        embeds.append(_signature_embed("\n".join(copy_lines) or None, m))
+        embeds.append(_signature_embed(signed, "\n".join(copy_lines) or None, m))
     return _deduplicate(embeds)
 
 
-def _signature_embed(copy_text: str | None, m: re.Match) -> Embed:
-    ref = x.parse_url(m.group("url")) if m.group("url") else None
+def _signature_line(line: str) -> tuple[_Signed, re.Match] | None:
+    """The signing platform and signature a line is, when it names a date or the post's URL."""
+    for signed in _SIGNED:
+        m = signed.line.search(line)
+        if m and (m.group("date") or m.group("url")):
+            return signed, m
+    return None
+
+
+def _signature_embed(signed: _Signed, copy_text: str | None, m: re.Match) -> Embed:
+    ref = signed.platform.parse_url(m.group("url")) if m.group("url") else None
     links = list(
-        dict.fromkeys(link.rstrip(".,;:!?)]}'\"") for link in _TEXT_LINK.findall(copy_text or ""))
+        dict.fromkeys(link.rstrip(".,;:!?)]}'\"") for link in signed.link.findall(copy_text or ""))
     )
     name = m.group("name").strip()
     return Embed(
-        platform=x.NAME,
+        platform=signed.platform.name,
         found_by="text-signature",
         post_url=ref.url if ref else None,
         post_id=ref.post_id if ref else None,
@@ -130,8 +167,8 @@ def _signature_embed(copy_text: str | None, m: re.Match) -> Embed:
         article_author=f"{name} (@{m.group('handle')})" if name else f"@{m.group('handle')}",
         article_date=m.group("date"),
         article_links=links,
-        # The post's id is not in the text; a pic.twitter.com or t.co link redirects to it.
-        short_links=[] if ref else x_short_links(links),
+        # The post's id is not in the text; a short link may redirect to it.
+        short_links=[] if ref else signed.signature.short_links(links),
     )
 
 
@@ -241,7 +278,7 @@ def _merge(first: Embed, later: Embed) -> Embed:
     richer = later if _richness(later) > _richness(first) else first
     merged = dataclasses.replace(richer)
     named = [e for e in (richer, first, later) if e.post_url]
-    # x.com/<handle>/status/<id> says more than x.com/i/status/<id>.
+    # A URL that names the post's author says more than one that names only its id.
     best = next((e for e in named if _names_author(e.post_url)), named[0] if named else None)
     if best is not None:
         merged.post_url, merged.post_id, merged.short_links = (

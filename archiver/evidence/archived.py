@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from archiver.errors import UsageError
 from archiver.models import POST_OK
-from archiver.platforms import db_id_of
+from archiver.platforms import db_id_of, label_of
 from archiver.store import queries
 from archiver.store.queries_evidence import (
     capture_manifest,
@@ -24,12 +24,6 @@ from archiver.store.queries_evidence import (
     capture_warc_records,
 )
 from archiver.store.targets import resolve_target
-
-PLATFORM_NAMES = {
-    "x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram",
-    "reddit": "Reddit", "youtube": "YouTube", "tiktok": "TikTok", "instagram": "Instagram",
-    "facebook": "Facebook", "threads": "Threads", "vimeo": "Vimeo",
-}  # fmt: skip
 
 
 @dataclass
@@ -80,7 +74,7 @@ class PostAsCaptured:
 
     @property
     def platform_name(self) -> str:
-        return PLATFORM_NAMES.get(self.platform, self.platform.title())
+        return label_of(self.platform)
 
 
 @dataclass

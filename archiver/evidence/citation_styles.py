@@ -24,6 +24,7 @@ from archiver.evidence.citation_names import (
     name_or_handle,
     natural_author,
 )
+from archiver.platforms import genre_of
 
 if TYPE_CHECKING:  # archiver.cite imports this module to pick a style
     from archiver.evidence.cite import CitedPost
@@ -42,9 +43,6 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 # MLA 9 and Bluebook (T12) abbreviate alike: May, June and July stay whole, September is Sept.
 MONTHS_SHORT = ["Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",
                 "Nov.", "Dec."]  # fmt: skip
-# The word for a post on each platform, as APA describes it in brackets.
-POST_WORDS = {"reddit": "Online forum post", "youtube": "Video", "tiktok": "Video",
-              "vimeo": "Video", "facebook": "Status update"}  # fmt: skip
 
 
 @dataclass
@@ -88,7 +86,7 @@ def apa(p: CitedPost) -> Citation:
     date = f"({when.year}, {MONTHS[when.month - 1]} {when.day})" if when else "(n.d.)"
     described = _media_description(p)
     title_words = _capped(_words(p.text)[:20])
-    kind = f"[{POST_WORDS.get(p.platform_id, 'Post')}]"
+    kind = f"[{genre_of(p.platform_id)}]"  # the word for a post, as APA describes it
     tail = f" {kind}. {p.platform}. {p.url}"
     note = f" ({_facts(p, '; ')})"
     if title_words:
@@ -211,7 +209,7 @@ def csl_json(p: CitedPost) -> Citation:
         "author": [csl_name(p.author_name, p.author_handle)],
         "title": _title(p),
         "container-title": p.platform,
-        "genre": POST_WORDS.get(p.platform_id, "Post"),
+        "genre": genre_of(p.platform_id),
         "URL": p.url,
         "accessed": {"date-parts": [[captured.year, captured.month, captured.day]]},
         "archive": ARCHIVE_NAME,

@@ -52,14 +52,14 @@ from archiver.models import (
 from archiver.pipeline.inputs import local_path
 from archiver.pipeline.page import archive_local_file, archive_page
 from archiver.pipeline.results import SKIPPED, CaptureResult
-from archiver.platforms.base import PostRef, parse_display_date
+from archiver.platforms.base import PostRef, gone_post, parse_display_date
 from archiver.settings import Settings
 from archiver.store.changes import what_changed
 from archiver.store.connection import open_db, open_reader
 from archiver.store.eventlog import utc_now
-from archiver.store.queries import media_exists, post_complete, post_exists
+from archiver.store.queries import media_exists, post_complete, post_exists, post_ids_by_author
 from archiver.store.transaction import transaction
-from archiver.store.writes import new_capture_id, save_capture, save_post, stored_post_ids
+from archiver.store.writes import new_capture_id, save_capture, save_post
 
 __all__ = ["SKIPPED", "Archiver", "CaptureResult"]
 
@@ -178,7 +178,10 @@ class Archiver:
     def _complete_post_id(self, ref: PostRef) -> str | None:
         """The id the post is archived under, with all its media; None if it is not."""
         db = self.reader()
-        return next((i for i in stored_post_ids(db, ref) if post_complete(db, i)), None)
+        ids = [ref.db_id]
+        if (alias := platforms.stored_alias(ref)) is not None:
+            ids += post_ids_by_author(db, alias.platform, alias.handle, alias.id_suffix)
+        return next((i for i in ids if post_complete(db, i)), None)
 
     def has_media(self, sha256: str) -> bool:
         """The file is in the media table already (analysed when it was first kept)."""
@@ -226,8 +229,8 @@ class Archiver:
         """The post from its platform; else the article's copy, or a record that it is unavailable."""
         article = embed if embed is not None and embed.article_text else None
         try:
-            module = platforms.module_for(ref.platform)
-            fetch_post = getattr(module, "fetch_post", None)
+            platform = platforms.platform_named(ref.platform)
+            fetch_post = platform.fetch_post if platform else None
             if fetch_post is None:
                 raise ArchiveError(
                     f"archiving {ref.platform} posts is not supported yet ({ref.url})"
@@ -237,7 +240,7 @@ class Archiver:
             # The platform says no (login wall, protected): a fact worth recording as such.
             if article is not None:
                 return post_from_article(ref, article, reason=str(exc))
-            return unavailable_post(ref, str(exc))
+            return gone_post(ref, POST_UNAVAILABLE, str(exc), source=ref.platform)
         except ArchiveError as exc:
             if article is None:
                 raise
@@ -355,14 +358,6 @@ def post_from_article(ref: PostRef, embed: Embed, *, reason: str) -> Post:
         created_at=parse_display_date(embed.article_date), status=POST_UNAVAILABLE,
         status_reason=f"recorded from the article's copy; the platform did not answer: {reason}",
         source="article",
-    )  # fmt: skip
-
-
-def unavailable_post(ref: PostRef, reason: str) -> Post:
-    """A post the platform refuses to show: recorded as unavailable, with the platform's reason."""
-    return Post(
-        platform=ref.platform, post_id=ref.post_id, url=ref.url, author_handle=ref.handle,
-        status=POST_UNAVAILABLE, status_reason=reason, source=ref.platform,
     )  # fmt: skip
 
 

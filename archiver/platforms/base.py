@@ -1,10 +1,10 @@
-"""What every platform module shares: the PostRef it recognises and small parsing helpers.
+"""What every platform module shares: the Platform it declares, the PostRef it recognises,
+and small parsing helpers.
 
-A platform module declares:
-    NAME: str                         the platform's short name (posts.id prefix)
-    URL_PATTERNS: list[re.Pattern]    the post URLs it accepts
-    parse_url(url) -> PostRef | None  recognise one of its post URLs
-    fetch_post(ref, fetcher) -> Post  (optional) fetch and normalise the post
+Each `archiver/platforms/<name>.py` exports `PLATFORM = Platform(...)`; the registry
+(`archiver.platforms`) finds them, picks the platform for a URL, and hands discovery,
+citations and the pipeline what each one declares. Nothing outside a platform's
+module names it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,18 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from archiver.models import Embed, Post
+
 if TYPE_CHECKING:
+    from bs4 import Tag
+
     from archiver.fetch.client import Fetcher
 
 
@@ -36,8 +41,101 @@ class PostRef:
         return f"{self.platform}:{self.post_id}"
 
 
-def match_url(patterns: list[re.Pattern], url: str) -> re.Match | None:
-    """The first pattern matching the URL without its scheme, or None."""
+@dataclass(frozen=True)
+class UrlCase:
+    """A URL as met in the wild, and the post id and canonical URL it must give."""
+
+    url: str
+    post_id: str
+    canonical: str
+
+
+@dataclass(frozen=True)
+class MarkupCode:
+    """An embed code that is markup: a `tag` with class `css_class` (blockquote.twitter-tweet).
+
+    `read(element, page_url)` gives the embedded post and the article's copy of it."""
+
+    tag: str
+    css_class: str
+    read: Callable[[Tag, str | None], Embed | None]
+
+
+@dataclass(frozen=True)
+class WidgetCode:
+    """An element that renders a post from one attribute (<amp-twitter data-tweetid="...">).
+
+    `to_url` turns the attribute's value into a post URL; None when the value is one."""
+
+    element: str
+    attribute: str
+    to_url: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
+class TextSignature:
+    """How a post pasted into a plain-text article is signed: "— Name (@handle) Month D, YYYY"."""
+
+    handle: str  # a regular expression for the platform's handles
+    display_link: str  # a regular expression for links shown without a scheme (pic.x.com/...)
+    short_links: Callable[[list[str]], list[str]]  # those of these links that redirect to a post
+
+
+@dataclass(frozen=True)
+class StoredAlias:
+    """Another id a post may be archived under: the post on `platform` by `handle` whose
+    id ends with `id_suffix` (a Bluesky post linked by handle is archived under its DID)."""
+
+    platform: str
+    handle: str
+    id_suffix: str
+
+
+# fetch_post(ref, fetcher) -> the post as the platform serves it (or an ArchiveError).
+FetchPost = Callable[[PostRef, "Fetcher"], Post]
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Everything the archive knows about one platform, declared once in its module."""
+
+    name: str  # the short name: posts.id prefix, posts.platform
+    label: str  # as citations and the archived copy name it: "X", "SoundCloud"
+    url_patterns: tuple[re.Pattern[str], ...]  # post URLs, embed player URLs included
+    # canonical_url(post_id, handle=None, ...) -> the URL the platform shows the post at
+    canonical_url: Callable[..., str]
+    fetch_post: FetchPost | None = None
+    # The PostRef a URL pattern's match names; by default its "id" and "handle" groups.
+    read_match: Callable[[re.Match[str]], PostRef | None] | None = None
+    hosts: tuple[str, ...] = ()  # the sites it owns (subdomains included); () = any host
+    media_hosts: tuple[str, ...] = ()  # where its media files are served from (subdomains too)
+    genre: str = "Post"  # the word citations use for one of its posts ("Video")
+    markup: tuple[MarkupCode, ...] = ()
+    widgets: tuple[WidgetCode, ...] = ()
+    text_signature: TextSignature | None = None
+    stored_alias: Callable[[PostRef], StoredAlias | None] | None = None
+    accepts: tuple[UrlCase, ...] = ()  # URLs it must recognise, and what they name
+    rejects: tuple[str, ...] = ()  # URLs that look like its posts but name none
+
+    def parse_url(self, url: str) -> PostRef | None:
+        """The post one of this platform's URLs names, or None."""
+        m = match_url(self.url_patterns, url)
+        if m is None:
+            return None
+        if self.read_match is not None:
+            return self.read_match(m)
+        post_id, handle = m.group("id"), m.groupdict().get("handle")
+        return PostRef(self.name, post_id, self.canonical_url(post_id, handle), handle)
+
+    def owns(self, url: str) -> bool:
+        """The URL is on one of this platform's own hosts."""
+        url = url.strip()
+        host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").lower()
+        return any(host == own or host.endswith("." + own) for own in self.hosts)
+
+
+def match_url(patterns: tuple[re.Pattern, ...] | list[re.Pattern], url: str) -> re.Match | None:
+    """The first pattern matching the URL, or None."""
     url = url.strip()
     for pattern in patterns:
         m = pattern.match(url)
@@ -46,8 +144,22 @@ def match_url(patterns: list[re.Pattern], url: str) -> re.Match | None:
     return None
 
 
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def gone_post(
+    ref: PostRef,
+    status: str,
+    reason: str,
+    *,
+    source: str,
+    raw: str | None = None,
+    http_status: int | None = None,
+) -> Post:
+    """A post the platform no longer shows (deleted) or will not show (unavailable): what the
+    URL tells of it, the platform's answer as served, and the reason."""
+    return Post(
+        platform=ref.platform, post_id=ref.post_id, url=ref.url, author_handle=ref.handle,
+        raw=raw or None, status=status, status_reason=reason, source=source,
+        http_status=http_status,
+    )  # fmt: skip
 
 
 def iso_utc(value: str | int | float | None) -> str | None:

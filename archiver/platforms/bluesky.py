@@ -16,17 +16,24 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
+from bs4 import Tag
+
 from archiver.errors import FetchError, ParseError, UnavailableError
-from archiver.models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post, post_db_id
+from archiver.models import POST_DELETED, POST_UNAVAILABLE, Embed, MediaRef, Post, post_db_id
 from archiver.platforms.base import (
     Answer,
+    MarkupCode,
+    Platform,
     PostRef,
+    StoredAlias,
+    UrlCase,
     counts,
     describe_status,
     fetch_answer,
+    gone_post,
     iso_utc,
-    match_url,
 )
+from archiver.platforms.embed_copy import embed_of, signed_copy
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -36,7 +43,7 @@ NAME = "bluesky"
 # An actor is a handle (alice.bsky.social) or a DID (did:plc:...); a record key is base32-ish.
 _ACTOR = r"(?P<actor>did:[a-z0-9]+:[A-Za-z0-9._:%-]+|[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
 _RKEY = r"(?P<rkey>[A-Za-z0-9._~:-]{1,512})"
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:www\.)?bsky\.app/profile/{_ACTOR}/post/{_RKEY}(?:[/?#]|$)", re.I
     ),
@@ -45,16 +52,13 @@ URL_PATTERNS = [
         re.I,
     ),
     re.compile(rf"^at://{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}$", re.I),
-]
+)
 
 APPVIEW = "https://public.api.bsky.app/xrpc"
 
 
-def parse_url(url: str) -> PostRef | None:
+def _read_match(m: re.Match) -> PostRef:
     """A post's `bluesky:<actor>/<rkey>` identity; the actor stays as the URL names it."""
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
     actor, rkey = m.group("actor"), m.group("rkey")
     if not actor.startswith("did:"):
         actor = actor.lower()  # handles are case-insensitive, and lower case is their normal form
@@ -233,11 +237,9 @@ def _facet_links(record: dict) -> list[str]:
 
 
 def _gone(ref: PostRef, answer: Answer, status: str, reason: str) -> Post:
-    return Post(
-        platform=NAME, post_id=ref.post_id, url=ref.url, author_handle=ref.handle,
-        raw=answer.text or None, status=status, status_reason=reason, source="appview",
-        http_status=answer.status,
-    )  # fmt: skip
+    return gone_post(
+        ref, status, reason, source="appview", raw=answer.text, http_status=answer.status
+    )
 
 
 def _db_id(uri: str | None) -> str | None:
@@ -247,3 +249,54 @@ def _db_id(uri: str | None) -> str | None:
 
 def _first(items):
     return items[0] if isinstance(items, list) and items else None
+
+
+def _stored_alias(ref: PostRef) -> StoredAlias | None:
+    """A post linked by handle is archived under its author's DID, which only the AppView
+    knows: the archived post by that handle with that record key."""
+    if not ref.handle:
+        return None
+    return StoredAlias(NAME, ref.handle.lower(), "/" + ref.post_id.split("/", 1)[1])
+
+
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    copy = signed_copy(tag, PLATFORM.parse_url)
+    ref = PLATFORM.parse_url(tag.get("data-bluesky-uri") or "") or PLATFORM.parse_url(
+        copy.post_url or ""
+    )
+    return embed_of(ref, "blockquote", copy, platform=NAME)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Bluesky",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("bsky.app",),
+    media_hosts=("cdn.bsky.app", "video.bsky.app"),
+    markup=(MarkupCode("blockquote", "bluesky-embed", _read_blockquote),),
+    stored_alias=_stored_alias,
+    accepts=(
+        UrlCase(
+            "at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3k44deefqdk2g",
+            "did:plc:z72i7hdynmk6r22z27h6tvur/3k44deefqdk2g",
+            "https://bsky.app/profile/did:plc:z72i7hdynmk6r22z27h6tvur/post/3k44deefqdk2g",
+        ),
+        UrlCase(
+            "https://bsky.app/profile/StephenKing.bsky.social/post/3mddvy5bv6k27",
+            "stephenking.bsky.social/3mddvy5bv6k27",
+            "https://bsky.app/profile/stephenking.bsky.social/post/3mddvy5bv6k27",
+        ),
+        UrlCase(
+            "https://embed.bsky.app/embed/did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3k44deefqdk2g",
+            "did:plc:z72i7hdynmk6r22z27h6tvur/3k44deefqdk2g",
+            "https://bsky.app/profile/did:plc:z72i7hdynmk6r22z27h6tvur/post/3k44deefqdk2g",
+        ),
+    ),
+    rejects=(
+        "https://bsky.app/profile/stephenking.bsky.social",
+        "at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.like/3k44deefqdk2g",
+    ),
+)

@@ -12,8 +12,11 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from archiver.models import Post
-from archiver.platforms.base import PostRef, match_url
+from bs4 import Tag
+
+from archiver.models import Embed, Post
+from archiver.platforms.base import MarkupCode, Platform, PostRef, UrlCase, WidgetCode
+from archiver.platforms.embed_copy import ArticleCopy, embed_of, links_of, visible_text
 from archiver.platforms.opengraph import post_from_page
 
 if TYPE_CHECKING:
@@ -26,11 +29,12 @@ _HOSTS = r"(?:(?:www|m|web|mbasic|business)\.)?facebook\.com"
 _ID = r"(?P<id>pfbid[A-Za-z0-9]+|\d{5,25})"
 _PAGE = r"(?P<page>[A-Za-z0-9.\-]+)"
 _END = r"(?:[/?&#]|$)"
-# The embed plugin carries the post's own URL, percent-encoded, in its href parameter.
-_PLUGIN = re.compile(
-    rf"^(?:https?://)?{_HOSTS}/plugins/(?:post|video)\.php\?(?:.*&)?href=(?P<href>[^&#]+)", re.I
-)
-URL_PATTERNS = [
+URL_PATTERNS = (
+    # The embed plugin carries the post's own URL, percent-encoded, in its href parameter.
+    re.compile(
+        rf"^(?:https?://)?{_HOSTS}/plugins/(?:post|video)\.php\?(?:.*&)?href=(?P<href>[^&#]+)",
+        re.I,
+    ),
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/(?:groups/)?{_PAGE}/(?P<kind>posts|videos|photos|permalink)/"
         rf"(?:[^/?#]+/)?{_ID}{_END}",
@@ -47,19 +51,15 @@ URL_PATTERNS = [
         rf"^(?:https?://)?{_HOSTS}/(?P<kind>watch/?\?(?:.*&)?v=|video\.php\?(?:.*&)?v=|reel/){_ID}{_END}",
         re.I,
     ),
-]
+)
 
 
-def parse_url(url: str) -> PostRef | None:
+def _read_match(m: re.Match) -> PostRef | None:
     """A post's `facebook:<id>` identity (Facebook object ids are unique site-wide)."""
-    plugin = _PLUGIN.match(url.strip())
-    if plugin:
-        href = unquote(plugin.group("href"))
-        return None if _PLUGIN.match(href) else parse_url(href)
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
     groups = m.groupdict()
+    if groups.get("href"):
+        href = unquote(groups["href"])
+        return None if URL_PATTERNS[0].match(href) else PLATFORM.parse_url(href)
     page = groups.get("page") or groups.get("owner")
     shape = (groups.get("kind") or "").lower()
     kind = (
@@ -104,3 +104,54 @@ def read_card(card: dict) -> dict:
     meta = card["meta"]
     text = meta.get("og:description") or meta.get("description")
     return {"text": text or card["title"], "author_name": card["title"] if text else None}
+
+
+def _read_div(tag: Tag, base_url: str | None) -> Embed | None:
+    ref = PLATFORM.parse_url(tag.get("data-href") or "")
+    if ref is None:
+        return None
+    # The fallback the SDK replaces: <p>text</p><p>Posted by <a>Name</a> on <a>date</a></p>.
+    paras = tag.find_all("p")
+    copy = ArticleCopy(links=links_of(tag.find_all("a", href=True)))
+    if len(paras) >= 2:
+        byline = paras[-1].find_all("a")
+        copy.text = visible_text(paras[0])
+        copy.author_name = visible_text(byline[0]) if byline else None
+        copy.date = visible_text(byline[-1]) if len(byline) >= 2 else None
+    return embed_of(ref, "blockquote", copy)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Facebook",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("facebook.com", "fb.watch"),
+    media_hosts=("fbcdn.net",),
+    genre="Status update",
+    markup=(MarkupCode("div", "fb-post", _read_div), MarkupCode("div", "fb-video", _read_div)),
+    widgets=(WidgetCode("amp-facebook", "data-href"),),
+    accepts=(
+        UrlCase(
+            "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=100064",
+            "pfbid02abc",
+            "https://www.facebook.com/100064/posts/pfbid02abc",
+        ),
+        UrlCase(
+            "https://www.facebook.com/watch/?v=1234567890",
+            "1234567890",
+            "https://www.facebook.com/watch/?v=1234567890",
+        ),
+        UrlCase(
+            "https://www.facebook.com/plugins/post.php?href=https%3A%2F%2Fwww.facebook.com%2FSPD%2Fposts%2F1234567890&width=500",
+            "1234567890",
+            "https://www.facebook.com/SPD/posts/1234567890",
+        ),
+    ),
+    rejects=(
+        "https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2FSPD",
+        "https://www.facebook.com/SPD",
+    ),
+)

@@ -12,8 +12,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from archiver.models import Post
-from archiver.platforms.base import PostRef, iso_utc, match_url, parse_display_date
+from bs4 import Tag
+
+from archiver.models import Embed, Post
+from archiver.platforms.base import (
+    MarkupCode,
+    Platform,
+    PostRef,
+    UrlCase,
+    WidgetCode,
+    iso_utc,
+    parse_display_date,
+)
+from archiver.platforms.embed_copy import ArticleCopy, embed_of, first_ref, links_of, visible_text
 from archiver.platforms.opengraph import post_from_page
 
 if TYPE_CHECKING:
@@ -21,20 +32,17 @@ if TYPE_CHECKING:
 
 NAME = "instagram"
 
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         r"^(?:https?://)?(?:www\.)?(?:instagram\.com|instagr\.am)/(?:[A-Za-z0-9_.]{1,30}/)?"
         r"(?:p|reel|reels|tv)/(?P<id>[A-Za-z0-9_-]{5,40})(?:[/?#]|$)",
         re.I,
     ),
-]
+)
 
 
-def parse_url(url: str) -> PostRef | None:
+def _read_match(m: re.Match) -> PostRef:
     """A post's `instagram:<shortcode>` identity."""
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
     shortcode = m.group("id")
     return PostRef(platform=NAME, post_id=shortcode, url=canonical_url(shortcode))
 
@@ -85,3 +93,64 @@ def read_card(card: dict) -> dict:
         fields["author_handle"] = fields.get("author_handle") or alternate or None
     fields.setdefault("text", meta.get("og:description"))
     return fields
+
+
+# -- the embed code ------------------------------------------------------------
+
+# Its "A post shared by Name (@handle)" line, in the languages we have met.
+_SHARED_BY = re.compile(
+    r"^(?:A post shared by|Ein Beitrag geteilt von|Une publication partagée par|"
+    r"Una publicación compartida (?:de|por)|Un post condiviso da|Uma publicação compartilhada por|"
+    r"Een bericht gedeeld door)\s*",
+    re.I,
+)
+_HANDLE_IN_PARENS = re.compile(r"(?P<name>.*?)\s*\(\s*@(?P<handle>[\w.]+)\s*\)", re.S)
+
+
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    anchors = tag.find_all("a", href=True)
+    ref = first_ref(
+        PLATFORM.parse_url, [tag.get("data-instgrm-permalink")] + [a["href"] for a in anchors]
+    )
+    paras = [p for p in tag.find_all("p") if visible_text(p)]
+    attribution = next((p for p in reversed(paras) if "(@" in (visible_text(p) or "")), None)
+    caption = next((p for p in paras if p is not attribution), None)
+    copy = ArticleCopy(text=visible_text(caption) if caption else None, links=links_of(anchors))
+    if attribution is not None:
+        shown = _SHARED_BY.sub("", visible_text(attribution) or "")
+        m = _HANDLE_IN_PARENS.match(shown)
+        if m:
+            copy.author_name, copy.author_handle = (
+                m.group("name").strip() or None,
+                m.group("handle"),
+            )
+        time = attribution.find("time")
+        copy.date = visible_text(time) if time else None
+    return embed_of(ref, "blockquote", copy, platform=NAME)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Instagram",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("instagram.com", "instagr.am"),
+    media_hosts=("cdninstagram.com", "fbcdn.net"),
+    markup=(MarkupCode("blockquote", "instagram-media", _read_blockquote),),
+    widgets=(WidgetCode("amp-instagram", "data-shortcode", canonical_url),),
+    accepts=(
+        UrlCase(
+            "https://www.instagram.com/reel/Ci22crtrcRL/?igsh=x",
+            "Ci22crtrcRL",
+            "https://www.instagram.com/p/Ci22crtrcRL/",
+        ),
+        UrlCase(
+            "https://www.instagram.com/ladygaga/p/ySl7G9tO_q/embed/captioned/",
+            "ySl7G9tO_q",
+            "https://www.instagram.com/p/ySl7G9tO_q/",
+        ),
+    ),
+    rejects=("https://www.instagram.com/ladygaga/",),
+)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from archiver.errors import ArchiveError, FetchError, ParseError, UnavailableError
 from archiver.models import POST_DELETED, MediaRef, Post
-from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer
+from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer, gone_post
 from archiver.platforms.opengraph import fetch_page
 
 if TYPE_CHECKING:
@@ -41,11 +41,10 @@ def oembed_post(
     answer = fetch_answer(fetcher, f"{endpoint}?{urlencode({'url': ref.url, 'format': 'json'})}")
     data = answer.json()
     if answer.status in (404, 410):
-        return Post(
-            platform=name, post_id=ref.post_id, url=ref.url, author_handle=ref.handle,
-            raw=answer.text or None, status=POST_DELETED, source="oembed", http_status=answer.status,
-            status_reason=f"{describe_status(answer, label + ' oEmbed')} (removed, or never public)",
-        )  # fmt: skip
+        reason = f"{describe_status(answer, label + ' oEmbed')} (removed, or never public)"
+        return gone_post(
+            ref, POST_DELETED, reason, source="oembed", raw=answer.text, http_status=answer.status
+        )
     if answer.status in (401, 403):
         raise UnavailableError(
             f"{describe_status(answer, label + ' oEmbed')} (private, or embedding is disabled)"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from archiver.errors import FetchError, UnavailableError
 from archiver.models import POST_DELETED, MediaRef, Post
 from archiver.platforms import pages
-from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer
+from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer, gone_post
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -40,12 +40,11 @@ def post_from_page(
     """The post as its public page's card shows it; UnavailableError behind a login wall."""
     answer = fetch_answer(fetcher, ref.url)
     if answer.status in (404, 410):
-        return Post(
-            platform=name, post_id=ref.post_id, url=ref.url, author_handle=ref.handle,
-            status=POST_DELETED, source="page", http_status=answer.status,
-            status_reason=f"{describe_status(answer, label)} (the post was deleted, or its account"
-            " made private or removed)",
-        )  # fmt: skip
+        reason = (
+            f"{describe_status(answer, label)} (the post was deleted, or its account"
+            " made private or removed)"
+        )
+        return gone_post(ref, POST_DELETED, reason, source="page", http_status=answer.status)
     login = login_wall(answer.final_url)
     if login or answer.status in (401, 403):
         where = f" (sent to {answer.final_url})" if login else ""

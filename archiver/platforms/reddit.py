@@ -15,16 +15,23 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from bs4 import Tag
+
 from archiver.errors import FetchError, ParseError, UnavailableError
-from archiver.models import POST_DELETED, POST_OK, POST_UNAVAILABLE, MediaRef, Post
+from archiver.models import POST_DELETED, POST_OK, POST_UNAVAILABLE, Embed, MediaRef, Post
 from archiver.platforms.base import (
+    MarkupCode,
+    Platform,
     PostRef,
+    UrlCase,
+    WidgetCode,
     counts,
     describe_status,
     fetch_answer,
+    gone_post,
     iso_utc,
-    match_url,
 )
+from archiver.platforms.embed_copy import absolute_url, linked_post, visible_text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -36,21 +43,18 @@ _HOSTS = (
     r"|(?:www\.)?redditmedia\.com"
 )
 _ID = r"[a-z0-9]{2,13}"
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:{_HOSTS})/(?:r/(?P<sub>[A-Za-z0-9_]{{2,21}})/|(?:u|user)/[A-Za-z0-9_-]+/)?"
         rf"comments/(?P<id>{_ID})(?:/[^/?#]*(?:/(?P<comment>{_ID}))?)?/?(?:[?#]|$)",
         re.I,
     ),
     re.compile(rf"^(?:https?://)?redd\.it/(?P<id>{_ID})/?(?:[?#]|$)", re.I),
-]
+)
 
 
-def parse_url(url: str) -> PostRef | None:
+def _read_match(m: re.Match) -> PostRef:
     """A post's `reddit:<id>` identity; a comment's is `<post id>/<comment id>`."""
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
     groups = m.groupdict()
     post_id = m.group("id").lower()
     if groups.get("comment"):
@@ -76,10 +80,9 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
     answer = fetch_answer(fetcher, f"{base}{path}.json?raw_json=1")
     data = answer.json()
     if answer.status == 404:
-        return Post(
-            platform=NAME, post_id=ref.post_id, url=ref.url, raw=answer.text or None,
-            status=POST_DELETED, status_reason=describe_status(answer, "Reddit"),
-            source="json", http_status=404,
+        return gone_post(
+            ref, POST_DELETED, describe_status(answer, "Reddit"), source="json",
+            raw=answer.text, http_status=404,
         )  # fmt: skip
     if answer.status in (401, 403, 451):
         # Private, quarantined or banned communities, and Reddit refusing the client.
@@ -235,3 +238,48 @@ def _comment(data: list, thread: str, comment: str, raw: str) -> Post:
 def _unescape(url: str) -> str:
     # Without raw_json=1 Reddit escapes & in URLs as &amp;.
     return html.unescape(url)
+
+
+def _read_card(tag: Tag, base_url: str | None) -> Embed:
+    embed = linked_post(tag, base_url, parse=PLATFORM.parse_url, platform=NAME)
+    # The card shows the post's title as its link, then "by u/name".
+    anchors = tag.find_all("a", href=True)
+    title = next(
+        (a for a in anchors if PLATFORM.parse_url(absolute_url(a["href"], base_url))), None
+    )
+    user = next((a for a in anchors if "/user/" in a["href"]), None)
+    embed.article_text = visible_text(title) if title else None
+    embed.article_author = visible_text(user) if user else None
+    return embed
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Reddit",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("reddit.com", "redditmedia.com", "redd.it"),
+    media_hosts=("i.redd.it", "v.redd.it", "preview.redd.it", "external-preview.redd.it"),
+    genre="Online forum post",
+    markup=(
+        MarkupCode("blockquote", "reddit-embed-bq", _read_card),
+        MarkupCode("blockquote", "reddit-card", _read_card),
+    ),
+    widgets=(WidgetCode("amp-reddit", "data-src"),),
+    accepts=(
+        UrlCase(
+            "https://www.reddit.com/r/investing/comments/7pfpeq/buffett_on_cyrptocurrencies/?ref=share",
+            "7pfpeq",
+            "https://www.reddit.com/r/investing/comments/7pfpeq/",
+        ),
+        UrlCase(
+            "https://old.reddit.com/r/aww/comments/7pfpeq/slug/ds2n5xk/",
+            "7pfpeq/ds2n5xk",
+            "https://www.reddit.com/r/aww/comments/7pfpeq/comment/ds2n5xk/",
+        ),
+        UrlCase("https://redd.it/151unk5", "151unk5", "https://www.reddit.com/comments/151unk5/"),
+    ),
+    rejects=("https://www.reddit.com/r/investing/",),
+)

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from archiver.models import Post
-from archiver.platforms.base import PostRef, match_url
+from archiver.platforms.base import Platform, PostRef, UrlCase
 from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
@@ -15,12 +15,12 @@ if TYPE_CHECKING:
 NAME = "soundcloud"
 
 _NAME = r"[A-Za-z0-9_-]{1,100}"
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:www\.|m\.)?soundcloud\.com/(?P<user>{_NAME})/(?P<track>{_NAME})/?(?:[?#]|$)",
         re.I,
     ),
-]
+)
 
 # Second path segments that are an artist's pages, not a track.
 _NOT_TRACKS = {
@@ -30,11 +30,8 @@ _NOT_TRACKS = {
 _NOT_USERS = {"discover", "search", "stream", "you", "upload", "pages", "charts", "jobs", "imprint"}
 
 
-def parse_url(url: str) -> PostRef | None:
+def _read_match(m: re.Match) -> PostRef | None:
     """A track's `soundcloud:<artist>/<track>` identity (track names repeat across artists)."""
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
     user, track = m.group("user").lower(), m.group("track").lower()
     if user in _NOT_USERS or track in _NOT_TRACKS:
         return None
@@ -51,3 +48,27 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
     return oembed_post(
         ref, fetcher, name=NAME, label="SoundCloud", endpoint="https://soundcloud.com/oembed"
     )
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="SoundCloud",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("soundcloud.com",),
+    media_hosts=("sndcdn.com",),
+    accepts=(
+        UrlCase(
+            "https://m.soundcloud.com/ZedsDead/lost-you?in=x",
+            "zedsdead/lost-you",
+            "https://soundcloud.com/zedsdead/lost-you",
+        ),
+    ),
+    rejects=(
+        "https://soundcloud.com/zedsdead/sets",
+        "https://soundcloud.com/discover/sets/x",
+        "https://soundcloud.com/zedsdead",
+    ),
+)

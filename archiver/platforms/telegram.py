@@ -17,12 +17,15 @@ from bs4 import BeautifulSoup, Tag
 from archiver.errors import UnavailableError
 from archiver.models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
 from archiver.platforms.base import (
+    Platform,
     PostRef,
+    UrlCase,
+    WidgetCode,
     describe_status,
     fetch_answer,
+    gone_post,
     html_to_text,
     iso_utc,
-    match_url,
 )
 
 if TYPE_CHECKING:
@@ -32,20 +35,17 @@ NAME = "telegram"
 
 # Public channel usernames: 4-32 characters, a letter first. Private links (t.me/c/...)
 # name no public post and are not matched.
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
         r"(?P<channel>[A-Za-z][A-Za-z0-9_]{3,31})/(?P<id>\d{1,12})/?(?:[?#]|$)",
         re.I,
     ),
-]
+)
 
 
-def parse_url(url: str) -> PostRef | None:
+def _read_match(m: re.Match) -> PostRef:
     """A post's `telegram:<channel>/<id>` identity (message ids repeat across channels)."""
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
     post_id = f"{m.group('channel')}/{m.group('id')}"
     return PostRef(
         platform=NAME, post_id=post_id, url=canonical_url(post_id), handle=m.group("channel")
@@ -112,7 +112,7 @@ def parse_message(block: Tag, raw: str | None = None) -> Post:
         }  # fmt: skip
     media = _media(block, details)
     reply = block.select_one("a.tgme_widget_message_reply")
-    reply_ref = parse_url(reply.get("href", "")) if reply is not None else None
+    reply_ref = PLATFORM.parse_url(reply.get("href", "")) if reply is not None else None
     text = block.select_one(".tgme_widget_message_text")  # the outermost: albums nest a second
     date = block.select_one(".tgme_widget_message_date time[datetime]")
     views = block.select_one(".tgme_widget_message_views")
@@ -230,9 +230,27 @@ def _count(text: str) -> int | str:
 
 
 def _gone(ref: PostRef, raw: str, message: str, http_status: int) -> Post:
-    deleted = "not found" in message.lower()
-    return Post(
-        platform=NAME, post_id=ref.post_id, url=ref.url, author_handle=ref.handle, raw=raw,
-        status=POST_DELETED if deleted else POST_UNAVAILABLE,
-        status_reason=f"Telegram says: {message}", source="widget", http_status=http_status,
+    status = POST_DELETED if "not found" in message.lower() else POST_UNAVAILABLE
+    return gone_post(
+        ref, status, f"Telegram says: {message}", source="widget", raw=raw,
+        http_status=http_status,
     )  # fmt: skip
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Telegram",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("t.me", "telegram.me", "telegram.dog"),
+    media_hosts=("telesco.pe",),
+    # The widget script names its post in an attribute: <script data-telegram-post="durov/43">.
+    widgets=(WidgetCode("script", "data-telegram-post", lambda value: "https://t.me/" + value.strip("/")),),
+    accepts=(
+        UrlCase("https://t.me/s/durov/43", "durov/43", "https://t.me/durov/43"),
+        UrlCase("https://t.me/telegram/83?embed=1", "telegram/83", "https://t.me/telegram/83"),
+    ),
+    rejects=("https://t.me/c/1234567/89",),  # a private channel
+)  # fmt: skip

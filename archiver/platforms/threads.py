@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from archiver.models import Post
-from archiver.platforms.base import PostRef, match_url
+from bs4 import Tag
+
+from archiver.models import Embed, Post
+from archiver.platforms.base import MarkupCode, Platform, PostRef, UrlCase
+from archiver.platforms.embed_copy import linked_post
 from archiver.platforms.opengraph import post_from_page
 
 if TYPE_CHECKING:
@@ -20,27 +23,13 @@ if TYPE_CHECKING:
 NAME = "threads"
 
 _HOSTS = r"(?:www\.)?threads\.(?:net|com)"
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/@(?P<handle>[A-Za-z0-9_.]{{1,30}})/post/(?P<id>[A-Za-z0-9_-]{{5,40}})(?:[/?#]|$)",
         re.I,
     ),
     re.compile(rf"^(?:https?://)?{_HOSTS}/t/(?P<id>[A-Za-z0-9_-]{{5,40}})(?:[/?#]|$)", re.I),
-]
-
-
-def parse_url(url: str) -> PostRef | None:
-    """A post's `threads:<shortcode>` identity."""
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
-    handle = m.groupdict().get("handle")
-    return PostRef(
-        platform=NAME,
-        post_id=m.group("id"),
-        url=canonical_url(m.group("id"), handle),
-        handle=handle,
-    )
+)
 
 
 def canonical_url(post_id: str, handle: str | None = None) -> str:
@@ -65,3 +54,31 @@ def read_card(card: dict) -> dict:
         fields["author_name"] = title.group("name") or None
         fields["author_handle"] = title.group("handle")
     return fields
+
+
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    # Its embed code shows little but a link to the post.
+    return linked_post(
+        tag, base_url, parse=PLATFORM.parse_url, platform=NAME, attribute="data-text-post-permalink"
+    )
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Threads",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    hosts=("threads.net", "threads.com"),
+    media_hosts=("cdninstagram.com", "fbcdn.net"),
+    markup=(MarkupCode("blockquote", "text-post-media", _read_blockquote),),
+    accepts=(
+        UrlCase(
+            "https://www.threads.net/@zuck/post/C8Y0K8UJbGx",
+            "C8Y0K8UJbGx",
+            "https://www.threads.com/@zuck/post/C8Y0K8UJbGx",
+        ),
+        UrlCase("https://threads.com/t/C8Y0K8UJbGx", "C8Y0K8UJbGx", "https://www.threads.com/t/C8Y0K8UJbGx"),
+    ),
+    rejects=("https://www.threads.net/@zuck",),
+)  # fmt: skip

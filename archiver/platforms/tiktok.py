@@ -11,8 +11,11 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from archiver.models import Post
-from archiver.platforms.base import Answer, PostRef, iso_utc, match_url
+from bs4 import Tag
+
+from archiver.models import Embed, Post
+from archiver.platforms.base import Answer, MarkupCode, Platform, PostRef, UrlCase, iso_utc
+from archiver.platforms.embed_copy import ArticleCopy, embed_of, links_of, visible_text
 from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
@@ -23,21 +26,20 @@ NAME = "tiktok"
 _HOSTS = r"(?:(?:www|m)\.)?tiktok\.com"
 _ID = r"(?P<id>\d{6,20})"
 _END = r"(?:[/?#]|$)"
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
-        rf"^(?:https?://)?{_HOSTS}/@(?P<handle>[A-Za-z0-9_.-]+)/(?:video|photo)/{_ID}{_END}", re.I
+        # An empty handle is TikTok's own URL for a post whose author is not named.
+        rf"^(?:https?://)?{_HOSTS}/@(?P<handle>[A-Za-z0-9_.-]*)/(?:video|photo)/{_ID}{_END}",
+        re.I,
     ),
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/(?:embed/v2|embed|player/v1|v)/{_ID}(?:\.html)?{_END}", re.I
     ),
-]
+)
 
 
-def parse_url(url: str) -> PostRef | None:
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
-    handle = m.groupdict().get("handle")
+def _read_match(m: re.Match) -> PostRef:
+    handle = m.groupdict().get("handle") or None
     video_id = m.group("id")
     return PostRef(
         platform=NAME, post_id=video_id, url=canonical_url(video_id, handle), handle=handle
@@ -90,3 +92,46 @@ def page_item(document: str) -> dict | None:
         return data["__DEFAULT_SCOPE__"]["webapp.video-detail"]["itemInfo"]["itemStruct"]
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    anchors = tag.find_all("a", href=True)
+    video_id = tag.get("data-video-id")
+    ref = PLATFORM.parse_url(tag.get("cite") or "") or (
+        PLATFORM.parse_url(f"https://www.tiktok.com/embed/v2/{video_id}") if video_id else None
+    )
+    caption = tag.find("p")
+    author = next((a for a in anchors if (a.get("title") or "").startswith("@")), None)
+    copy = ArticleCopy(
+        text=visible_text(caption) if caption else None,
+        author_handle=author["title"][1:] if author else None,
+        links=links_of(anchors),
+    )
+    return embed_of(ref, "blockquote", copy, platform=NAME)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="TikTok",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("tiktok.com",),
+    media_hosts=("tiktokcdn.com", "tiktokcdn-us.com"),
+    genre="Video",
+    markup=(MarkupCode("blockquote", "tiktok-embed", _read_blockquote),),
+    accepts=(
+        UrlCase(
+            "https://www.tiktok.com/embed/v2/7362946149227056416",
+            "7362946149227056416",
+            "https://www.tiktok.com/@/video/7362946149227056416",
+        ),
+        UrlCase(
+            "https://m.tiktok.com/@a3noticias/video/6806030056956251397?lang=es",
+            "6806030056956251397",
+            "https://www.tiktok.com/@a3noticias/video/6806030056956251397",
+        ),
+    ),
+    rejects=("https://www.tiktok.com/@a3noticias",),
+)

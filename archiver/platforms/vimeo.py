@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from archiver.models import Post
-from archiver.platforms.base import PostRef, match_url
+from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode
 from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ NAME = "vimeo"
 _ID = r"(?P<id>\d{4,12})"
 # Unlisted videos need their hash in the URL: /<id>/<hash> on the site, ?h=<hash> in the player.
 _HASH = r"[0-9a-f]{6,20}"
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:www\.)?vimeo\.com/(?:channels/[\w-]+/|groups/[\w-]+/videos/|"
         rf"(?:album|showcase)/\d+/video/)?{_ID}(?:/(?P<hash>{_HASH}))?/?(?:[?#]|$)",
@@ -27,13 +27,10 @@ URL_PATTERNS = [
         rf"^(?:https?://)?player\.vimeo\.com/video/{_ID}/?(?:\?(?:.*&)?h=(?P<hash>{_HASH}))?(?:[&?#]|$)",
         re.I,
     ),
-]
+)
 
 
-def parse_url(url: str) -> PostRef | None:
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
+def _read_match(m: re.Match) -> PostRef:
     video_id = m.group("id")
     return PostRef(platform=NAME, post_id=video_id, url=canonical_url(video_id, m.group("hash")))
 
@@ -47,3 +44,22 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
     return oembed_post(
         ref, fetcher, name=NAME, label="Vimeo", endpoint="https://vimeo.com/api/oembed.json"
     )
+
+
+PLATFORM = Platform(
+    name=NAME,
+    label="Vimeo",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=("vimeo.com",),
+    media_hosts=("vimeocdn.com",),
+    genre="Video",
+    widgets=(WidgetCode("amp-vimeo", "data-videoid", canonical_url),),
+    accepts=(
+        UrlCase("https://vimeo.com/channels/staffpicks/76979871", "76979871", "https://vimeo.com/76979871"),
+        UrlCase("https://player.vimeo.com/video/76979871?h=8272103f6e", "76979871", "https://vimeo.com/76979871/8272103f6e"),
+    ),
+    rejects=("https://vimeo.com/channels/staffpicks",),
+)  # fmt: skip

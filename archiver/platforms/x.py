@@ -1,20 +1,36 @@
 """X / Twitter: the public syndication endpoint, then oEmbed.
 
 The syndication `tweet-result` endpoint is what the public embed widget uses;
-it needs a token derived from the post id (see `syndication_token`).
+it needs a token derived from the post id (see `syndication_token`). The embed
+codes are the `blockquote.twitter-tweet` that widgets.js renders, the elements
+AMP and widgets.js render a post into, and a tweet pasted into plain text.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from bs4 import BeautifulSoup, Tag
 
 from archiver.errors import FetchError, ParseError, UnavailableError
-from archiver.models import POST_DELETED, POST_UNAVAILABLE, MediaRef, Post
-from archiver.platforms.base import PostRef, iso_utc, match_url, parse_display_date, unescape_text
+from archiver.models import POST_DELETED, POST_UNAVAILABLE, Embed, MediaRef, Post
+from archiver.platforms.base import (
+    MarkupCode,
+    Platform,
+    PostRef,
+    TextSignature,
+    UrlCase,
+    WidgetCode,
+    gone_post,
+    iso_utc,
+    parse_display_date,
+    unescape_text,
+)
+from archiver.platforms.embed_copy import ArticleCopy, embed_of, signed_copy
+from archiver.platforms.x_token import syndication_token
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -27,7 +43,7 @@ _HOSTS = (
     r"|(?:[a-z]\.)?(?:fxtwitter|vxtwitter|fixupx|fixvx|twittpr)\.com"
     r"|nitter\.net"
 )
-URL_PATTERNS = [
+URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:{_HOSTS})/(?P<handle>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})(?:[/?#]|$)",
         re.I,
@@ -39,16 +55,13 @@ URL_PATTERNS = [
         r"^(?:https?://)?platform\.twitter\.com/embed/Tweet\.html\?(?:.*&)?id=(?P<id>\d{1,20})(?:[&#]|$)",
         re.I,
     ),
-]
+)
 
 # Handles that sit where a user name would but are routes, not accounts.
 _NOT_HANDLES = {"i", "home", "search", "intent", "share", "hashtag", "explore", "settings"}
 
 
-def parse_url(url: str) -> PostRef | None:
-    m = match_url(URL_PATTERNS, url)
-    if not m:
-        return None
+def _read_match(m: re.Match) -> PostRef:
     post_id = m.group("id")
     handle = m.groupdict().get("handle")
     if handle and handle.lower() in _NOT_HANDLES:
@@ -62,6 +75,12 @@ def canonical_url(post_id: str, handle: str | None = None) -> str:
     return f"https://x.com/{handle or 'i'}/status/{post_id}"
 
 
+def short_links(links: list[str]) -> list[str]:
+    """The t.co links among these, pic.twitter.com display links turned into the t.co they stand for."""
+    found = [short_link_target(link) for link in links if is_short_link(link)]
+    return list(dict.fromkeys(found))
+
+
 def is_short_link(url: str) -> bool:
     """t.co links and pic.twitter.com display links: redirects that may lead to a post."""
     host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").lower()
@@ -72,58 +91,6 @@ def short_link_target(url: str) -> str:
     """The t.co URL that a pic.twitter.com/XXXX display link stands for."""
     parts = urlsplit(url if "://" in url else "https://" + url)
     return f"https://t.co{parts.path}"
-
-
-def syndication_token(post_id: str) -> str:
-    """The token the embed widget sends: ((id / 1e15) * pi) in base 36, zeros and dot removed."""
-    return re.sub(r"0+|\.", "", _js_radix_string((int(post_id) / 1e15) * math.pi, 36))
-
-
-def _js_radix_string(value: float, radix: int) -> str:
-    """Number.prototype.toString(radix) for a non-negative double, as V8 computes it."""
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    integer = math.floor(value)
-    fraction = value - integer
-    # Fraction digits only up to the double's own precision.
-    delta = max(0.5 * (math.nextafter(value, math.inf) - value), math.nextafter(0.0, 1.0))
-    out_fraction: list[str] = []
-    if fraction >= delta:
-        while True:
-            fraction *= radix
-            delta *= radix
-            digit = int(fraction)
-            out_fraction.append(digits[digit])
-            fraction -= digit
-            if (fraction > 0.5 or (fraction == 0.5 and digit & 1)) and fraction + delta > 1:
-                # Round up, carrying into earlier digits as needed.
-                while True:
-                    if not out_fraction:
-                        integer += 1
-                        break
-                    last = digits.index(out_fraction.pop())
-                    if last + 1 < radix:
-                        out_fraction.append(digits[last + 1])
-                        break
-                break
-            if fraction < delta:
-                break
-    out_integer = ""
-    integer = int(integer)
-    while True:
-        integer, remainder = divmod(integer, radix)
-        out_integer = digits[remainder] + out_integer
-        if integer == 0:
-            break
-    return out_integer + ("." + "".join(out_fraction) if out_fraction else "")
-
-
-def embed_iframe_id(url: str) -> str | None:
-    """The post id in a platform.twitter.com/embed/Tweet.html?id=... iframe URL."""
-    parts = urlsplit(url)
-    if (parts.hostname or "").lower() != "platform.twitter.com" or "/embed/" not in parts.path:
-        return None
-    ids = parse_qs(parts.query).get("id")
-    return ids[0] if ids and ids[0].isdigit() else None
 
 
 # -- fetching ----------------------------------------------------------------
@@ -293,22 +260,11 @@ def _tombstone(ref: PostRef, data: dict, raw: str) -> Post:
         "text"
     ) or "This post is unavailable"
     text = text.removesuffix(" Learn more")
-    deleted = "deleted" in text.lower()
-    return Post(
-        platform=NAME,
-        post_id=ref.post_id,
-        url=ref.url,
-        author_handle=ref.handle,
-        raw=raw,
-        status=POST_DELETED if deleted else POST_UNAVAILABLE,
-        status_reason=f"X says: {text}",
-        source="syndication",
-    )
+    status = POST_DELETED if "deleted" in text.lower() else POST_UNAVAILABLE
+    return gone_post(ref, status, f"X says: {text}", source="syndication", raw=raw)
 
 
 def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Post:
-    from archiver.discovery.embeds import parse_twitter_blockquote
-
     query = urlencode(
         {
             "url": f"https://twitter.com/{ref.handle or 'i'}/status/{ref.post_id}",
@@ -323,15 +279,11 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
     if data is None or not data.get("html"):
         # 404 Not Found and 410 Gone from both endpoints: X has no such post (any more).
         if syndication_status in (404, 410) and oembed_status in (404, 410):
-            return Post(
-                platform=NAME,
-                post_id=ref.post_id,
-                url=ref.url,
-                author_handle=ref.handle,
-                status=POST_DELETED,
-                status_reason=f"X answered {syndication_status} and {oembed_status} (not found) to the syndication and oEmbed requests",
-                source="syndication+oembed",
+            reason = (
+                f"X answered {syndication_status} and {oembed_status} (not found)"
+                " to the syndication and oEmbed requests"
             )
+            return gone_post(ref, POST_DELETED, reason, source="syndication+oembed")
         if oembed_status in (401, 403):
             raise UnavailableError(
                 f"X refuses to show post {ref.post_id} (HTTP {oembed_status}: protected or suspended account)"
@@ -340,7 +292,7 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
             f"X gave no usable answer for post {ref.post_id} (syndication HTTP {syndication_status}, oEmbed HTTP {oembed_status})",
             url=ref.url,
         )
-    copy = parse_twitter_blockquote(data["html"])
+    copy = parse_blockquote(data["html"])
     author_url = data.get("author_url") or ""
     handle = author_url.rstrip("/").rsplit("/", 1)[-1] or copy.author_handle or ref.handle
     return Post(
@@ -354,3 +306,81 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
         raw=raw,
         source="oembed",
     )
+
+
+# -- the embed codes -----------------------------------------------------------
+
+
+def parse_blockquote(tag_or_html: Tag | str) -> ArticleCopy:
+    """The article's copy of a post from a `<blockquote class="twitter-tweet">` (or its HTML)."""
+    if isinstance(tag_or_html, str):
+        soup = BeautifulSoup(tag_or_html, "lxml")
+        tag_or_html = soup.find("blockquote") or soup
+    return signed_copy(tag_or_html, PLATFORM.parse_url)
+
+
+def _read_blockquote(tag: Tag, base_url: str | None) -> Embed:
+    copy = parse_blockquote(tag)
+    ref = PLATFORM.parse_url(copy.post_url) if copy.post_url else None
+    embed = embed_of(ref, "blockquote", copy, platform=NAME)
+    if embed.post_url is None:
+        # Some pages strip the status link: the copy's t.co links may still lead to the post.
+        shown = re.findall(r"pic\.(?:twitter|x)\.com/\w+", copy.text or "")
+        embed.short_links = short_links(copy.links + shown)
+    return embed
+
+
+# Photo links as a post's text shows them, without a scheme; t.co stands behind each.
+_DISPLAY_LINK = r"(?<![\w/.])pic\.(?:twitter|x)\.com/\w+"
+
+PLATFORM = Platform(
+    name=NAME,
+    label="X",
+    url_patterns=URL_PATTERNS,
+    canonical_url=canonical_url,
+    fetch_post=fetch_post,
+    read_match=_read_match,
+    hosts=(
+        "twitter.com", "x.com", "t.co", "fxtwitter.com", "vxtwitter.com", "fixupx.com",
+        "fixvx.com", "twittpr.com", "nitter.net",
+    ),
+    media_hosts=("pbs.twimg.com", "video.twimg.com"),
+    markup=(
+        MarkupCode("blockquote", "twitter-tweet", _read_blockquote),
+        MarkupCode("blockquote", "twitter-video", _read_blockquote),
+    ),
+    widgets=(
+        WidgetCode("amp-twitter", "data-tweetid", canonical_url),
+        WidgetCode("twitter-widget", "data-tweet-id", canonical_url),
+    ),
+    text_signature=TextSignature(
+        handle=r"[A-Za-z0-9_]{1,15}", display_link=_DISPLAY_LINK, short_links=short_links
+    ),
+    accepts=(
+        UrlCase(
+            "https://twitter.com/ThomasVLinge/status/1819675899329130543?s=20",
+            "1819675899329130543",
+            "https://x.com/ThomasVLinge/status/1819675899329130543",
+        ),
+        UrlCase(
+            "https://x.com/i/web/status/1819675899329130543",
+            "1819675899329130543",
+            "https://x.com/i/status/1819675899329130543",
+        ),
+        UrlCase(
+            "https://platform.twitter.com/embed/Tweet.html?dnt=true&id=1819675899329130543",
+            "1819675899329130543",
+            "https://x.com/i/status/1819675899329130543",
+        ),
+        UrlCase(
+            "https://x.com/search/status/1819675899329130543",  # a route, not a handle
+            "1819675899329130543",
+            "https://x.com/i/status/1819675899329130543",
+        ),
+    ),
+    rejects=(
+        "https://x.com/@someone/1234567890",  # the shape of a Mastodon status, on X
+        "https://x.com/ThomasVLinge",
+        "https://t.co/ZY8SlS26sJ",  # a short link: where it leads is found by following it
+    ),
+)  # fmt: skip

@@ -191,3 +191,15 @@ def captures_to_export(db: Database, targets: list[Target]) -> list[str]:
         else:
             ids.append(capture_for_target(db, target)[0])
     return list(dict.fromkeys(ids))
+
+
+def post_ids_by_author(db: Database, platform: str, handle: str, id_suffix: str) -> list[str]:
+    """The archived posts on `platform` by `handle` whose id ends with `id_suffix`."""
+    return [
+        row[0]
+        for row in db.execute(
+            "select id from posts where author_handle = :handle and platform = :platform"
+            " and substr(id, -length(:suffix)) = :suffix",
+            {"suffix": id_suffix, "handle": handle, "platform": platform},
+        )
+    ]

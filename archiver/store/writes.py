@@ -240,27 +240,6 @@ def save_embed(
     return embed_id
 
 
-def stored_post_ids(db: Database, ref) -> list[str]:
-    """The ids a post named by `ref` (a PostRef) may be archived under.
-
-    Its own; and for a Bluesky URL that names the author by handle, the id under the
-    author's DID that archiving it gave (only the AppView maps one to the other): the
-    archived post by that handle with that record key.
-    """
-    ids = [ref.db_id]
-    if ref.platform == "bluesky" and ref.handle:
-        tail = "/" + ref.post_id.split("/", 1)[1]
-        ids += [
-            row[0]
-            for row in db.execute(
-                "select id from posts where author_handle = :handle and platform = 'bluesky'"
-                " and substr(id, -length(:tail)) = :tail",
-                {"tail": tail, "handle": ref.handle.lower()},
-            )
-        ]
-    return ids
-
-
 def _json_or_none(value) -> str | None:
     """JSON as written for a value (characters kept, not escaped), None for an empty one."""
     return json.dumps(value, ensure_ascii=False) if value else None

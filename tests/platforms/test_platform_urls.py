@@ -1,133 +1,136 @@
-"""URL recognition on every platform: which post a URL names, and which URLs are no post."""
+"""The platform registry: every registered platform's own URL cases, labels and embed codes.
+
+The cases live in each platform's module (`Platform.accepts` / `Platform.rejects`),
+so a new platform's URLs are tested here without editing this file.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from archiver.platforms import PLATFORMS, identify
+from archiver.discovery.embeds import discover_in_html
+from archiver.platforms import PLATFORMS, genre_of, identify, label_of, platform_named
 
-# (URL as met in the wild, platform, post id, canonical URL)
-POST_URLS = [
-    (
-        "at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3k44deefqdk2g",
-        "bluesky",
-        "did:plc:z72i7hdynmk6r22z27h6tvur/3k44deefqdk2g",
-        "https://bsky.app/profile/did:plc:z72i7hdynmk6r22z27h6tvur/post/3k44deefqdk2g",
-    ),
-    (
-        "https://bsky.app/profile/stephenking.bsky.social/post/3mddvy5bv6k27",
-        "bluesky",
-        "stephenking.bsky.social/3mddvy5bv6k27",
-        "https://bsky.app/profile/stephenking.bsky.social/post/3mddvy5bv6k27",
-    ),
-    (
-        "https://mastodon.social/@Gargron/113497187538011744/embed",
-        "mastodon",
-        "mastodon.social/113497187538011744",
-        "https://mastodon.social/@Gargron/113497187538011744",
-    ),
-    (
-        "https://mastodon.social/users/Gargron/statuses/103270115826048975",
-        "mastodon",
-        "mastodon.social/103270115826048975",
-        "https://mastodon.social/@Gargron/103270115826048975",
-    ),
-    (
-        "https://chaos.social/web/statuses/110000000000000000",
-        "mastodon",
-        "chaos.social/110000000000000000",
-        "https://chaos.social/web/statuses/110000000000000000",
-    ),
-    ("https://t.me/s/durov/43", "telegram", "durov/43", "https://t.me/durov/43"),
-    (
-        "https://www.reddit.com/r/investing/comments/7pfpeq/buffett_on_cyrptocurrencies/?ref=share",
-        "reddit",
-        "7pfpeq",
-        "https://www.reddit.com/r/investing/comments/7pfpeq/",
-    ),
-    (
-        "https://old.reddit.com/r/aww/comments/7pfpeq/slug/ds2n5xk/",
-        "reddit",
-        "7pfpeq/ds2n5xk",
-        "https://www.reddit.com/r/aww/comments/7pfpeq/comment/ds2n5xk/",
-    ),
-    (
-        "https://youtu.be/dQw4w9WgXcQ?t=42",
-        "youtube",
-        "dQw4w9WgXcQ",
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-    ),
-    (
-        "https://www.youtube.com/shorts/dQw4w9WgXcQ",
-        "youtube",
-        "dQw4w9WgXcQ",
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-    ),
-    (
-        "https://www.tiktok.com/embed/v2/7362946149227056416",
-        "tiktok",
-        "7362946149227056416",
-        "https://www.tiktok.com/@/video/7362946149227056416",
-    ),
-    (
-        "https://www.instagram.com/reel/Ci22crtrcRL/?igsh=x",
-        "instagram",
-        "Ci22crtrcRL",
-        "https://www.instagram.com/p/Ci22crtrcRL/",
-    ),
-    (
-        "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=100064",
-        "facebook",
-        "pfbid02abc",
-        "https://www.facebook.com/100064/posts/pfbid02abc",
-    ),
-    (
-        "https://www.facebook.com/watch/?v=1234567890",
-        "facebook",
-        "1234567890",
-        "https://www.facebook.com/watch/?v=1234567890",
-    ),
-    (
-        "https://www.threads.net/@zuck/post/C8Y0K8UJbGx",
-        "threads",
-        "C8Y0K8UJbGx",
-        "https://www.threads.com/@zuck/post/C8Y0K8UJbGx",
-    ),
-    (
-        "https://vimeo.com/channels/staffpicks/76979871",
-        "vimeo",
-        "76979871",
-        "https://vimeo.com/76979871",
-    ),
+ACCEPTED = [
+    pytest.param(platform, case, id=f"{platform.name}:{case.url}")
+    for platform in PLATFORMS
+    for case in platform.accepts
+]
+REJECTED = [
+    pytest.param(url, id=f"{platform.name}:{url}")
+    for platform in PLATFORMS
+    for url in platform.rejects
 ]
 
 
-@pytest.mark.parametrize(("url", "platform", "post_id", "canonical"), POST_URLS)
-def test_post_urls_are_recognised(url, platform, post_id, canonical):
-    ref = identify(url)
-    assert (ref.platform, ref.post_id, ref.url) == (platform, post_id, canonical)
+@pytest.mark.parametrize(("platform", "case"), ACCEPTED)
+def test_every_accepted_url_names_its_post(platform, case):
+    ref = identify(case.url)
+    assert ref is not None, case.url
+    assert (ref.platform, ref.post_id, ref.url) == (platform.name, case.post_id, case.canonical)
+    # The canonical URL names the same post again.
+    assert identify(ref.url).db_id == ref.db_id
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://x.com/@someone/1234567890",  # not a Mastodon instance
-        "https://www.youtube.com/@channel/1234",
-        "https://medium.com/@writer/12345",
-        "https://mastodon.social/@Gargron",  # a profile, not a status
-        "https://t.me/c/1234567/89",  # a private channel
-        "https://www.reddit.com/r/investing/",
-        "https://www.youtube.com/embed/videoseries?list=PL123",
-        "https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2FSPD",
-        "https://www.instagram.com/ladygaga/",
-    ],
-)
+@pytest.mark.parametrize("url", REJECTED)
 def test_urls_that_name_no_post_are_not_claimed(url):
     assert identify(url) is None
 
 
-def test_x_is_asked_first_and_mastodon_last():
-    names = [module.NAME for module in PLATFORMS]
-    assert names[0] == "x"
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda p: p.name)
+def test_every_platform_declares_what_users_see(platform):
+    assert platform.accepts, "a platform needs URL cases that prove its patterns"
+    assert platform.label and label_of(platform.name) == platform.label
+    assert genre_of(platform.name) == platform.genre
+    assert platform.fetch_post is not None
+    assert platform_named(platform.name) is platform
+
+
+def test_names_are_unique_and_any_host_platforms_are_asked_last():
+    names = [platform.name for platform in PLATFORMS]
+    assert len(set(names)) == len(names)
+    hosted = [bool(platform.hosts) for platform in PLATFORMS]
+    assert hosted == sorted(hosted, reverse=True)
     assert names[-1] == "mastodon"
-    assert len(set(names)) == len(names) == 12  # with SoundCloud
+
+
+def test_labels_and_genres_of_known_platforms():
+    assert [label_of(n) for n in ("x", "soundcloud", "youtube", "tiktok")] == [
+        "X", "SoundCloud", "YouTube", "TikTok",
+    ]  # fmt: skip
+    assert [genre_of(n) for n in ("x", "reddit", "vimeo", "facebook")] == [
+        "Post", "Online forum post", "Video", "Status update",
+    ]  # fmt: skip
+    # A platform archived before it was dropped from the registry still has a name.
+    assert (label_of("myspace"), genre_of("myspace")) == ("Myspace", "Post")
+
+
+def test_another_platforms_host_is_never_taken_for_a_mastodon_instance():
+    for platform in PLATFORMS:
+        for host in platform.hosts:
+            ref = identify(f"https://{host}/@someone/1234567890")
+            assert ref is None or ref.platform == platform.name, host
+
+
+WIDGETS = [
+    pytest.param(platform, widget, id=f"{platform.name}:{widget.element}")
+    for platform in PLATFORMS
+    for widget in platform.widgets
+]
+
+
+@pytest.mark.parametrize(("platform", "widget"), WIDGETS)
+def test_discovery_recognises_every_registered_widget(platform, widget):
+    case = platform.accepts[0]
+    # The value a widget carries: the post's id, or its URL.
+    value = case.post_id if widget.to_url else case.canonical
+    html = f'<p>Before</p><{widget.element} {widget.attribute}="{value}"></{widget.element}>'
+    [embed] = discover_in_html(html)
+    assert (embed.platform, embed.post_id, embed.found_by) == (
+        platform.name,
+        case.post_id,
+        "iframe",
+    )
+
+
+MARKUP = [
+    pytest.param(platform, code, id=f"{platform.name}:{code.tag}.{code.css_class}")
+    for platform in PLATFORMS
+    for code in platform.markup
+]
+
+
+@pytest.mark.parametrize(("platform", "code"), MARKUP)
+def test_discovery_recognises_every_registered_markup_code(platform, code):
+    case = platform.accepts[0]
+    # The least an embed code carries: its class and a link to the post.
+    html = (
+        f'<{code.tag} class="{code.css_class}" data-href="{case.canonical}" cite="{case.canonical}">'
+        f'<p>What the article shows</p><a href="{case.canonical}">Link</a></{code.tag}>'
+    )
+    [embed] = discover_in_html(html)
+    assert (embed.platform, embed.post_id) == (platform.name, case.post_id)
+    # Escaped in a script's JSON state, as some pages keep it, it is found too.
+    escaped = html.replace("<", "\\u003c").replace('"', '\\"')
+    [in_script] = discover_in_html(f'<script>window.state = {{"body": "{escaped}"}}</script>')
+    assert (in_script.platform, in_script.post_id, in_script.found_by) == (
+        platform.name,
+        case.post_id,
+        "script-json",
+    )
+
+
+def test_an_iframe_of_every_platform_with_a_player_url_is_recognised():
+    found = 0
+    for platform in PLATFORMS:
+        for case in platform.accepts:
+            if "embed" not in case.url and "player" not in case.url:
+                continue
+            [embed] = discover_in_html(f'<iframe src="{case.url}"></iframe>')
+            assert (embed.platform, embed.post_id, embed.found_by) == (
+                platform.name,
+                case.post_id,
+                "iframe",
+            )
+            found += 1
+    assert found >= 5

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 
+from click.testing import CliRunner
 from factories import jpeg_bytes
 from recorded import serve_oembed
 
+from archiver.cli.commands import main
 from archiver.platforms import identify
 
+TRACK = "https://soundcloud.com/zedsdead/zeds-dead-twin-shadow-lost-you-feat-dangelo-lacy"
 
-def test_soundcloud_track(replay, archive_one):
-    url = "https://soundcloud.com/zedsdead/zeds-dead-twin-shadow-lost-you-feat-dangelo-lacy"
+
+def serve_track(replay) -> bytes:
     serve_oembed(
         replay,
         "https://soundcloud.com/oembed",
-        url,
+        TRACK,
         "oembed",
         "soundcloud_oembed_zedsdead_lost_you.json",
     )
@@ -23,7 +26,12 @@ def test_soundcloud_track(replay, archive_one):
     replay.add(
         "https://i1.sndcdn.com/artworks-fdcKTkNSeA5J-0-t500x500.jpg", art, content_type="image/jpeg"
     )
-    result, post, media = archive_one(url + "?in=zedsdead/sets/x")
+    return art
+
+
+def test_soundcloud_track(replay, archive_one):
+    art = serve_track(replay)
+    result, post, media = archive_one(TRACK + "?in=zedsdead/sets/x")
     assert post["id"] == "soundcloud:zedsdead/zeds-dead-twin-shadow-lost-you-feat-dangelo-lacy"
     assert post["text"].startswith(
         "Zeds Dead feat. Twin Shadow & D'Angelo Lacy - Lost You by Zeds Dead\n\nMUSIC VIDEO"
@@ -44,3 +52,13 @@ def test_only_track_urls_are_posts():
         "https://soundcloud.com/zedsdead",
     ):
         assert identify(url) is None, url
+
+
+def test_citations_spell_soundcloud_as_soundcloud_does(replay, archive_one, settings):
+    serve_track(replay)
+    _, post, _ = archive_one(TRACK)
+    cited = CliRunner().invoke(
+        main, ["cite", post["id"], "--style", "apa", "--db", str(settings.db_path)]
+    )
+    assert cited.exit_code == 0, cited.output
+    assert f"[Post]. SoundCloud. {TRACK}" in cited.output
