@@ -1,4 +1,4 @@
-"""The six citation styles: what archiver.cite gathered, written the way each style guide asks.
+"""The six citation styles: what evidence.cite gathered, written the way each style guide asks.
 
 A renderer takes a `CitedPost` and returns a `Citation` (plain text, and HTML with the
 style's italics); none reads the database. The archived copy is worded once, in
@@ -12,10 +12,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING
 
 from archiver.evidence.citation_names import (
     apa_author,
@@ -24,10 +22,8 @@ from archiver.evidence.citation_names import (
     name_or_handle,
     natural_author,
 )
+from archiver.evidence.cited import Citation, CitedPost
 from archiver.platforms import genre_of
-
-if TYPE_CHECKING:  # archiver.cite imports this module to pick a style
-    from archiver.evidence.cite import CitedPost
 
 STYLE_NAMES = {
     "apa": "APA 7th", "mla": "MLA 9th", "chicago": "Chicago 17th/18th", "bluebook": "Bluebook 21st",
@@ -43,13 +39,6 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 # MLA 9 and Bluebook (T12) abbreviate alike: May, June and July stay whole, September is Sept.
 MONTHS_SHORT = ["Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",
                 "Nov.", "Dec."]  # fmt: skip
-
-
-@dataclass
-class Citation:
-    style: str
-    text: str  # plain text (BibTeX and CSL-JSON are their own syntax)
-    html: str  # the same with the style's italics, for pages
 
 
 # -- the archived copy, said once -----------------------------------------------

@@ -16,40 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 
 from archiver.errors import UsageError
 from archiver.evidence.archived import ArchivedCapture, PostAsCaptured
 from archiver.evidence.citation_names import split_personal_name
-from archiver.evidence.citation_styles import RENDERERS, STYLE_NAMES, STYLES, Citation
+from archiver.evidence.citation_styles import RENDERERS, STYLE_NAMES, STYLES
+from archiver.evidence.cited import Citation, CitedPost
 
 __all__ = [
     "STYLES", "STYLE_NAMES", "Citation", "CitedPost", "archive_url", "cite", "cite_all",
     "cited_post", "post_page_url", "split_personal_name",
 ]  # fmt: skip
-
-
-@dataclass
-class CitedPost:
-    """What a citation says, taken from one capture (no database needed to format it)."""
-
-    author_name: str | None
-    author_handle: str | None
-    created_at: str | None  # ISO 8601 UTC
-    text: str | None
-    platform: str  # display name: X, Bluesky, ...
-    platform_id: str  # x, bluesky, ...
-    url: str
-    post_db_id: str
-    media_types: list[str]
-    capture_id: str
-    captured_at: str  # ISO 8601 UTC
-    hash_label: str  # photo / video / post JSON / ...
-    sha256: str | None
-    archive_url: str | None = None
-    gone_status: str | None = None  # deleted / unavailable: the original is no longer there
-    gone_since: str | None = None
-    timestamps: list[tuple[str, str]] = field(default_factory=list)  # (authority, time)
 
 
 def cited_post(
