@@ -39,6 +39,11 @@ def get(ds, path: str, **kwargs):
     return asyncio.run(ds.client.get(path, **kwargs))
 
 
+def analyst(ds) -> dict:
+    """The cookies of a signed-in analyst: arbitrary SQL is theirs only."""
+    return {"ds_actor": ds.sign({"a": {"id": "alice"}}, "actor")}
+
+
 def test_titles_and_descriptions_come_from_metadata(ds):
     assert "Evidence archive" in get(ds, "/").text
     posts = get(ds, "/archive/posts").text
@@ -205,7 +210,8 @@ def test_the_search_query_has_a_title_hides_its_sql_and_shows_no_rank(ds):
     # The SQL is still there for whoever asks; other pages keep Datasette's titles.
     assert "union all" in get(ds, "/archive/search", params={"q": "x", "_show_sql": 1}).text
     assert (
-        "<title>archive: select 1</title>" in get(ds, "/archive", params={"sql": "select 1"}).text
+        "<title>archive: select 1</title>"
+        in get(ds, "/archive", params={"sql": "select 1"}, cookies=analyst(ds)).text
     )
 
 
@@ -285,7 +291,12 @@ def test_raw_json_is_a_short_preview_in_table_listings_and_whole_elsewhere(tmp_p
     page = get(ds, HOSTILE_PAGE).text
     assert str(escape(raw)) in page and "(2500 characters)" in page
     # A query's page is Datasette's own.
-    sql = get(ds, "/archive", params={"sql": "select raw from posts where id = 'x:666'"}).text
+    sql = get(
+        ds,
+        "/archive",
+        params={"sql": "select raw from posts where id = 'x:666'"},
+        cookies=analyst(ds),
+    ).text
     assert "x" * 1000 in sql  # (Datasette cuts any cell at 2,048 characters)
 
 
@@ -363,7 +374,12 @@ def test_a_search_too_broad_to_finish_in_time_says_how_to_narrow_it(archive, mon
     assert answer["error"].startswith("The search for “flag” matches too many rows")
 
     # Any other query that runs out of time keeps Datasette's own page.
-    other = get(ds, "/archive", params={"sql": "select * from posts where posts_fts match 1"})
+    other = get(
+        ds,
+        "/archive",
+        params={"sql": "select * from posts where posts_fts match 1"},
+        cookies=analyst(ds),
+    )
     assert other.status_code == 400 and "SQL Interrupted" in other.text
 
 
@@ -394,3 +410,26 @@ def test_a_posts_captures_are_labelled_by_when_they_were_made(ds, archive):
         re.S,
     ).group(1)
     assert capture_id in cell and started_at in cell and url not in cell
+
+
+def test_arbitrary_sql_is_for_analysts_and_bounded_for_them(ds):
+    # Anonymous readers have tables, facets, search and canned queries, not their own SQL.
+    assert get(ds, "/archive", params={"sql": "select 1"}).status_code == 403
+    assert get(ds, "/archive/search", params={"q": "flag"}).status_code == 200
+    # Three of these at once took the server to 12 GB: no value may be that large.
+    huge = get(
+        ds, "/archive.json", params={"sql": "select zeroblob(300000000)"}, cookies=analyst(ds)
+    )
+    assert huge.status_code == 400 and huge.json()["error"] == "string or blob too big"
+    fine = get(
+        ds, "/archive.json", params={"sql": "select count(*) from posts"}, cookies=analyst(ds)
+    )
+    assert fine.status_code == 200
+
+
+def test_the_server_s_paths_are_not_shown(ds, archive):
+    root = str(archive.settings.db_path.parent.resolve())
+    for path in ["/-/databases.json", "/-/databases", "/-/metadata.json", "/-/metadata"]:
+        page = get(ds, path)
+        assert page.status_code == 200 and root not in page.text, path
+    assert [db["name"] for db in get(ds, "/-/databases.json").json()] == ["archive"]

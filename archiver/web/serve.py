@@ -25,6 +25,12 @@ SIGN_IN_PATH = "/-/sign-in"
 # into its connection's own 2 MB cache. On 1 M posts a search page's SQL took about a third
 # less time (bench/README.md). Only Datasette's connections use it, not the archiver's writes.
 MMAP_SIZE = 2**31
+# The largest string or blob a query on Datasette's connections may make (SQLite's length
+# limit): `select zeroblob(300000000)` three at once took the server to 12 GB. Nothing the
+# archive stores in a row is larger than a parsed document (Settings.max_document_bytes).
+READ_LENGTH_LIMIT = 64 * 1024**2
+# The longest SQL text a query may send (canned queries are a few KB).
+READ_SQL_LIMIT = 100_000
 
 
 class ArchiveDatasette(Datasette):
@@ -50,9 +56,9 @@ def load_metadata(settings: Settings) -> dict:
         dbs[database] = dbs.pop("archive")
     if "description_html" in metadata:  # its links name the database
         metadata["description_html"] = metadata["description_html"].replace("{database}", database)
-    plugin = metadata.setdefault("plugins", {}).setdefault("archiver", {})
-    plugin["blobs_dir"] = str(settings.blobs_dir.resolve())
-    plugin["database"] = database
+    # The blob store's path stays off the metadata, which /-/metadata.json shows to anyone:
+    # make_datasette keeps it on the instance (archive_config).
+    metadata.setdefault("plugins", {}).setdefault("archiver", {})["database"] = database
     return metadata
 
 
@@ -66,8 +72,9 @@ class Archive(NamedTuple):
 def archive_config(datasette) -> Archive | None:
     """The database and blob store `archiver serve` configured; None in any other Datasette.
 
-    Read once per Datasette: it does not change while serving, and each lookup of
-    Datasette's configuration deep-copies its metadata (cell hooks ask once per row).
+    make_datasette keeps it on the instance; a Datasette configured by hand names both in
+    its metadata's plugins.archiver (read once: each lookup of Datasette's configuration
+    deep-copies its metadata, and cell hooks ask once per row).
     """
     try:
         return datasette._archiver_archive
@@ -88,8 +95,11 @@ def archive_database(datasette) -> str | None:
 
 
 def tune_connection(conn: sqlite3.Connection) -> None:
-    """Set up one of Datasette's connections to the archive for reading (memory-mapped I/O)."""
+    """Set up one of Datasette's connections to the archive: memory-mapped reads, and bounds
+    on what any one query can make."""
     use_memory_map(conn, MMAP_SIZE)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, READ_LENGTH_LIMIT)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, READ_SQL_LIMIT)
 
 
 def sign_in_tokens(names: Iterable[str]) -> dict[str, str]:
@@ -122,6 +132,7 @@ def make_datasette(
     )
     # Kept on the instance, never in metadata (which /-/metadata.json shows to anyone).
     ds.archiver_sign_in = {token: name for name, token in (sign_in or {}).items()}
+    ds._archiver_archive = Archive(settings.db_path.stem, settings.blobs_dir.resolve())
     return ds
 
 
