@@ -11,18 +11,14 @@ direct media URLs are in page_capture.py; media downloads in media_download.py.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import os
 import re
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
-
-from sqlite_utils import Database
 
 from archiver import platforms
-from archiver.errors import ArchiveError, StorageError, UnavailableError
+from archiver.errors import ArchiveError, UnavailableError
 from archiver.evidence.manifests import (
     collection_context,
     media_entries,
@@ -48,24 +44,17 @@ from archiver.models import (
     Post,
     Progress,
 )
+from archiver.pipeline.bulk import archive_concurrently
+from archiver.pipeline.database import SessionDatabase
 from archiver.pipeline.inputs import local_path
 from archiver.pipeline.page import archive_local_file, archive_page
 from archiver.pipeline.results import SKIPPED, CaptureResult
+from archiver.pipeline.timestamps import Stamper, stamp_summary
 from archiver.platforms.base import PostRef, parse_display_date
 from archiver.settings import Settings
 from archiver.store.changes import what_changed
-from archiver.store.connection import open_db, open_reader
 from archiver.store.eventlog import utc_now
-from archiver.store.transaction import transaction
-from archiver.store.writes import (
-    media_exists,
-    new_capture_id,
-    post_complete,
-    post_exists,
-    save_capture,
-    save_post,
-    stored_post_ids,
-)
+from archiver.store.writes import new_capture_id, post_exists, save_capture, save_post
 
 __all__ = ["SKIPPED", "Archiver", "CaptureResult"]
 
@@ -75,29 +64,23 @@ class Archiver:
 
     def __init__(self, settings: Settings, *, progress: Progress | None = None):
         self.settings = settings
-        # Worker threads fetch and hash in parallel; the one connection is shared under a lock.
-        self.db = open_db(settings.db_path, check_same_thread=False)
-        self._db_lock = threading.RLock()
-        # Each thread's own read-only connection, for the checks made before fetching:
-        # in WAL mode they read on while another thread commits, instead of queueing.
-        self._readers: dict[int, Database] = {}  # by thread
-        self._readers_lock = threading.Lock()
+        self.database = SessionDatabase(settings.db_path)
+        self.db = self.database.writer
         self.blobs = BlobStore(settings.blobs_dir)
         self.recorder = WarcRecorder(settings.warcs, operator=settings.author)
         self.fetcher = Fetcher(settings, self.recorder)
         self.progress = progress or (lambda message: None)
         self.media = MediaDownloader(
             self.fetcher, self.blobs, max_bytes=settings.max_response_bytes,
-            known=self.has_media, progress=self.progress,
+            known=self.database.has_media, progress=self.progress,
         )  # fmt: skip
         self.context = collection_context(settings)  # who and from where, for each manifest
-        self._tsa_roots = None
+        self.stamper = Stamper(settings, self.progress)
 
     def close(self) -> None:
         self.fetcher.close()
         self.recorder.close()
-        self._close_readers()
-        self.db.close()
+        self.database.close()
 
     def __enter__(self) -> Archiver:
         return self
@@ -110,34 +93,14 @@ class Archiver:
     def archive_many(
         self, targets: Iterable[str], *, skip_archived: bool = False, concurrency: int | None = None
     ) -> Iterator[CaptureResult]:
-        """Archive every target, `concurrency` at a time; results come as each one finishes.
-
-        The fetcher keeps at most settings.concurrency requests in flight. Twice
-        as many workers, and one more per CPU core, keep those requests going
-        while other workers hash media, write WARC records and commit posts
-        (bench/archive_throughput.py: 0.74-0.79x the plain script's speed with
-        concurrency + cores workers, 0.80-0.85x with this many).
-        """
-        workers = concurrency or self.settings.concurrency
-        targets = list(targets)
-        if workers <= 1 or len(targets) <= 1:
-            for target in targets:
-                yield self.archive(target, skip_archived=skip_archived)
-            return
-        workers = min(len(targets), 2 * workers + (os.cpu_count() or 1))
-        try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archiver") as pool:
-                futures = [
-                    pool.submit(self.archive, t, skip_archived=skip_archived) for t in targets
-                ]
-                try:
-                    for future in as_completed(futures):
-                        yield future.result()
-                finally:
-                    for future in futures:
-                        future.cancel()
-        finally:
-            self._close_readers(keep=threading.get_ident())  # the pool's threads are gone
+        """Archive every target, `concurrency` at a time; results come as each one finishes."""
+        yield from archive_concurrently(
+            functools.partial(self.archive, skip_archived=skip_archived),
+            targets,
+            concurrency=concurrency or self.settings.concurrency,
+            # The pool's threads are gone: so is the use of their read connections.
+            when_done=lambda: self.database.close_readers(keep=threading.get_ident()),
+        )
 
     def archive(self, target: str, *, skip_archived: bool = False) -> CaptureResult:
         """Archive a post URL, an article URL or a local article file; never raises ArchiveError.
@@ -159,52 +122,20 @@ class Archiver:
             check_url(target)
             return archive_page(self, target)
         # A post whose media failed last time is fetched again: a re-run completes the list.
-        if skip_archived and (archived := self._complete_post_id(ref)) is not None:
+        if skip_archived and (archived := self.database.complete_post_id(ref)) is not None:
             return CaptureResult(url=target, status=SKIPPED, post_ids=[archived])
         return self.archive_post(target, ref)
 
-    # -- the database, shared by the session's threads ---------------------------
+    # -- the database, shared by the session's threads (database.py) ----------------
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """One write transaction at a time across this session's threads; StorageError if it fails."""
-        with self._db_lock:
-            try:
-                with transaction(self.db):
-                    yield
-            # Disk full, a damaged file: the archive's fault, not the URL's.
-            except sqlite3.Error as exc:
-                raise StorageError(
-                    f"could not write to the archive database {self.settings.db_path}: {exc}"
-                ) from exc
+        with self.database.writing():
+            yield
 
     def has_post(self, post_db_id: str) -> bool:
-        return post_exists(self.reader(), post_db_id)
-
-    def _complete_post_id(self, ref: PostRef) -> str | None:
-        """The id the post is archived under, with all its media; None if it is not."""
-        db = self.reader()
-        return next((i for i in stored_post_ids(db, ref) if post_complete(db, i)), None)
-
-    def has_media(self, sha256: str) -> bool:
-        """The file is in the media table already (analysed when it was first kept)."""
-        return media_exists(self.reader(), sha256)
-
-    def reader(self) -> Database:
-        """This thread's read-only connection (committed rows only: not for use in a write)."""
-        thread = threading.get_ident()
-        db = self._readers.get(thread)  # only this thread adds its own entry
-        if db is None:
-            db = open_reader(self.settings.db_path)
-            with self._readers_lock:  # not the database lock: a writer may hold that
-                self._readers[thread] = db
-        return db
-
-    def _close_readers(self, *, keep: int | None = None) -> None:
-        """Close the read connections of every thread but `keep` (a finished pool's)."""
-        with self._readers_lock:
-            for thread in [t for t in self._readers if t != keep]:
-                self._readers.pop(thread).close()
+        return self.database.has_post(post_db_id)
 
     # -- posts --------------------------------------------------------------
 
@@ -323,24 +254,12 @@ class Archiver:
 
     def stamp(self, capture_id: str, manifest: tuple[str, bytes]) -> list[dict]:
         """Ask each configured TSA to stamp the manifest; a failure is recorded, never raised."""
-        if not self.settings.tsa_urls:
+        if not self.stamper.urls:
             return []
-        from archiver.evidence.tsa import load_roots, stamp_all
-
-        if self._tsa_roots is None:
-            self._tsa_roots = load_roots(self.settings.tsa_roots)
-        requested_at = utc_now()
-        self.progress(f"timestamping capture {capture_id}")
-        stamps = stamp_all(
-            self.settings.tsa_urls, manifest[1],
-            timeout=self.settings.tsa_timeout, roots=self._tsa_roots,
-        )  # fmt: skip
+        requested_at, stamps = self.stamper.request(capture_id, manifest[1])
         with self.writing():
             save_stamps(self.db, capture_id, stamps, requested_at)
-        return [
-            {"tsa": s.tsa_url, "status": s.status, "gen_time": s.gen_time, "error": s.error}
-            for s in stamps
-        ]
+        return stamp_summary(stamps)
 
     def recorder_file(self) -> str | None:
         """The WARC file being written, as captures.warc_file names it; None before the first record."""
