@@ -1,8 +1,11 @@
 """Archiving what is not a post: an article URL, a local article file, or a URL serving a media file.
 
-A page's bytes and metadata are kept for themselves, then every post it embeds
-is archived as a capture of its own (the page's capture is its parent). A page
-that embeds no post keeps its link card and its main image instead.
+A page's bytes go to the blob store, then every post it embeds is archived as a
+capture of its own (the page's capture is its parent, committed as it finishes),
+and last the page capture commits whole, in one transaction: its row, its page,
+page_media and embeds rows, its WARC record index and its manifest. A killed run
+leaves the page capture whole or absent. A page that embeds no post keeps its link
+card and its main image instead.
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ def _archive_media_url(
 def _archive_document(
     session: Archiver, capture: Capture, body: bytes, document: str, content_type: str
 ) -> CaptureResult:
-    """Keep the page's bytes and metadata, then archive every post it embeds."""
+    """Keep the page's bytes, archive every post it embeds, then commit the page capture."""
     is_html = content_type != "text/plain" and (
         content_type in ("text/html", "application/xhtml+xml") or looks_like_html(document)
     )
@@ -138,21 +141,24 @@ def _archive_document(
     page_media = _main_image(session, meta["image_url"], capture.final_url) if not embeds else []
     if any(stored is None for _, stored, _ in page_media):
         capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
-    with session.writing():
-        save_capture(session.db, capture)
-        page_id = save_page(session.db, capture.id, capture.final_url, meta, capture.body_sha256)
-        save_page_media(session.db, page_id, capture.id, page_media)
     result = CaptureResult(
         url=capture.url, status=capture.status, kind="page", capture_id=capture.id,
         media_sha256s=[m.sha256 for _, m, _ in page_media if m is not None], error=capture.error,
     )  # fmt: skip
-    for embed in embeds:
-        result.embeds.append(_archive_embed(session, page_id, capture, embed, result))
+    embed_rows = [_archive_embed(session, capture, embed, result) for embed in embeds]
+    result.embeds = [
+        embed_summary(embed, *row) for embed, row in zip(embeds, embed_rows, strict=True)
+    ]
     if any(e["status"] in ("failed", "unresolved") for e in result.embeds):
         result.status = CAPTURE_PARTIAL
     result.warc_file = session.recorder_file()
     # Last, so the page's record includes the short-link hops made while resolving embeds.
     with session.writing():
+        save_capture(session.db, capture)
+        page_id = save_page(session.db, capture.id, capture.final_url, meta, capture.body_sha256)
+        save_page_media(session.db, page_id, capture.id, page_media)
+        for embed, row in zip(embeds, embed_rows, strict=True):
+            save_embed(session.db, page_id, embed, *row)
         manifest = session.save_evidence(capture, [(f"page:{page_id}", page_media)])
     result.timestamps = session.stamp(capture.id, manifest)
     return result
@@ -182,38 +188,29 @@ def _main_image(session: Archiver, url: str | None, page_url: str) -> list[Downl
 
 
 def _archive_embed(
-    session: Archiver, page_id: int, page: Capture, embed: Embed, result: CaptureResult
-) -> dict:
-    """Archive the post an embed shows, or link it when already archived; its `--json` summary."""
+    session: Archiver, page: Capture, embed: Embed, result: CaptureResult
+) -> tuple[str, str | None, str | None]:
+    """Archive the post an embed shows, or link it when already archived; its row's status, post, error."""
     ref = resolve_embed(embed, session.fetcher, session.progress, found_at=page.final_url)
     if ref is None:
-        with session.writing():
-            save_embed(session.db, page_id, embed, "unresolved", None, UNRESOLVED)
-        return embed_summary(embed, "unresolved", None, UNRESOLVED)
+        return "unresolved", None, UNRESOLVED
     try:
         # A public article may not send us into a private network through its embeds.
         session.fetcher.check_named(page.final_url, ref.url)
     except FetchError as exc:
-        with session.writing():
-            save_embed(session.db, page_id, embed, "failed", None, str(exc))
-        return embed_summary(embed, "failed", None, str(exc))
+        return "failed", None, str(exc)
     if session.has_post(ref.db_id):
         # Already archived: link the article's copy to it rather than fetch again.
-        with session.writing():
-            save_embed(session.db, page_id, embed, "archived", ref.db_id, None)
         result.post_ids.append(ref.db_id)
-        return embed_summary(embed, "archived", ref.db_id)
+        return "archived", ref.db_id, None
     with session.fetcher.found_on(page.final_url):
         post_result = session.archive_post(
             embed.post_url or ref.url, ref, embed=embed, parent_id=page.id
         )
-    status = embed_status(post_result)
-    post_db_id = post_result.post_ids[0] if post_result.post_ids else None
-    with session.writing():
-        save_embed(session.db, page_id, embed, status, post_db_id, post_result.error)
     result.post_ids.extend(post_result.post_ids)
     result.media_sha256s.extend(post_result.media_sha256s)
-    return embed_summary(embed, status, post_db_id, post_result.error)
+    post_db_id = post_result.post_ids[0] if post_result.post_ids else None
+    return embed_status(post_result), post_db_id, post_result.error
 
 
 def embed_status(result: CaptureResult) -> str:
