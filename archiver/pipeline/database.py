@@ -69,6 +69,7 @@ class SessionDatabase:
     # -- what is archived already (committed rows) ---------------------------------
 
     def has_post(self, post_db_id: str) -> bool:
+        """The post is in the posts table (whatever became of its media)."""
         return post_exists(self.reader(), post_db_id)
 
     def has_media(self, sha256: str) -> bool:

@@ -41,4 +41,5 @@ class Session:
             self._opened = opened.pop_all()
 
     def close(self) -> None:
+        """Close the HTTP client, then the WARC file, then the database."""
         self._opened.close()
