@@ -44,6 +44,7 @@ def _url_hint(target: str) -> str:
 
 
 def read_local(path: Path) -> bytes:
+    """The file's bytes; UsageError that says why when it cannot be read."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -56,4 +57,5 @@ def read_local(path: Path) -> bytes:
 
 
 def content_type_for(path: Path) -> str:
+    """An article file's type by its name: plain text (.txt, .md) or HTML (anything else)."""
     return "text/plain" if path.suffix.lower() in (".txt", ".text", ".md") else "text/html"

@@ -1,236 +1,175 @@
-"""Archiving what is not a post: an article URL, a local article file, or a URL serving a media file.
+"""The page path: an article URL, a local article file, or a URL serving a media file.
 
-A page's bytes and metadata are kept for themselves, then every post it embeds
-is archived as a capture of its own (the page's capture is its parent). A page
-that embeds no post keeps its link card and its main image instead.
+A page's bytes go to the blob store, then every post it embeds is archived as a
+capture of its own (the page's capture is its parent, committed as it finishes), and
+last the page capture commits whole: its row, its page, page_media and embeds rows,
+its WARC record index and its manifest. A page that embeds no post keeps its link card
+and its main image instead. The page path calls the post path, never the reverse.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from archiver.discovery.embeds import discover_embeds
 from archiver.errors import ArchiveError, FetchError, StorageError
+from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
-from archiver.media.download import Downloaded, media_errors
-from archiver.models import (
-    CAPTURE_DELETED,
-    CAPTURE_OK,
-    CAPTURE_PARTIAL,
-    CAPTURE_UNAVAILABLE,
-    Capture,
-    Embed,
-    MediaRef,
-)
+from archiver.media.blobstore import BlobStore
+from archiver.media.download import Downloaded, MediaDownloader, media_errors
+from archiver.models import CAPTURE_OK, CAPTURE_PARTIAL, Capture, MediaRef, Progress
+from archiver.pipeline.capture_rows import MediaFileRows, PageRows
+from archiver.pipeline.commit import CaptureWriter
+from archiver.pipeline.embedded import EmbedOutcome, EmbedPath
 from archiver.pipeline.inputs import content_type_for, read_local
-from archiver.pipeline.resolve import resolve_embed
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.pages import looks_like_html, page_metadata
 from archiver.store.eventlog import utc_now
-from archiver.store.writes import (
-    new_capture_id,
-    save_capture,
-    save_embed,
-    save_media,
-    save_page,
-    save_page_media,
-)
-
-if TYPE_CHECKING:
-    from archiver.pipeline.archive import Archiver
-
-UNRESOLVED = "no link in the article leads to the post"
+from archiver.store.writes import new_capture_id
 
 
-def archive_page(session: Archiver, url: str) -> CaptureResult:
-    """Fetch a URL that names no post; keep the page and its embedded posts, or the media file."""
-    with session.collecting_records():
-        session.progress(f"fetching page {url}")
-        started = utc_now()
-        try:
-            fetched = session.fetcher.get(url)
-        except StorageError:
-            raise
-        except ArchiveError as exc:
-            return _page_failed(session, url, started, exc)
-        with fetched:
-            if not fetched.ok:
-                failure = FetchError(
-                    f"HTTP {fetched.status} from {fetched.final_url}",
-                    url=url,
-                    status=fetched.status,
-                )
-                return _page_failed(session, url, started, failure, fetched.final_url)
-            if fetched.content_type.startswith(("image/", "video/", "audio/")):
-                return _archive_media_url(session, url, fetched, started)
+@dataclass(frozen=True, kw_only=True)
+class PagePath:
+    """Archives what names no post: pages (with their embedded posts) and media files."""
+
+    fetcher: Fetcher
+    media: MediaDownloader
+    blobs: BlobStore
+    writer: CaptureWriter
+    embeds: EmbedPath
+    operator: str | None  # who archives, as each capture records
+    max_parse_bytes: int  # a larger page is kept, not parsed for embeds
+    progress: Progress
+
+    def archive_url(self, url: str) -> CaptureResult:
+        """Fetch a URL that names no post; keep the page and its embedded posts, or the media file."""
+        with self.writer.recording():
+            self.progress(f"fetching page {url}")
+            started = utc_now()
+            try:
+                fetched = self.fetcher.get(url)
+            except StorageError:
+                raise
+            except ArchiveError as exc:
+                return self._failed(url, started, exc)
+            with fetched:
+                if not fetched.ok:
+                    failure = FetchError(
+                        f"HTTP {fetched.status} from {fetched.final_url}",
+                        url=url,
+                        status=fetched.status,
+                    )
+                    return self._failed(url, started, failure, fetched.final_url)
+                if fetched.content_type.startswith(("image/", "video/", "audio/")):
+                    return self._media_file(url, fetched, started)
+                capture = Capture(
+                    id=new_capture_id(), url=url, kind="page", final_url=fetched.final_url,
+                    started_at=started, http_status=fetched.status, source="http",
+                    operator=self.operator,
+                )  # fmt: skip
+                return self._document(capture, fetched.read(), fetched.text(), fetched.content_type)
+
+    def archive_file(self, asked: str, path: Path) -> CaptureResult:
+        """Keep an article saved as a local file (.html, .txt) and archive the posts it embeds."""
+        with self.writer.recording():
+            data = read_local(path)
             capture = Capture(
-                id=new_capture_id(), url=url, kind="page", final_url=fetched.final_url, started_at=started,
-                http_status=fetched.status, source="http", operator=session.settings.author,
+                id=new_capture_id(), url=asked, kind="page", final_url=path.resolve().as_uri(),
+                started_at=utc_now(), source="file", operator=self.operator,
             )  # fmt: skip
-            return _archive_document(
-                session, capture, fetched.read(), fetched.text(), fetched.content_type
-            )
+            document = data.decode("utf-8", errors="replace")
+            return self._document(capture, data, document, content_type_for(path))
 
-
-def archive_local_file(session: Archiver, asked: str, path: Path) -> CaptureResult:
-    """Keep an article saved as a local file (.html, .txt) and archive the posts it embeds."""
-    with session.collecting_records():
-        data = read_local(path)
+    def _failed(
+        self, url: str, started: str, error: ArchiveError, final_url: str | None = None
+    ) -> CaptureResult:
+        """Record that the page could not be fetched (when, and what came back), as for posts."""
         capture = Capture(
-            id=new_capture_id(), url=asked, kind="page", final_url=path.resolve().as_uri(),
-            started_at=utc_now(), source="file", operator=session.settings.author,
+            id=new_capture_id(), url=url, kind="page", final_url=final_url, started_at=started,
+            http_status=getattr(error, "status", None), source="http", operator=self.operator,
         )  # fmt: skip
-        return _archive_document(
-            session, capture, data, data.decode("utf-8", errors="replace"), content_type_for(path)
+        return self.writer.commit_failure(capture, str(error))
+
+    def _media_file(self, url: str, fetched: Fetched, started: str) -> CaptureResult:
+        """A URL that serves an image, a video or a sound: kept as one media capture."""
+        media = self.media.keep(fetched, url)
+        capture = Capture(
+            id=new_capture_id(), url=url, kind="media", final_url=fetched.final_url,
+            started_at=started, finished_at=utc_now(), http_status=fetched.status,
+            body_sha256=media.sha256, warc_file=self.writer.warc_file(), operator=self.operator,
+        )  # fmt: skip
+        timestamps = self.writer.commit(capture, MediaFileRows(url, media))
+        return CaptureResult(
+            url=url, status=CAPTURE_OK, kind="media", capture_id=capture.id,
+            media_sha256s=[media.sha256], warc_file=capture.warc_file, timestamps=timestamps,
+        )  # fmt: skip
+
+    def _document(
+        self, capture: Capture, body: bytes, document: str, content_type: str
+    ) -> CaptureResult:
+        """Keep the page's bytes, archive every post it embeds, then commit the page capture."""
+        is_html = content_type != "text/plain" and (
+            content_type in ("text/html", "application/xhtml+xml") or looks_like_html(document)
         )
+        capture.body_sha256, _ = self.blobs.put_bytes(body)
+        capture.finished_at = utc_now()
+        capture.warc_file = self.writer.warc_file() if capture.source == "http" else None
+        if len(body) > self.max_parse_bytes:
+            return self._unparsed(capture, len(body))
+        embeds = discover_embeds(
+            document, capture.final_url, content_type="text/html" if is_html else "text/plain"
+        )
+        self.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")
+        meta = page_metadata(document, is_html=is_html, url=capture.final_url)
+        # A page that embeds no post is kept for itself: its link card and its main image.
+        page_media = self._main_image(meta["image_url"], capture.final_url) if not embeds else []
+        if any(stored is None for _, stored, _ in page_media):
+            capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
+        # Each embedded post commits as it finishes; the page keeps only the outcomes till the end.
+        outcomes = [self.embeds.archive(embed, capture) for embed in embeds]
+        result = page_result(capture, page_media, outcomes)
+        result.warc_file = self.writer.warc_file()
+        # Last and whole: the page's record includes the short-link hops of its embeds.
+        rows = PageRows(capture.final_url, meta, capture.body_sha256, page_media)
+        rows.embeds = [outcome.row for outcome in outcomes]
+        result.timestamps = self.writer.commit(capture, rows)
+        return result
+
+    def _unparsed(self, capture: Capture, size: int) -> CaptureResult:
+        """Keep a page too large to parse safely: its bytes and WARC records, not its embeds."""
+        capture.status = CAPTURE_PARTIAL
+        capture.error = (
+            f"the page is {size:,} bytes; embedded posts and metadata are only read from pages "
+            f"up to {self.max_parse_bytes:,} bytes (its bytes are kept)"
+        )
+        # Unstamped, like a failure: the page was kept but not read.
+        rows = PageRows(capture.final_url, {}, capture.body_sha256)
+        self.writer.commit(capture, rows, stamp=False)
+        return CaptureResult(
+            url=capture.url, status=CAPTURE_PARTIAL, kind="page", capture_id=capture.id,
+            error=capture.error, warc_file=capture.warc_file,
+        )  # fmt: skip
+
+    def _main_image(self, url: str | None, page_url: str) -> list[Downloaded]:
+        if not url or not url.lower().startswith(("http://", "https://")):
+            return []
+        return self.media.download_all([MediaRef(url=url, type="image")], found_at=page_url)
 
 
-def _page_failed(
-    session: Archiver, url: str, started: str, error: ArchiveError, final_url: str | None = None
+def page_result(
+    capture: Capture, page_media: list[Downloaded], outcomes: list[EmbedOutcome]
 ) -> CaptureResult:
-    """Record that the page could not be fetched (when, and what came back), as for posts."""
-    capture = Capture(
-        id=new_capture_id(), url=url, kind="page", final_url=final_url, started_at=started,
-        http_status=getattr(error, "status", None), source="http", operator=session.settings.author,
-    )  # fmt: skip
-    return session.record_failure(capture, str(error))
-
-
-def _archive_media_url(
-    session: Archiver, url: str, fetched: Fetched, started: str
-) -> CaptureResult:
-    media = session.media.keep(fetched, url)
-    capture = Capture(
-        id=new_capture_id(), url=url, kind="media", final_url=fetched.final_url, started_at=started,
-        finished_at=utc_now(), http_status=fetched.status, body_sha256=media.sha256,
-        warc_file=session.recorder_file(), operator=session.settings.author,
-    )  # fmt: skip
-    with session.writing():
-        save_capture(session.db, capture)
-        save_media(session.db, media)
-        manifest = session.save_evidence(capture, [(None, [(MediaRef(url, "file"), media, None)])])
-    return CaptureResult(
-        url=url, status=CAPTURE_OK, kind="media", capture_id=capture.id,
-        media_sha256s=[media.sha256], warc_file=capture.warc_file,
-        timestamps=session.stamp(capture.id, manifest),
-    )  # fmt: skip
-
-
-def _archive_document(
-    session: Archiver, capture: Capture, body: bytes, document: str, content_type: str
-) -> CaptureResult:
-    """Keep the page's bytes and metadata, then archive every post it embeds."""
-    is_html = content_type != "text/plain" and (
-        content_type in ("text/html", "application/xhtml+xml") or looks_like_html(document)
-    )
-    capture.body_sha256, _ = session.blobs.put_bytes(body)
-    capture.finished_at = utc_now()
-    capture.warc_file = session.recorder_file() if capture.source == "http" else None
-    if len(body) > session.settings.max_parse_bytes:
-        return _archive_unparsed(session, capture, len(body))
-    embeds = discover_embeds(
-        document, capture.final_url, content_type="text/html" if is_html else "text/plain"
-    )
-    session.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")
-    meta = page_metadata(document, is_html=is_html, url=capture.final_url)
-    # A page that embeds no post is kept for itself: its link card and its main image.
-    page_media = _main_image(session, meta["image_url"], capture.final_url) if not embeds else []
-    if any(stored is None for _, stored, _ in page_media):
-        capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
-    with session.writing():
-        save_capture(session.db, capture)
-        page_id = save_page(session.db, capture.id, capture.final_url, meta, capture.body_sha256)
-        save_page_media(session.db, page_id, capture.id, page_media)
+    """What archiving the page did: its own media, then each embed's post and media, in order."""
     result = CaptureResult(
         url=capture.url, status=capture.status, kind="page", capture_id=capture.id,
-        media_sha256s=[m.sha256 for _, m, _ in page_media if m is not None], error=capture.error,
+        media_sha256s=[m.sha256 for _, m, _ in page_media if m is not None],
+        error=capture.error, embeds=[outcome.summary() for outcome in outcomes],
     )  # fmt: skip
-    for embed in embeds:
-        result.embeds.append(_archive_embed(session, page_id, capture, embed, result))
-    if any(e["status"] in ("failed", "unresolved") for e in result.embeds):
+    for outcome in outcomes:
+        result.post_ids.extend(outcome.post_ids)
+        result.media_sha256s.extend(outcome.media_sha256s)
+    # The page itself may be whole (captures.status) while a post it shows is missing.
+    if any(outcome.row.status in ("failed", "unresolved") for outcome in outcomes):
         result.status = CAPTURE_PARTIAL
-    result.warc_file = session.recorder_file()
-    # Last, so the page's record includes the short-link hops made while resolving embeds.
-    with session.writing():
-        manifest = session.save_evidence(capture, [(f"page:{page_id}", page_media)])
-    result.timestamps = session.stamp(capture.id, manifest)
     return result
-
-
-def _archive_unparsed(session: Archiver, capture: Capture, size: int) -> CaptureResult:
-    """Keep a page too large to parse safely: its bytes and WARC records, not its embeds."""
-    capture.status = CAPTURE_PARTIAL
-    capture.error = (
-        f"the page is {size:,} bytes; embedded posts and metadata are only read from pages "
-        f"up to {session.settings.max_parse_bytes:,} bytes (its bytes are kept)"
-    )
-    with session.writing():
-        save_capture(session.db, capture)
-        save_page(session.db, capture.id, capture.final_url, {}, capture.body_sha256)
-        session.save_evidence(capture, [])
-    return CaptureResult(
-        url=capture.url, status=CAPTURE_PARTIAL, kind="page", capture_id=capture.id,
-        error=capture.error, warc_file=capture.warc_file,
-    )  # fmt: skip
-
-
-def _main_image(session: Archiver, url: str | None, page_url: str) -> list[Downloaded]:
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return []
-    return session.media.download_all([MediaRef(url=url, type="image")], found_at=page_url)
-
-
-def _archive_embed(
-    session: Archiver, page_id: int, page: Capture, embed: Embed, result: CaptureResult
-) -> dict:
-    """Archive the post an embed shows, or link it when already archived; its `--json` summary."""
-    ref = resolve_embed(embed, session.fetcher, session.progress, found_at=page.final_url)
-    if ref is None:
-        with session.writing():
-            save_embed(session.db, page_id, embed, "unresolved", None, UNRESOLVED)
-        return embed_summary(embed, "unresolved", None, UNRESOLVED)
-    try:
-        # A public article may not send us into a private network through its embeds.
-        session.fetcher.check_named(page.final_url, ref.url)
-    except FetchError as exc:
-        with session.writing():
-            save_embed(session.db, page_id, embed, "failed", None, str(exc))
-        return embed_summary(embed, "failed", None, str(exc))
-    if session.has_post(ref.db_id):
-        # Already archived: link the article's copy to it rather than fetch again.
-        with session.writing():
-            save_embed(session.db, page_id, embed, "archived", ref.db_id, None)
-        result.post_ids.append(ref.db_id)
-        return embed_summary(embed, "archived", ref.db_id)
-    with session.fetcher.found_on(page.final_url):
-        post_result = session.archive_post(
-            embed.post_url or ref.url, ref, embed=embed, parent_id=page.id
-        )
-    status = embed_status(post_result)
-    post_db_id = post_result.post_ids[0] if post_result.post_ids else None
-    with session.writing():
-        save_embed(session.db, page_id, embed, status, post_db_id, post_result.error)
-    result.post_ids.extend(post_result.post_ids)
-    result.media_sha256s.extend(post_result.media_sha256s)
-    return embed_summary(embed, status, post_db_id, post_result.error)
-
-
-def embed_status(result: CaptureResult) -> str:
-    """An embed's status from its post's capture: archived, deleted, unavailable or failed."""
-    return {
-        CAPTURE_OK: "archived",
-        CAPTURE_PARTIAL: "archived",
-        CAPTURE_DELETED: "deleted",
-        CAPTURE_UNAVAILABLE: "unavailable",
-    }.get(result.status, "failed")
-
-
-def embed_summary(
-    embed: Embed, status: str, post_db_id: str | None, error: str | None = None
-) -> dict:
-    """One entry of CaptureResult.embeds."""
-    return {
-        "position": embed.position, "platform": embed.platform, "post_url": embed.post_url,
-        "post_id": post_db_id, "found_by": embed.found_by, "status": status, "error": error,
-    }  # fmt: skip

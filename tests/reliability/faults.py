@@ -101,6 +101,16 @@ def query(settings: Settings, sql: str, params=()) -> list[tuple]:
         conn.close()
 
 
+def count_posts(settings: Settings) -> int:
+    """Posts committed so far (0 before the archive exists), for a test that watches a run."""
+    if not settings.db_path.exists():
+        return 0
+    try:
+        return query(settings, "select count(*) from posts")[0][0]
+    except Exception:  # the schema may not be there yet
+        return 0
+
+
 def assert_consistent(settings: Settings) -> None:
     """The database opens, passes integrity_check, and no post lacks its media rows."""
     assert query(settings, "pragma integrity_check") == [("ok",)]

@@ -13,7 +13,14 @@ import time
 
 from click.testing import CliRunner
 from factories import jpeg_bytes
-from faults import archive_command, assert_consistent, post_url, query, serve_photo_post
+from faults import (
+    archive_command,
+    assert_consistent,
+    count_posts,
+    post_url,
+    query,
+    serve_photo_post,
+)
 
 from archiver.cli.commands import main
 
@@ -26,15 +33,6 @@ def serve_list(replay, count: int) -> list[str]:
         serve_photo_post(replay, str(1600000000000000000 + i), jpeg_bytes(seed=i, size=(64, 48)))
         for i in range(count)
     ]
-
-
-def count_posts(settings) -> int:
-    if not settings.db_path.exists():
-        return 0
-    try:
-        return query(settings, "select count(*) from posts")[0][0]
-    except Exception:  # the schema may not be there yet
-        return 0
 
 
 class Terminal:

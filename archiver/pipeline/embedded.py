@@ -1,0 +1,89 @@
+"""An article's embeds: each resolved to the post it shows, archived through the post path (or
+linked, when that post is archived already). Nothing here writes the page: the outcomes go
+into the page capture, which commits after its last embed (page.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from archiver.errors import FetchError
+from archiver.fetch.client import Fetcher
+from archiver.models import (
+    CAPTURE_DELETED,
+    CAPTURE_OK,
+    CAPTURE_PARTIAL,
+    CAPTURE_UNAVAILABLE,
+    Capture,
+    Embed,
+    Progress,
+)
+from archiver.pipeline.capture_rows import EmbedRow
+from archiver.pipeline.post import PostPath
+from archiver.pipeline.resolve import resolve_embed
+from archiver.pipeline.results import CaptureResult
+
+UNRESOLVED = "no link in the article leads to the post"
+
+
+@dataclass
+class EmbedOutcome:
+    """What became of one embed: its row in the page capture and what its post capture kept."""
+
+    row: EmbedRow
+    post_ids: list[str] = field(default_factory=list)  # the post, and the post it quotes
+    media_sha256s: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Its entry in CaptureResult.embeds (`--json`)."""
+        embed = self.row.embed
+        return {
+            "position": embed.position, "platform": embed.platform, "post_url": embed.post_url,
+            "post_id": self.row.post_db_id, "found_by": embed.found_by, "status": self.row.status,
+            "error": self.row.error,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbedPath:
+    """Archives the post each embed shows, through the post path."""
+
+    fetcher: Fetcher
+    posts: PostPath
+    archived: Callable[[str], bool]  # the post (by id) is in the archive already
+    progress: Progress
+
+    def archive(self, embed: Embed, page: Capture) -> EmbedOutcome:
+        """Archive the post `embed` shows (its own capture, child of `page`), or link it if kept already."""
+        ref = resolve_embed(embed, self.fetcher, self.progress, found_at=page.final_url)
+        if ref is None:
+            return EmbedOutcome(EmbedRow(embed, "unresolved", None, UNRESOLVED))
+        try:
+            # A public article may not send us into a private network through its embeds.
+            self.fetcher.check_named(page.final_url, ref.url)
+        except FetchError as exc:
+            return EmbedOutcome(EmbedRow(embed, "failed", None, str(exc)))
+        if self.archived(ref.db_id):
+            # Already archived: link the article's copy to it rather than fetch again.
+            return EmbedOutcome(EmbedRow(embed, "archived", ref.db_id), post_ids=[ref.db_id])
+        with self.fetcher.found_on(page.final_url):
+            result = self.posts.archive(
+                embed.post_url or ref.url, ref, embed=embed, parent_id=page.id
+            )
+        post_db_id = result.post_ids[0] if result.post_ids else None
+        return EmbedOutcome(
+            EmbedRow(embed, embed_status(result), post_db_id, result.error),
+            post_ids=result.post_ids,
+            media_sha256s=result.media_sha256s,
+        )
+
+
+def embed_status(result: CaptureResult) -> str:
+    """An embed's status from its post's capture: archived, deleted, unavailable or failed."""
+    return {
+        CAPTURE_OK: "archived",
+        CAPTURE_PARTIAL: "archived",
+        CAPTURE_DELETED: "deleted",
+        CAPTURE_UNAVAILABLE: "unavailable",
+    }.get(result.status, "failed")

@@ -1,0 +1,46 @@
+"""The archiving session: the resources one run holds, opened together and closed together.
+
+Resources only: what to do with them is the post path (post.py), the page path
+(page.py) and the commit (commit.py), each given the few resources it uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from archiver.fetch.client import Fetcher
+from archiver.fetch.warc import WarcRecorder
+from archiver.media.blobstore import BlobStore
+from archiver.media.download import MediaDownloader
+from archiver.models import Progress
+from archiver.pipeline.database import SessionDatabase
+from archiver.settings import Settings
+
+
+class Session:
+    """The settings, the database, the blob store, the WARC recorder, the HTTP client, the media downloader."""
+
+    def __init__(self, settings: Settings, *, progress: Progress):
+        self.settings = settings
+        with contextlib.ExitStack() as opened:
+            self.database = opened.enter_context(
+                contextlib.closing(SessionDatabase(settings.db_path))
+            )
+            self.blobs = BlobStore(settings.blobs_dir)
+            self.recorder = opened.enter_context(
+                contextlib.closing(WarcRecorder(settings.warcs, operator=settings.author))
+            )
+            self.fetcher = opened.enter_context(
+                contextlib.closing(Fetcher(settings, self.recorder))
+            )
+            self.media = MediaDownloader(
+                self.fetcher, self.blobs, max_bytes=settings.max_response_bytes,
+                known=self.database.has_media, progress=progress,
+                max_pixels=settings.max_analysis_pixels,
+            )  # fmt: skip
+            # Opened whole: from here on close() releases them (the client, the WARC, the database).
+            self._opened = opened.pop_all()
+
+    def close(self) -> None:
+        """Close the HTTP client, then the WARC file, then the database."""
+        self._opened.close()
