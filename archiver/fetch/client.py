@@ -8,7 +8,6 @@ and kept is exchange.py's.
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,10 +19,11 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from archiver.errors import FetchError, UsageError
+from archiver.errors import FetchError
 from archiver.fetch.addresses import is_public, literal_address, private_address, resolve_all
 from archiver.fetch.exchange import BodyLimits, Fetched, Recorder, read_body, record_exchange
 from archiver.fetch.scratch import ScratchDir
+from archiver.fetch.urls import check_url, location_text, uri_form
 from archiver.settings import Settings
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -192,7 +192,7 @@ class Fetcher:
             fetched = self._get_with_retries(current, headers or {}, cap, pin)
             location = fetched.headers.get("location")
             if fetched.status in REDIRECT_STATUSES and location:
-                next_url = uri_form(urljoin(current, _location_text(location)))
+                next_url = uri_form(urljoin(current, location_text(location)))
                 redirects.append(next_url)
                 if stop_redirect and stop_redirect(next_url):
                     fetched.url, fetched.redirects = asked, redirects
@@ -353,52 +353,6 @@ class Fetcher:
             self._pinned.on = False
         # Recorded after the connection and its slots are given back.
         return record_exchange(response, url, body, self.recorder)
-
-
-# Letters (any script: IDNA encodes them), digits, dots, hyphens, underscores; colons for IPv6.
-_HOST = re.compile(r"[\w.:-]+")
-
-
-def check_url(url: str) -> None:
-    """Refuse what is not an absolute http(s) URL (or IRI), before any request is made."""
-    refuse_control_characters(url)
-    try:
-        parts = urlsplit(uri_form(url))
-        hostname = parts.hostname
-    except ValueError as exc:  # https://[::1/ and the like
-        raise UsageError(f"not a valid URL: {url!r} ({exc})") from None
-    if parts.scheme not in ("http", "https") or not hostname:
-        raise UsageError(f"not an http(s) URL: {url!r}")
-    if not _HOST.fullmatch(hostname):
-        raise UsageError(f"not a host name: {hostname!r} in {url!r}")
-
-
-def refuse_control_characters(url: str) -> None:
-    """UsageError for a URL holding a control character (a tab, a NUL, a line break): urlsplit
-    silently drops some of them, so the URL fetched would not be the one given."""
-    bad = next((c for c in url if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0), None)
-    if bad is not None:
-        raise UsageError(f"a control character ({bad!r}) in the URL {url!r}")
-
-
-def uri_form(url: str) -> str:
-    """The URI an IRI stands for (RFC 3987 3.1): an IDNA host, every other non-ASCII character
-    percent-encoded as UTF-8. What goes on the wire and into the WARC; ASCII URLs are unchanged."""
-    if url.isascii():
-        return url
-    try:
-        return str(httpx.URL(url))
-    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        raise UsageError(f"not a valid URL: {url!r} ({exc})") from None
-
-
-def _location_text(location: str) -> str:
-    """A Location header's URL: servers send UTF-8 bytes there, which arrive decoded as Latin-1."""
-    location = location.strip()
-    try:
-        return location.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return location
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from archiver import platforms
 from archiver.errors import ArchiveError
 from archiver.evidence.manifests import collection_context
-from archiver.fetch.client import check_url
+from archiver.fetch.urls import check_url
 from archiver.models import CAPTURE_ERROR, Progress
 from archiver.pipeline.bulk import archive_concurrently
 from archiver.pipeline.commit import CaptureWriter

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from archiver.errors import UsageError
-from archiver.fetch.client import check_url, refuse_control_characters
+from archiver.fetch.urls import check_url, refuse_control_characters
 from archiver.platforms import identify
 
 

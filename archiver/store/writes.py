@@ -93,67 +93,96 @@ def save_post(
         "metrics": json.dumps(post.metrics) if post.metrics else None,
         "details": _json_or_none(post.details),
     }  # fmt: skip
-    gone = post.status != POST_OK
     # A post first seen already removed may still show its content (a Reddit post
     # removed by moderators keeps its title and video): keep what the platform served.
-    keep_content = not gone or existing is None
-    if existing is None:
-        row = {
-            "id": post.db_id,
-            **fields,
-            "status": post.status,
-            "status_reason": post.status_reason,
-        }
+    keep_content = post.status == POST_OK or existing is None
+    _write_post_row(db, post, capture_id, captured_at, fields, existing[0] if existing else None)
+    if keep_content:
+        version_media = _write_post_media(db, post, capture_id, media)
+        digest = content_hash(post, version_media)
+    else:
+        version_media, digest = _current_media(db, post.db_id), _last_content(db, post.db_id)
+    changed = _add_version_if_changed(
+        db, post, capture_id, captured_at, version_media, digest, count_metrics=keep_content
+    )
+    record_event(
+        db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
+    )
+    return changed
+
+
+def _write_post_row(
+    db: Database, post: Post, capture_id: str, captured_at: str, fields: dict, status: str | None
+) -> None:
+    """Insert the post, or update it: a deleted or unreachable post keeps the last content we
+    saw and only its status moves. `status` is its status before, None for a new post."""
+    state = {"status": post.status, "status_reason": post.status_reason}
+    if status is None:
+        row = {"id": post.db_id, **fields, **state}
         row |= {"first_capture_id": capture_id, "last_capture_id": capture_id}
         row["status_since"] = captured_at
         insert_row(db, "posts", row)
-    else:
-        # A deleted or unreachable post keeps the last content we saw; only its status moves.
-        update = {} if gone else {k: v for k, v in fields.items() if v is not None}
-        update |= {
-            "status": post.status,
-            "status_reason": post.status_reason,
-            "last_capture_id": capture_id,
-        }
-        if existing[0] != post.status:
-            update["status_since"] = captured_at
-        db["posts"].update(post.db_id, update)
+        return
+    gone = post.status != POST_OK
+    update = {} if gone else {k: v for k, v in fields.items() if v is not None}
+    update |= state | {"last_capture_id": capture_id}
+    if status != post.status:
+        update["status_since"] = captured_at
+    db["posts"].update(post.db_id, update)
 
+
+def _write_post_media(
+    db: Database,
+    post: Post,
+    capture_id: str,
+    media: list[tuple[MediaRef, StoredMedia | None, str | None]],
+) -> list[str | None]:
+    """The post's media list as this capture found it; returns each position's SHA-256."""
     sha256s: list[str | None] = []
-    if keep_content:
-        for position, (ref, stored, error) in enumerate(media):
-            sha256 = stored.sha256 if stored else None
-            if stored is not None:
-                save_media(db, stored)
-            else:
-                # A failed re-download must not unlink the file an earlier capture kept.
-                sha256 = _kept_sha256(db, post.db_id, position, ref.url)
-            sha256s.append(sha256)
-            upsert_row(
-                db, "post_media",
-                {
-                    "post_id": post.db_id, "position": position, "sha256": sha256, "url": ref.url,
-                    "type": ref.type, "alt_text": ref.alt_text, "capture_id": capture_id,
-                    "error": error,
-                },
-                key=("post_id", "position"),
-            )  # fmt: skip
-        # post_media is the current state; earlier media lists stay in post_versions.
-        db.execute(
-            "delete from post_media where post_id = ? and position >= ?", [post.db_id, len(media)]
-        )
+    for position, (ref, stored, error) in enumerate(media):
+        sha256 = stored.sha256 if stored else None
+        if stored is not None:
+            save_media(db, stored)
+        else:
+            # A failed re-download must not unlink the file an earlier capture kept.
+            sha256 = _kept_sha256(db, post.db_id, position, ref.url)
+        sha256s.append(sha256)
+        upsert_row(
+            db, "post_media",
+            {
+                "post_id": post.db_id, "position": position, "sha256": sha256, "url": ref.url,
+                "type": ref.type, "alt_text": ref.alt_text, "capture_id": capture_id,
+                "error": error,
+            },
+            key=("post_id", "position"),
+        )  # fmt: skip
+    # post_media is the current state; earlier media lists stay in post_versions.
+    db.execute(
+        "delete from post_media where post_id = ? and position >= ?", [post.db_id, len(media)]
+    )
+    return sha256s
 
+
+def _add_version_if_changed(
+    db: Database,
+    post: Post,
+    capture_id: str,
+    captured_at: str,
+    version_media: list[str | None],
+    digest: str,
+    *,
+    count_metrics: bool,
+) -> bool:
+    """A post_versions row (and its event) when content, status or counts moved; True if added."""
     current, author_name, author_handle, metrics = db.execute(
         "select text, author_name, author_handle, metrics from posts where id = ?", [post.db_id]
     ).fetchone()
-    version_media = sha256s if keep_content else _current_media(db, post.db_id)
-    digest = content_hash(post, version_media) if keep_content else _last_content(db, post.db_id)
     last = db.execute(
         "select content_sha256, status, metrics from post_versions where post_id = ? order by id desc limit 1",
         [post.db_id],
     ).fetchone()
     changed = last is None or last[0] != digest or last[1] != post.status
-    changed = changed or bool(keep_content and counts_moved(last[2], metrics))
+    changed = changed or bool(count_metrics and counts_moved(last[2], metrics))
     if changed:
         version = {
             "post_id": post.db_id, "capture_id": capture_id, "content_sha256": digest or "",
@@ -164,9 +193,6 @@ def save_post(
         version_id = insert_row(db, "post_versions", version)
         # The version is evidence of what the post said when captured: its row is in the log.
         record_event(db, "archiver", "post_version", f"post_version:{version_id}", version)
-    record_event(
-        db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
-    )
     return changed
 
 
