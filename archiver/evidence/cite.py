@@ -9,7 +9,7 @@ cited by its archived copy, saying the original is gone. The rules each part
 follows are named in tests/test_cite.py beside a worked example.
 
 This module gathers what is cited from a capture (`cited_post`) and picks the style;
-the styles themselves are written out in archiver/citation_styles.py.
+the styles themselves are written out in archiver/evidence/citation_styles.py.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A response body streams to temporary files in the blob store, so a long video costs
 disk, not memory: the raw bytes, and when the server compressed them the decoded
 bytes too, hashed while they stream, under a size cap that a compressed body cannot
-get past either (the decompression-bomb guard). fetch.py's client hands each
+get past either (the decompression-bomb guard). client.py's Fetcher hands each
 exchange to a Recorder and returns a Fetched.
 """
 

@@ -3,7 +3,7 @@
 Pure functions over a file already in the blob store; no network, no database.
 
 Blob store layout (paths relative to the blob root, always with forward slashes):
-- the file itself:  ``sha256/ab/cd/<sha256>``   (`blob_relpath`, from archiver.blobstore)
+- the file itself:  ``sha256/ab/cd/<sha256>``   (`blob_relpath`, from archiver.media.blobstore)
 - its thumbnail:    ``thumbs/ab/<sha256>.jpg``   (`thumbnail_relpath`)
 
 Images are decoded once, at reduced size (JPEG scales in the DCT, 1/2 to 1/8),
@@ -125,7 +125,7 @@ def thumbnail_relpath(sha256: str) -> str:
 
 
 def read_exif(path: Path) -> dict | None:
-    """The image's EXIF as a JSON-serialisable dict (see archiver.exif), or None; never raises."""
+    """The image's EXIF as a JSON-serialisable dict (see archiver.media.exif), or None; never raises."""
     try:
         with _open_image(path) as im:
             return exif_to_dict(_header_exif(im))

@@ -1,7 +1,7 @@
 """Datasette hooks for citable archived copies: the `/-/archive/<capture id>` page, and the
 citation block on the post page (`_archiver_citation.html`, included by the post template).
 
-Thin: the page and the citations are made by archiver.copy_page and archiver.cite.
+Thin: the page and the citations are made by archiver.evidence.copy_page and archiver.evidence.cite.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Datasette hooks for analysts' annotations: the form's POST, sign-in, the map, the post page's block.
 
 Thin: reading, rules and writing are in the `annotations` package. Sign-in is a link
-`archiver serve` prints (archiver/serve.py keeps the tokens on the Datasette instance);
+`archiver serve` prints (archiver/web/serve.py keeps the tokens on the Datasette instance);
 any Datasette auth plugin that sets an actor works too, the actor's id being the author.
 The post page (archiver_plugin.py) gets `archiver_annotations` from extra_template_vars.
 """
