@@ -467,6 +467,7 @@ def test_decompression_bomb_is_refused_quickly(tmp_path):
         hash_image(path)
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # what Pillow says of it
 def test_an_image_under_the_bomb_guard_but_over_the_pixel_budget_is_kept_unanalysed(tmp_path):
     # 169 megapixels: Pillow only warns below twice its limit, and decoding took 1.4 GB.
     path = tmp_path / "huge.png"
