@@ -1,0 +1,159 @@
+"""verify's checks of the files: blobs, WARC records, manifests, and the timestamps over them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from archiver.evidence.manifests import manifest_bytes
+from archiver.evidence.verify_report import Report
+from archiver.fetch.warc_index import read_record
+from archiver.media.blobstore import blob_relpath, is_sha256
+from archiver.settings import Settings
+from archiver.store.queries_evidence import (
+    RECORD_HASH_COLUMNS,
+    all_timestamps,
+    capture_record_hashes,
+    captures_in_order,
+    manifests_by_capture,
+    media_sha256s,
+    warc_records_in_file_order,
+)
+
+CHUNK = 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_blobs(db: Database, blobs_dir: Path, report: Report) -> None:
+    """Every file under sha256/ hashes to its name; every media row has its file."""
+    root = blobs_dir / "sha256"
+    for path in sorted(root.rglob("*")) if root.exists() else []:
+        if not path.is_file():
+            continue
+        report.count("blobs")
+        if not is_sha256(path.name):
+            report.add("blob", str(path), "a file in the blob store that is not named by a SHA-256")
+            continue
+        actual = file_sha256(path)
+        if actual != path.name:
+            report.add("blob", str(path), f"its bytes hash to {actual}, not to its name")
+    for sha256 in media_sha256s(db):
+        if is_sha256(sha256) and not (blobs_dir / blob_relpath(sha256)).is_file():
+            report.add("blob", f"media {sha256}", f"the file is missing from {blobs_dir}")
+
+
+def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, set[str]]:
+    """Each stored record is where its row says, hashes as recorded; returns body hashes per capture."""
+    payloads: dict[str, set[str]] = {}
+    for row in warc_records_in_file_order(db):
+        report.count("WARC records")
+        where = f"warc_records {row['id']} ({row['warc_file']} @ {row['offset']})"
+        path = Path(row["warc_file"])
+        path = path if path.is_absolute() else base / path
+        if not path.is_file():
+            report.add("warc", where, f"the WARC file {path} is missing")
+            continue
+        try:
+            found = read_record(path, row["offset"], row["length"])
+        except (ValueError, OSError) as exc:
+            report.add("warc", where, str(exc))
+            continue
+        if found.sha256 != row["sha256"]:
+            report.add(
+                "warc", where, f"the record's bytes hash to {found.sha256}, not {row['sha256']}"
+            )
+        if found.record_id != row["record_id"]:
+            report.add("warc", where, f"a different record is there ({found.record_id})")
+        if row["payload_sha256"] and found.payload_sha256 != row["payload_sha256"]:
+            report.add(
+                "warc",
+                where,
+                f"the response body hashes to {found.payload_sha256}, not {row['payload_sha256']}",
+            )
+        if found.payload_sha256:
+            payloads.setdefault(row["capture_id"], set()).add(found.payload_sha256)
+    return payloads
+
+
+def check_manifests(
+    db: Database, blobs_dir: Path, payloads: dict[str, set[str]], report: Report
+) -> None:
+    """Each manifest is intact, agrees with its capture and record rows, and its hashes are found."""
+    manifests = manifests_by_capture(db)
+    for capture in captures_in_order(db):
+        report.count("captures")
+        where = f"capture {capture['id']}"
+        row = manifests.get(capture["id"])
+        if row is None:
+            report.notes.append(f"{where} has no manifest (captured before manifests were kept)")
+            continue
+        data = row["manifest"].encode("utf-8")
+        if hashlib.sha256(data).hexdigest() != row["manifest_sha256"]:
+            report.add("manifest", where, "the manifest no longer hashes to its recorded SHA-256")
+        manifest = json.loads(row["manifest"])
+        if manifest_bytes(manifest) != data:
+            report.add("manifest", where, "the manifest is not in its canonical form")
+        for field_name, column in [
+            ("original_url", "url"), ("started_at", "started_at"), ("body_sha256", "body_sha256"),
+            ("final_url", "final_url"), ("status", "status"),
+        ]:  # fmt: skip
+            if manifest.get(field_name) != capture[column]:
+                report.add(
+                    "manifest", where, f"captures.{column} differs from the manifest's {field_name}"
+                )
+        rows = capture_record_hashes(db, capture["id"])
+        listed = [{k: r[k] for k in RECORD_HASH_COLUMNS} for r in manifest.get("warc_records", [])]
+        if rows != listed:
+            report.add("manifest", where, "its warc_records rows differ from the manifest's list")
+        found = payloads.get(capture["id"], set())
+        has_records = bool(manifest.get("warc_records"))
+        body = capture["body_sha256"]
+        if body and has_records and capture["source"] != "file" and body not in found:
+            report.add("manifest", where, f"no WARC response of this capture has the body {body}")
+        for item in manifest.get("media", []):
+            sha256 = item.get("sha256")
+            if not sha256:
+                continue
+            if not (blobs_dir / blob_relpath(sha256)).is_file():
+                report.add("manifest", where, f"media {sha256} is missing from the blob store")
+            elif has_records and sha256 not in found:
+                report.add(
+                    "manifest", where, f"no WARC response of this capture has media {sha256}"
+                )
+
+
+def check_timestamps(db: Database, settings: Settings, report: Report) -> None:
+    rows = all_timestamps(db)
+    if not rows:
+        return
+    from archiver.evidence.tsa import Stamp, check_stamp, load_roots
+
+    roots = load_roots(settings.tsa_roots)
+    manifests = {k: row["manifest"] for k, row in manifests_by_capture(db).items()}
+    for row in rows:
+        where = f"timestamps {row['id']} (capture {row['capture_id']}, {row['tsa_url']})"
+        if row["status"] != "stamped":
+            report.notes.append(f"{where}: not stamped: {row['error']}")
+            continue
+        report.count("timestamps")
+        manifest = manifests.get(row["capture_id"])
+        if manifest is None:
+            report.add("timestamp", where, "the manifest it stamps is missing")
+            continue
+        digest = hashlib.sha256(manifest.encode("utf-8")).hexdigest()
+        stamp = Stamp(**{k: row[k] for k in Stamp.__dataclass_fields__})
+        check = check_stamp(stamp, digest, roots=roots)
+        if not check.ok:
+            report.add("timestamp", where, check.detail)
+        elif not check.trusted:
+            report.notes.append(f"{where}: {check.detail}")
