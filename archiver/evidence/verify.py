@@ -1,9 +1,10 @@
 """`archiver verify`: is the archive still what was captured?
 
 It re-hashes every blob, recomputes the events hash chain, checks rows against
-the events that recorded them (captures, media, pages, embeds, annotations,
-manifests, timestamps, post versions) and each post's current text and status
-against its latest version, re-reads each capture's WARC records against their
+the events that recorded them (captures, media, pages, page media, embeds,
+annotations, manifests, timestamps, post versions), reports a logged row that is
+gone and a row no event logged, checks each post's row and media list against the
+last state the archiver logged and its text and status against its latest version, re-reads each capture's WARC records against their
 stored hashes and the capture's body and media hashes, checks each manifest
 against the rows it describes, and checks each RFC 3161 token (valid, over the
 manifest's hash). Every mismatch names the row or file; none means exit 0.

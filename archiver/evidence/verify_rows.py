@@ -8,9 +8,14 @@ from annotations import check_log
 from archiver.evidence.verify_report import Report
 from archiver.store.eventlog import check_chain, payload_hash
 from archiver.store.queries_evidence import (
+    first_post_state_capture_seq,
+    latest_post_states,
     logged_payload_hashes,
+    post_ids_with_last_capture_seq,
+    post_state,
     posts_with_latest_version,
     row_count,
+    row_keys,
     table_rows,
 )
 from archiver.store.schema import ADDED_COLUMNS
@@ -24,7 +29,11 @@ ROW_EVENTS = [
     ("manifests", "capture_id", "manifest", "manifest"),
     ("timestamps", "id", "timestamp", "timestamp"),
     ("post_versions", "id", "post_version", "post_version"),
+    # Several rows a key: a page's media list, each row logged as its page's.
+    ("page_media", "page_id", "page", "page_media"),
 ]
+# Tables whose rows are never removed: an event that logged one whose row is gone is a deletion.
+NEVER_REMOVED = {"captures", "media", "pages", "embeds", "manifests", "timestamps", "post_versions"}
 # Tables whose rows were first logged by a later version of the archiver: rows older than
 # the first one logged are noted, not reported (nothing recorded them to check against).
 LOGGED_SINCE = {"post_versions"}
@@ -60,12 +69,15 @@ def check_rows(db: Database, report: Report) -> None:
                 report.add(
                     "row", f"{table} {row_key}", "changed since it was written (its event differs)"
                 )
+        if table in NEVER_REMOVED:
+            _report_removed(db, table, key, recorded, report)
         if unlogged:
             report.notes.append(
                 f"{unlogged} {table} rows were written before the archiver logged them,"
                 " so they cannot be checked against the event log"
             )
     check_current_posts(db, report)
+    check_post_states(db, report)
     report.count("annotations rows", row_count(db, "annotations"))
     for problem in check_log(db):
         report.add("row", "annotations", problem)
@@ -91,3 +103,54 @@ def _row_hashes(row: dict, drop: str | None, added: set[str]) -> set[str]:
     row = {k: v for k, v in row.items() if k != drop}
     earlier = {k: v for k, v in row.items() if not (k in added and v is None)}
     return {payload_hash(row), payload_hash(earlier)}
+
+
+def _report_removed(
+    db: Database, table: str, key: str, recorded: dict[str, set[str]], report: Report
+) -> None:
+    """Rows an event logged being written that are no longer there."""
+    present = set(row_keys(db, table, key))
+    for gone in sorted(set(recorded) - present):
+        report.add("row", f"{table} {gone}", "an event logged this row being written; it is gone")
+
+
+def check_post_states(db: Database, report: Report) -> None:
+    """Each post's row and media list are as the latest post_state event logged them.
+
+    Posts last captured before the archiver logged post states are noted, not reported;
+    once it does, every post captured since must have one.
+    """
+    states = latest_post_states(db)
+    since = first_post_state_capture_seq(db)
+    unlogged = 0
+    for post_id, capture_seq in post_ids_with_last_capture_seq(db):
+        logged = states.pop(post_id, None)
+        if logged is None:
+            if since is None or capture_seq is None or capture_seq < since:
+                unlogged += 1
+            else:
+                report.add("row", f"posts {post_id}", "no event logs this post's current state")
+            continue
+        state = post_state(db, post_id)
+        if logged[1] not in _state_hashes(state):
+            report.add(
+                "row",
+                f"posts {post_id}",
+                "its row or its media list differs from what the archiver last logged"
+                f" (event seq {logged[0]})",
+            )
+    for post_id in sorted(states):  # logged, but the row is gone
+        report.add("row", f"posts {post_id}", "an event logged this post; its row is gone")
+    if unlogged and since is not None:
+        report.notes.append(
+            f"{unlogged} posts were last captured before the archiver logged post states,"
+            " so their current row is checked against their latest version only"
+        )
+
+
+def _state_hashes(state: dict) -> set[str]:
+    """The post state's payload hash, as written before or after later columns existed."""
+    added = set(ADDED_COLUMNS.get("posts", {}))
+    post = state["post"] or {}
+    earlier = {k: v for k, v in post.items() if not (k in added and v is None)}
+    return {payload_hash(state), payload_hash({"post": earlier, "media": state["media"]})}

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
     from sqlite_utils import Database
 
+# The event that logs a post's row and media list as they stand after each capture of it.
+POST_STATE = "post_state"
 # What verify compares with a manifest's list of records: the same keys, in capture order.
 RECORD_HASH_COLUMNS = ("offset", "length", "record_id", "sha256")
 
@@ -62,6 +64,11 @@ def table_rows(db: Database, table: str) -> Iterator[dict]:
     return db.query(f"select * from [{table}]")
 
 
+def row_keys(db: Database, table: str, key: str) -> Iterator[str]:
+    """Every row's `key` column, as text (as events name rows)."""
+    return (str(row[0]) for row in db.execute(f"select [{key}] from [{table}]"))
+
+
 def media_sha256s(db: Database) -> list[str]:
     """The SHA-256 of every media row, sorted."""
     return [row[0] for row in db.execute("select sha256 from media order by sha256")]
@@ -76,6 +83,46 @@ def logged_payload_hashes(db: Database, action: str, prefix: str) -> dict[str, s
     ):
         logged.setdefault(target.split(":", 1)[1], set()).add(digest)
     return logged
+
+
+def post_state(db: Database, post_db_id: str) -> dict:
+    """A post's row and its post_media rows (by position), as one payload: {"post", "media"}."""
+    post = next(db.query("select * from posts where id = ?", [post_db_id]), None)
+    media = list(
+        db.query("select * from post_media where post_id = ? order by position", [post_db_id])
+    )
+    return {"post": post, "media": media}
+
+
+def first_post_state_capture_seq(db: Database) -> int | None:
+    """The seq of the capture event whose transaction logged the first post state; None if
+    none did (an archive written before post states were logged)."""
+    row = db.execute(
+        "select max(seq) from events where action = 'capture' and seq <"
+        " (select min(seq) from events where action = ?)",
+        [POST_STATE],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def latest_post_states(db: Database) -> dict[str, tuple[int, str]]:
+    """For each post a post_state event names: (its latest such event's seq, payload hash)."""
+    return {
+        target.split(":", 1)[1]: (seq, digest)
+        for seq, target, digest in db.execute(
+            "select seq, target, payload_sha256 from events where action = ? and seq in"
+            " (select max(seq) from events where action = ? group by target)",
+            [POST_STATE, POST_STATE],
+        )
+    }
+
+
+def post_ids_with_last_capture_seq(db: Database) -> Iterator[tuple[str, int | None]]:
+    """(post id, seq of the event that logged the post's last capture) for every post."""
+    return db.execute(
+        "select p.id, (select e.seq from events e where e.action = 'capture'"
+        " and e.target = 'capture:' || p.last_capture_id) from posts p"
+    )
 
 
 def posts_with_latest_version(db: Database) -> Iterator[tuple]:

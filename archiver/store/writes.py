@@ -21,6 +21,7 @@ from archiver.store.changes import counts_moved
 from archiver.store.eventlog import payload_hash, record_event, utc_now
 from archiver.store.media_matches import forget_session_index, record_matches
 from archiver.store.queries import media_exists
+from archiver.store.queries_evidence import POST_STATE, post_state
 from archiver.store.rows import insert_row, upsert_row
 from archiver.store.transaction import on_rollback
 
@@ -108,7 +109,18 @@ def save_post(
     record_event(
         db, "archiver", "post", f"post:{post.db_id}", {"capture_id": capture_id, "post": fields}
     )
+    record_post_state(db, post.db_id)
     return changed
+
+
+def record_post_state(db: Database, post_db_id: str) -> None:
+    """Log the post's row and its media list as they now stand (the `post_state` event).
+
+    The posts row is derived (a deleted post keeps the content last seen; a field a later
+    capture lacks keeps its value), so no one capture's event describes it: this one does,
+    and verify checks the row and its post_media against the latest of them.
+    """
+    record_event(db, "archiver", POST_STATE, f"post:{post_db_id}", post_state(db, post_db_id))
 
 
 def _write_post_row(
