@@ -1,4 +1,4 @@
-"""The evidence commands of `archiver`: cite, export (HTML, WACZ) and verify.
+"""The evidence commands of `archiver`: cite, export (HTML, WACZ), verify and seal.
 
 archiver.cli adds COMMANDS to the `archiver` group; like the rest of the CLI they
 parse, call the Python API and print.
@@ -7,6 +7,7 @@ parse, call the Python API and print.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from archiver.cli.options import (
     db_option,
     json_flag,
     settings_from_params,
+    tsa_options,
     tsa_roots_option,
 )
 from archiver.errors import UsageError
@@ -127,20 +129,36 @@ def export(ctx, targets, wacz_path, html_dir, title, **_):
             click.echo(f"wrote {len(pages)} archived-copy page(s) to {html_dir}/ (index.html)")
 
 
+def parse_head(ctx, param, value: str | None) -> tuple[int, str] | None:
+    """SEQ:HASH, as `archiver seal` prints it."""
+    if value is None:
+        return None
+    seq, sep, head = value.strip().partition(":")
+    if not (sep and seq.isascii() and seq.isdigit() and re.fullmatch(r"[0-9a-f]{64}", head)):
+        raise click.BadParameter(f"expected SEQ:HASH as `archiver seal` prints it, got {value!r}")
+    return int(seq), head
+
+
 @click.command()
 @db_option
 @blobs_option
 @tsa_roots_option
+@click.option(
+    "--expect-head",
+    metavar="SEQ:HASH",
+    callback=parse_head,
+    help="A head of the event chain kept elsewhere (`archiver seal` prints it): it must still be in the chain",
+)
 @json_flag("Print the report as one JSON object")
 @click.pass_context
-def verify(ctx, as_json, **_):
+def verify(ctx, as_json, expect_head, **_):
     """Re-hash blobs and WARC records, check the event chain, manifests and timestamps.
 
     Exit status 0 when everything matches, 1 when anything does not (each mismatch is listed).
     """
     from archiver.evidence.verify import verify_path
 
-    report = verify_path(settings_from_params(ctx.params))
+    report = verify_path(settings_from_params(ctx.params), expect_head)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -157,4 +175,40 @@ def verify(ctx, as_json, **_):
     ctx.exit(0 if report.ok else 1)
 
 
-COMMANDS = [cite, export, verify]
+@click.command()
+@db_option
+@tsa_options
+@json_flag("Print the checkpoint (head, time, each TSA's token) as one JSON object")
+@click.pass_context
+def seal(ctx, as_json, **_):
+    """Checkpoint the event chain's head, signed by each TSA (--tsa), in the archive and beside it.
+
+    Publish or send the printed head: `archiver verify --expect-head SEQ:HASH` then shows
+    that nothing up to that event was rewritten since.
+    """
+    from archiver.evidence.checkpoints import checkpoint_file
+    from archiver.evidence.checkpoints import seal as seal_chain
+    from archiver.evidence.tsa import check_tsa_urls
+
+    settings = settings_from_params(ctx.params)
+    check_tsa_urls(settings.tsa_urls)
+    with archive_db(settings) as db:
+        checkpoint = seal_chain(db, settings)
+    if as_json:
+        click.echo(json.dumps(checkpoint.to_json(), ensure_ascii=False))
+        return
+    click.echo(f"sealed the event chain at event {checkpoint.seq}: {checkpoint.head}")
+    for stamp in checkpoint.stamps:
+        if stamp.status == "stamped":
+            click.echo(f"  stamped by {stamp.tsa_url} at {stamp.gen_time} ({stamp.tsa_name})")
+        else:
+            click.echo(f"  NOT stamped by {stamp.tsa_url}: {stamp.error}")
+    if not checkpoint.stamps:
+        click.echo("  not stamped: no TSA configured (--tsa URL or ARCHIVER_TSA)")
+    click.echo(f"  kept in the archive and in {checkpoint_file(settings.db_path)}")
+    click.echo(
+        f"  check it later: archiver verify --expect-head {checkpoint.seq}:{checkpoint.head}"
+    )
+
+
+COMMANDS = [cite, export, verify, seal]

@@ -7,7 +7,8 @@ gone and a row no event logged, checks each post's row and media list against th
 last state the archiver logged and its text and status against its latest version, re-reads each capture's WARC records against their
 stored hashes and the capture's body and media hashes, checks each manifest
 against the rows it describes, and checks each RFC 3161 token (valid, over the
-manifest's hash). Every mismatch names the row or file; none means exit 0.
+manifest's hash), and checks that every checkpoint's head (`archiver seal`) is still in
+the chain. Every mismatch names the row or file; none means exit 0.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from archiver.evidence.checkpoints import check_checkpoints
 from archiver.evidence.verify_files import (
     check_blobs,
     check_manifests,
@@ -30,8 +32,10 @@ from archiver.store.queries_evidence import has_captures
 __all__ = ["Problem", "Report", "verify_archive", "verify_path"]
 
 
-def verify_archive(settings: Settings) -> Report:
-    """Check the archive at settings.db_path and its blob store; never changes anything."""
+def verify_archive(settings: Settings, expect_head: tuple[int, str] | None = None) -> Report:
+    """Check the archive at settings.db_path and its blob store; never changes anything.
+
+    `expect_head` (seq, hash): a head of the chain kept elsewhere, which must still be in it."""
     report = Report()
     db = open_db(settings.db_path)
     try:
@@ -42,12 +46,13 @@ def verify_archive(settings: Settings) -> Report:
         payloads = check_warc_records(db, base, report)
         check_manifests(db, settings.blobs_dir, payloads, report)
         check_timestamps(db, settings, report)
+        check_checkpoints(db, settings, report, expect_head)
     finally:
         db.close()
     return report
 
 
-def verify_path(settings: Settings) -> Report:
+def verify_path(settings: Settings, expect_head: tuple[int, str] | None = None) -> Report:
     """verify_archive, refusing a database that does not exist (rather than creating one)."""
     from archiver.errors import UsageError
 
@@ -59,7 +64,7 @@ def verify_path(settings: Settings) -> Report:
             f"no blob store at {settings.blobs_dir}: give --blobs DIR (or set ARCHIVER_BLOBS)"
             " where this archive's files are"
         )
-    return verify_archive(settings)
+    return verify_archive(settings, expect_head)
 
 
 def _has_captures(db_path: Path) -> bool:

@@ -31,9 +31,13 @@ ROW_EVENTS = [
     ("post_versions", "id", "post_version", "post_version"),
     # Several rows a key: a page's media list, each row logged as its page's.
     ("page_media", "page_id", "page", "page_media"),
+    ("checkpoints", "id", "checkpoint", "checkpoint"),
 ]
 # Tables whose rows are never removed: an event that logged one whose row is gone is a deletion.
-NEVER_REMOVED = {"captures", "media", "pages", "embeds", "manifests", "timestamps", "post_versions"}
+NEVER_REMOVED = {
+    "captures", "media", "pages", "embeds", "manifests", "timestamps", "post_versions",
+    "checkpoints",
+}  # fmt: skip
 # Tables whose rows were first logged by a later version of the archiver: rows older than
 # the first one logged are noted, not reported (nothing recorded them to check against).
 LOGGED_SINCE = {"post_versions"}

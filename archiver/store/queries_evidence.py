@@ -151,3 +151,22 @@ def manifests_by_capture(db: Database) -> dict[str, dict]:
 def all_timestamps(db: Database) -> list[dict]:
     """Every timestamps row, in the order asked."""
     return list(db.query("select * from timestamps order by id"))
+
+
+def chain_head(db: Database) -> tuple[int, str] | None:
+    """(seq, hash) of the last event; None when nothing was ever written."""
+    row = db.execute("select seq, hash from events order by seq desc limit 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def event_hash_at(db: Database, seq: int) -> str | None:
+    """The hash of the event at `seq`; None when there is none."""
+    row = db.execute("select hash from events where seq = ?", [seq]).fetchone()
+    return row[0] if row else None
+
+
+def all_checkpoints(db: Database) -> list[dict]:
+    """Every checkpoints row, oldest first."""
+    if not db["checkpoints"].exists():
+        return []
+    return list(db.query("select * from checkpoints order by id"))

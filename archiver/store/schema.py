@@ -234,7 +234,7 @@ def _enable_search(db: Database) -> None:
 
 def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
-    if all(db[t].exists() for t in ("warc_records", "manifests", "timestamps")):
+    if all(db[t].exists() for t in ("warc_records", "manifests", "timestamps", "checkpoints")):
         return
     with transaction(db):
         _create_evidence_tables(db)
@@ -263,3 +263,11 @@ def _create_evidence_tables(db: Database) -> None:
         pk="id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True,
     )  # fmt: skip
     db["timestamps"].create_index(["capture_id"], if_not_exists=True)
+    # The chain's head at a moment, anchored by TSAs (archiver seal): evidence.checkpoints.
+    db["checkpoints"].create(
+        {
+            "id": int, "seq": int, "head": str, "sealed_at": str, "statement_sha256": str,
+            "stamps": str,  # JSON: each TSA's Stamp, failures included
+        },
+        pk="id", if_not_exists=True,
+    )  # fmt: skip

@@ -281,3 +281,10 @@ def save_embed(
 def _json_or_none(value) -> str | None:
     """JSON as written for a value (characters kept, not escaped), None for an empty one."""
     return json.dumps(value, ensure_ascii=False) if value else None
+
+
+def save_checkpoint(db: Database, row: dict) -> int:
+    """Keep a checkpoint of the chain (evidence.checkpoints) and log it; returns its id."""
+    checkpoint_id = insert_row(db, "checkpoints", row)
+    record_event(db, "archiver", "checkpoint", f"checkpoint:{checkpoint_id}", row)
+    return checkpoint_id
