@@ -170,3 +170,26 @@ def test_seal_on_an_empty_archive_says_there_is_nothing_to_seal(tmp_path):
     open_db(tmp_path / "archive.db").close()
     result = run("seal", "--db", str(tmp_path / "archive.db"))
     assert result.exit_code == 2 and "nothing to seal" in result.output
+
+
+def test_with_a_tsa_every_archiving_run_and_annotation_batch_is_sealed(tmp_path, tsa):
+    from archiver.web.demo import DEMO_ARTICLE_URL, demo_replay
+
+    db = ["--db", str(tmp_path / "archive.db")]
+    with demo_replay() as replay:
+        archived = run("archive", *db, "--connect-to", f"*={replay.base_url}", "--delay", "0",
+                       "--tsa", tsa.url, DEMO_ARTICLE_URL)  # fmt: skip
+    assert archived.exit_code == 0, archived.output
+    assert "sealed the event chain at event " in archived.output
+    assert f"stamped by {tsa.url}" in archived.output
+    annotated = CliRunner(env={"ARCHIVER_TSA": tsa.url}).invoke(
+        main, ["annotate", *db, POST_ID, "--note", "Flag matches", "--author", "analyst"]
+    )
+    assert annotated.exit_code == 0, annotated.output
+    lines = (tmp_path / "archive.checkpoints.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and all(json.loads(x)["stamps"][0]["status"] == "stamped" for x in lines)
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(tsa.authority.root_pem())
+    checked = run("verify", *db, "--blobs", str(tmp_path / "blobs"), "--tsa-roots", str(roots))
+    assert checked.exit_code == 0, checked.output
+    assert "2 checkpoints" in checked.output

@@ -5,6 +5,7 @@ a changed capture row are each caught, named, and make the exit status non-zero.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
 import pytest
@@ -218,3 +219,19 @@ def test_concurrent_captures_keep_their_own_records(replay, settings):
         assert len(uris) == 4, uris
         assert all(ids[index] in u or f"Bulk{index}?" in u for u in uris), uris
     assert verify_archive(settings).ok
+
+
+def test_an_archive_whose_every_capture_failed_verifies_and_says_so(replay, settings):
+    replay.add("https://news.example/gone", "no such page", status=500)
+    args = ["--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
+    failed = CliRunner().invoke(main, ["archive", *args, "--connect-to",
+                                       f"*={replay.base_url}", "--delay", "0", "--retries", "0",
+                                       "https://news.example/gone"])  # fmt: skip
+    assert failed.exit_code == 1 and "FAILED https://news.example/gone" in failed.output
+    assert not settings.blobs_dir.joinpath("sha256").exists()
+    result = CliRunner().invoke(main, ["verify", *args])
+    assert result.exit_code == 0, result.output
+    assert "no capture kept a media file: there are no files to re-hash" in result.output
+    # Without even a blob store directory, the same (it exited 2, "no blob store", before).
+    shutil.rmtree(settings.blobs_dir, ignore_errors=True)
+    assert CliRunner().invoke(main, ["verify", *args]).exit_code == 0

@@ -41,6 +41,7 @@ def annotate(ctx, target, edit_id, retract_id, reason, as_json, **options):
     """Annotate a post id, post URL, capture id or media SHA-256 (append-only, logged)."""
     from annotations import add_annotations, edit_annotation, retract_annotation
     from annotations.report import annotation_dict
+    from archiver.evidence.checkpoints import describe, seal_if_stamping
     from archiver.platforms import db_id_of
     from archiver.store.targets import resolve_target
 
@@ -60,11 +61,14 @@ def annotate(ctx, target, edit_id, retract_id, reason, as_json, **options):
             written = [edit_annotation(db, found, edit_id, drafts[0], settings.author)]
         else:
             written = add_annotations(db, found, drafts, settings.author)
+        checkpoint = seal_if_stamping(db, settings)  # with a TSA, every batch is anchored
     for annotation in written:
         if as_json:
             click.echo(json.dumps(annotation_dict(annotation), ensure_ascii=False))
         else:
             click.echo(f"#{annotation.id} {annotation.summary()} on {found} by {annotation.author}")
+    if checkpoint is not None and not as_json:
+        click.echo("\n".join(describe(checkpoint)), err=True)
 
 
 def annotation_drafts(options: dict) -> list:

@@ -118,7 +118,24 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
                 bar.update(1, result)
     if not (quiet or single):
         click.echo("done {ok}, failed {failed}, skipped {skipped}".format(**tally), err=True)
+    seal_run(settings, quiet)
     ctx.exit(1 if tally["failed"] else 0)
+
+
+def seal_run(settings: Settings, quiet: bool) -> None:
+    """With a TSA configured, anchor the chain's head at the end of every run (archiver seal)."""
+    from archiver.evidence.checkpoints import describe, seal_if_stamping
+    from archiver.store.connection import open_db
+
+    if not settings.tsa_urls:
+        return
+    db = open_db(settings.db_path)
+    try:
+        checkpoint = seal_if_stamping(db, settings)
+    finally:
+        db.close()
+    if checkpoint is not None and not quiet:
+        click.echo("\n".join(describe(checkpoint)), err=True)
 
 
 class _Silent:

@@ -186,7 +186,7 @@ def seal(ctx, as_json, **_):
     Publish or send the printed head: `archiver verify --expect-head SEQ:HASH` then shows
     that nothing up to that event was rewritten since.
     """
-    from archiver.evidence.checkpoints import checkpoint_file
+    from archiver.evidence.checkpoints import checkpoint_file, describe
     from archiver.evidence.checkpoints import seal as seal_chain
     from archiver.evidence.tsa import check_tsa_urls
 
@@ -197,14 +197,7 @@ def seal(ctx, as_json, **_):
     if as_json:
         click.echo(json.dumps(checkpoint.to_json(), ensure_ascii=False))
         return
-    click.echo(f"sealed the event chain at event {checkpoint.seq}: {checkpoint.head}")
-    for stamp in checkpoint.stamps:
-        if stamp.status == "stamped":
-            click.echo(f"  stamped by {stamp.tsa_url} at {stamp.gen_time} ({stamp.tsa_name})")
-        else:
-            click.echo(f"  NOT stamped by {stamp.tsa_url}: {stamp.error}")
-    if not checkpoint.stamps:
-        click.echo("  not stamped: no TSA configured (--tsa URL or ARCHIVER_TSA)")
+    click.echo("\n".join(describe(checkpoint)))
     click.echo(f"  kept in the archive and in {checkpoint_file(settings.db_path)}")
     click.echo(
         f"  check it later: archiver verify --expect-head {checkpoint.seq}:{checkpoint.head}"

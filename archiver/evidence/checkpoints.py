@@ -90,6 +90,26 @@ def seal(db: Database, settings: Settings) -> Checkpoint:
     return checkpoint
 
 
+def seal_if_stamping(db: Database, settings: Settings) -> Checkpoint | None:
+    """Seal when TSAs are configured (after an archiving run or an annotation batch); None if not."""
+    if not settings.tsa_urls or chain_head(db) is None:
+        return None
+    return seal(db, settings)
+
+
+def describe(checkpoint: Checkpoint) -> list[str]:
+    """The checkpoint in lines for people: the head, and each TSA's answer."""
+    lines = [f"sealed the event chain at event {checkpoint.seq}: {checkpoint.head}"]
+    for stamp in checkpoint.stamps:
+        if stamp.status == STAMPED:
+            lines.append(f"  stamped by {stamp.tsa_url} at {stamp.gen_time} ({stamp.tsa_name})")
+        else:
+            lines.append(f"  NOT stamped by {stamp.tsa_url}: {stamp.error}")
+    if not checkpoint.stamps:
+        lines.append("  not stamped: no TSA configured (--tsa URL or ARCHIVER_TSA)")
+    return lines
+
+
 def check_checkpoints(
     db: Database,
     settings: Settings,

@@ -27,7 +27,7 @@ from archiver.evidence.verify_report import Problem, Report
 from archiver.evidence.verify_rows import check_events, check_rows
 from archiver.settings import Settings
 from archiver.store.connection import open_db, open_reader
-from archiver.store.queries_evidence import has_captures
+from archiver.store.queries_evidence import has_media
 
 __all__ = ["Problem", "Report", "verify_archive", "verify_path"]
 
@@ -58,20 +58,24 @@ def verify_path(settings: Settings, expect_head: tuple[int, str] | None = None) 
 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path}")
-    if not settings.blobs_dir.is_dir() and _has_captures(settings.db_path):
+    keeps_files = _keeps_files(settings.db_path)
+    if not settings.blobs_dir.is_dir() and keeps_files:
         # Not a mismatch: every file would be reported missing from the wrong place.
         raise UsageError(
             f"no blob store at {settings.blobs_dir}: give --blobs DIR (or set ARCHIVER_BLOBS)"
             " where this archive's files are"
         )
-    return verify_archive(settings, expect_head)
+    report = verify_archive(settings, expect_head)
+    if not keeps_files:  # every capture failed, or none kept a file: fine, and said
+        report.notes.append("no capture kept a media file: there are no files to re-hash")
+    return report
 
 
-def _has_captures(db_path: Path) -> bool:
-    """Whether anything was captured, so the blob store must exist (read-only: no schema update)."""
+def _keeps_files(db_path: Path) -> bool:
+    """Whether any media file was kept, so the blob store must exist (read-only: no schema update)."""
     db = open_reader(db_path)
     try:
-        return has_captures(db)
+        return has_media(db)
     except sqlite3.OperationalError:  # not an archive, or an empty one: verify says which
         return False
     finally:

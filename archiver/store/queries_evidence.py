@@ -49,9 +49,9 @@ def capture_timestamps(db: Database, capture_id: str) -> list[dict]:
 # -- what verify walks -----------------------------------------------------------
 
 
-def has_captures(db: Database) -> bool:
-    """Whether anything was captured."""
-    return db.execute("select exists (select 1 from captures)").fetchone()[0] == 1
+def has_media(db: Database) -> bool:
+    """Whether any media file was kept."""
+    return db.execute("select exists (select 1 from media)").fetchone()[0] == 1
 
 
 def row_count(db: Database, table: str) -> int:
