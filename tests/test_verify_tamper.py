@@ -125,3 +125,32 @@ def test_a_post_added_behind_the_log_is_caught(demo, tmp_path):
         ),
     )
     assert ("row", "posts x:1") in found
+
+
+def warc_path(copy) -> tuple[str, object]:
+    conn = sqlite3.connect(copy.settings.db_path)
+    (name,) = conn.execute("select warc_file from warc_files").fetchone()
+    conn.close()
+    return name, copy.settings.db_path.parent / name
+
+
+def test_records_appended_to_a_warc_file_are_caught(demo, tmp_path):
+    copy = demo.copy_to(tmp_path)
+    name, path = warc_path(copy)
+    with open(path, "ab") as f:  # a whole extra record would do the same: the length moved
+        f.write(path.read_bytes()[:500])
+    report = verify_archive(copy.settings)
+    assert ("warc", name) in {(p.kind, p.where) for p in report.problems}
+    assert any("records were appended or cut" in p.detail for p in report.problems)
+
+
+def test_a_warc_file_cut_short_or_its_seal_removed_is_caught(demo, tmp_path):
+    copy = demo.copy_to(tmp_path)
+    name, path = warc_path(copy)
+    data = path.read_bytes()
+    path.write_bytes(data[:-10])
+    assert ("warc", name) in {(p.kind, p.where) for p in verify_archive(copy.settings).problems}
+    path.write_bytes(data)
+    assert verify_archive(copy.settings).ok
+    found = tampered(demo, tmp_path / "unsealed", ("delete from warc_files", ()))
+    assert ("row", f"warc_files {name}") in found

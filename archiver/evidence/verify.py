@@ -21,6 +21,7 @@ from archiver.evidence.verify_files import (
     check_blobs,
     check_manifests,
     check_timestamps,
+    check_warc_files,
     check_warc_records,
 )
 from archiver.evidence.verify_report import Problem, Report
@@ -44,6 +45,7 @@ def verify_archive(settings: Settings, expect_head: tuple[int, str] | None = Non
         check_events(db, report)
         check_rows(db, report)
         payloads = check_warc_records(db, base, report)
+        check_warc_files(db, base, report)
         check_manifests(db, settings.blobs_dir, payloads, report)
         check_timestamps(db, settings, report)
         check_checkpoints(db, settings, report, expect_head)

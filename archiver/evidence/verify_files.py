@@ -20,6 +20,8 @@ from archiver.store.queries_evidence import (
     captures_in_order,
     manifests_by_capture,
     media_sha256s,
+    sealed_warc_files,
+    warc_file_names,
     warc_records_in_file_order,
 )
 
@@ -157,3 +159,25 @@ def check_timestamps(db: Database, settings: Settings, report: Report) -> None:
             report.add("timestamp", where, check.detail)
         elif not check.trusted:
             report.notes.append(f"{where}: {check.detail}")
+
+
+def check_warc_files(db: Database, base: Path, report: Report) -> None:
+    """Each WARC file is as long as, and hashes to, what its run sealed when it closed it."""
+    sealed = {row["warc_file"]: row for row in sealed_warc_files(db)}
+    for name in sorted(set(warc_file_names(db)) - set(sealed)):
+        report.notes.append(
+            f"{name} was not sealed (its run was killed, or is still running): its records are"
+            " checked one by one, not the file as a whole"
+        )
+    for name, row in sealed.items():
+        report.count("WARC files")
+        path = Path(name) if Path(name).is_absolute() else base / name
+        if not path.is_file():
+            report.add("warc", name, f"the WARC file {path} is missing")
+            continue
+        size = path.stat().st_size
+        if size != row["bytes"]:
+            report.add("warc", name, f"{size:,} bytes, not the {row['bytes']:,} sealed: records"
+                       " were appended or cut")  # fmt: skip
+        elif file_sha256(path) != row["sha256"]:
+            report.add("warc", name, "its bytes hash to something else than when it was sealed")

@@ -13,6 +13,7 @@ import os
 import secrets
 import threading
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,6 +86,9 @@ class WarcRecorder(Recorder):
         self._writer: WARCWriter | None = None
         self._lock = threading.Lock()
         self.collector = RecordCollector()  # which capture each record belongs to
+        self._opened: list[Path] = []
+        # Each file this run wrote, once closed: its length and SHA-256 (SealedWarc).
+        self.sealed: list[SealedWarc] = []
 
     def _open(self) -> WARCWriter:
         if self._writer is None:
@@ -93,6 +97,7 @@ class WarcRecorder(Recorder):
             name = f"archiver-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.warc.gz"
             self.path = self.directory / name
             self._file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
+            self._opened.append(self.path)
             self._writer = _LeveledWARCWriter(self._file)
             info = {
                 "software": f"archiver/{__version__} (warcio)",
@@ -212,11 +217,31 @@ class WarcRecorder(Recorder):
         return start, len(data), sha256
 
     def close(self) -> None:
+        """Close the file and seal every file this run wrote (its length and SHA-256)."""
         with self._lock:
             if self._file is not None:
                 self._file.close()
                 self._file = None
                 self._writer = None
+            self.sealed = [seal_warc(path) for path in self._opened if path.exists()]
+            self._opened = []
+
+
+@dataclass(frozen=True)
+class SealedWarc:
+    """A closed WARC file's length and SHA-256: records appended or cut later show."""
+
+    path: Path
+    bytes: int
+    sha256: str
+
+
+def seal_warc(path: Path) -> SealedWarc:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return SealedWarc(path, path.stat().st_size, digest.hexdigest())
 
 
 def _render(writer: _LeveledWARCWriter, record, level: int) -> tuple[bytes, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
+from archiver.evidence.manifests import relative_warc
 from archiver.fetch.client import Fetcher
 from archiver.fetch.warc import WarcRecorder
 from archiver.media.blobstore import BlobStore
@@ -15,6 +16,8 @@ from archiver.media.download import MediaDownloader
 from archiver.models import Progress
 from archiver.pipeline.database import SessionDatabase
 from archiver.settings import Settings
+from archiver.store.eventlog import utc_now
+from archiver.store.writes import save_warc_file
 
 
 class Session:
@@ -27,6 +30,8 @@ class Session:
                 contextlib.closing(SessionDatabase(settings.db_path))
             )
             self.blobs = BlobStore(settings.blobs_dir)
+            # Closed after the recorder, before the database: the WARC files' seals are rows.
+            opened.callback(self._seal_warcs)
             self.recorder = opened.enter_context(
                 contextlib.closing(WarcRecorder(settings.warcs, operator=settings.author))
             )
@@ -42,5 +47,14 @@ class Session:
             self._opened = opened.pop_all()
 
     def close(self) -> None:
-        """Close the HTTP client, then the WARC file, then the database."""
+        """Close the HTTP client, then the WARC file (sealing it), then the database."""
         self._opened.close()
+
+    def _seal_warcs(self) -> None:
+        for sealed in getattr(getattr(self, "recorder", None), "sealed", []):
+            row = {
+                "warc_file": relative_warc(str(sealed.path), self.settings.db_path),
+                "bytes": sealed.bytes, "sha256": sealed.sha256, "sealed_at": utc_now(),
+            }  # fmt: skip
+            with self.database.writing() as db:
+                save_warc_file(db, row)

@@ -170,3 +170,15 @@ def all_checkpoints(db: Database) -> list[dict]:
     if not db["checkpoints"].exists():
         return []
     return list(db.query("select * from checkpoints order by id"))
+
+
+def sealed_warc_files(db: Database) -> list[dict]:
+    """Every warc_files row: each closed WARC file's length and SHA-256."""
+    if not db["warc_files"].exists():
+        return []
+    return list(db.query("select * from warc_files order by warc_file"))
+
+
+def warc_file_names(db: Database) -> list[str]:
+    """Every WARC file a record row names."""
+    return [row[0] for row in db.execute("select distinct warc_file from warc_records")]

@@ -234,7 +234,8 @@ def _enable_search(db: Database) -> None:
 
 def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
-    if all(db[t].exists() for t in ("warc_records", "manifests", "timestamps", "checkpoints")):
+    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files")
+    if all(db[t].exists() for t in tables):
         return
     with transaction(db):
         _create_evidence_tables(db)
@@ -263,6 +264,11 @@ def _create_evidence_tables(db: Database) -> None:
         pk="id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True,
     )  # fmt: skip
     db["timestamps"].create_index(["capture_id"], if_not_exists=True)
+    # Each WARC file's length and SHA-256 when its run closed it: appended or cut records show.
+    db["warc_files"].create(
+        {"warc_file": str, "bytes": int, "sha256": str, "sealed_at": str},
+        pk="warc_file", if_not_exists=True,
+    )  # fmt: skip
     # The chain's head at a moment, anchored by TSAs (archiver seal): evidence.checkpoints.
     db["checkpoints"].create(
         {

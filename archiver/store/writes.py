@@ -288,3 +288,9 @@ def save_checkpoint(db: Database, row: dict) -> int:
     checkpoint_id = insert_row(db, "checkpoints", row)
     record_event(db, "archiver", "checkpoint", f"checkpoint:{checkpoint_id}", row)
     return checkpoint_id
+
+
+def save_warc_file(db: Database, row: dict) -> None:
+    """Keep a closed WARC file's length and SHA-256 (its seal), and log it."""
+    insert_row(db, "warc_files", row)
+    record_event(db, "archiver", "warc_file", f"warc_file:{row['warc_file']}", row)
