@@ -110,6 +110,7 @@ class StoredMedia:
     pdq_quality: int | None = None
     exif: dict | None = None
     thumbnail_path: str | None = None
+    thumbnail_sha256: str | None = None  # so verify can tell a swapped thumbnail
     error: str | None = None  # why analysis failed, when it did (bytes still kept)
 
 

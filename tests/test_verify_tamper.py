@@ -154,3 +154,16 @@ def test_a_warc_file_cut_short_or_its_seal_removed_is_caught(demo, tmp_path):
     assert verify_archive(copy.settings).ok
     found = tampered(demo, tmp_path / "unsealed", ("delete from warc_files", ()))
     assert ("row", f"warc_files {name}") in found
+
+
+def test_a_replaced_thumbnail_is_caught(demo, tmp_path):
+    copy = demo.copy_to(tmp_path)
+    conn = sqlite3.connect(copy.settings.db_path)
+    sha256, relpath = conn.execute(
+        "select sha256, thumbnail_path from media where thumbnail_path is not null"
+    ).fetchone()
+    conn.close()
+    thumbnail = copy.settings.blobs_dir / relpath
+    thumbnail.write_bytes(jpeg_bytes(seed=99))  # another picture, as valid a JPEG
+    report = verify_archive(copy.settings)
+    assert ("blob", f"thumbnail of media {sha256}") in {(p.kind, p.where) for p in report.problems}

@@ -20,6 +20,7 @@ from archiver.store.queries_evidence import (
     captures_in_order,
     manifests_by_capture,
     media_sha256s,
+    media_thumbnails,
     sealed_warc_files,
     warc_file_names,
     warc_records_in_file_order,
@@ -52,6 +53,20 @@ def check_blobs(db: Database, blobs_dir: Path, report: Report) -> None:
     for sha256 in media_sha256s(db):
         if is_sha256(sha256) and not (blobs_dir / blob_relpath(sha256)).is_file():
             report.add("blob", f"media {sha256}", f"the file is missing from {blobs_dir}")
+    check_thumbnails(db, blobs_dir, report)
+
+
+def check_thumbnails(db: Database, blobs_dir: Path, report: Report) -> None:
+    """Each thumbnail hashes to what its media row recorded (rows from before that: unchecked)."""
+    for sha256, relpath, expected in media_thumbnails(db):
+        report.count("thumbnails")
+        path = blobs_dir / relpath
+        if not path.is_file():
+            report.add("blob", f"thumbnail of media {sha256}", f"{path} is missing")
+        elif file_sha256(path) != expected:
+            report.add(
+                "blob", f"thumbnail of media {sha256}", "its bytes changed since it was made"
+            )
 
 
 def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, set[str]]:

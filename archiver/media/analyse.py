@@ -13,6 +13,7 @@ thumbnail. Pillow's decompression-bomb guard stays on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -203,6 +204,9 @@ def _analyse_image(media: StoredMedia, path: Path, blob_root: Path, max_pixels: 
         media.phash, media.dhash = hashes.phash, hashes.dhash
         media.pdq, media.pdq_quality = hashes.pdq, hashes.pdq_quality
     media.thumbnail_path = _write_thumbnail(decoded.image, blob_root, media.sha256)
+    media.thumbnail_sha256 = hashlib.sha256(
+        (blob_root / media.thumbnail_path).read_bytes()
+    ).hexdigest()
 
 
 def _decode(path: Path, *, long_side: int = 0, max_pixels: int = MAX_ANALYSIS_PIXELS) -> _Decoded:

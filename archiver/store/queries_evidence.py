@@ -74,6 +74,14 @@ def media_sha256s(db: Database) -> list[str]:
     return [row[0] for row in db.execute("select sha256 from media order by sha256")]
 
 
+def media_thumbnails(db: Database) -> Iterator[tuple[str, str, str]]:
+    """(media sha256, thumbnail path, thumbnail sha256) for every thumbnail whose hash was kept."""
+    return db.execute(
+        "select sha256, thumbnail_path, thumbnail_sha256 from media"
+        " where thumbnail_path is not null and thumbnail_sha256 is not null"
+    )
+
+
 def logged_payload_hashes(db: Database, action: str, prefix: str) -> dict[str, set[str]]:
     """For each row key the `action` events name as `prefix:<key>`, the payload hashes they logged."""
     logged: dict[str, set[str]] = {}

@@ -43,6 +43,7 @@ ADDED_COLUMNS = {
     # Who and what counts each version showed, so an earlier version reads as it was.
     "post_versions": {"author_name": str, "author_handle": str, "metrics": str},
     "pages": {"description": str, "image_url": str, "meta": str},  # meta: OpenGraph etc. (JSON)
+    "media": {"thumbnail_sha256": str},  # the thumbnail's own hash: a swapped one shows
 }
 
 

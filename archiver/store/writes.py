@@ -48,6 +48,7 @@ def save_media(db: Database, media: StoredMedia) -> None:
         "pdq_quality": media.pdq_quality,
         "exif": _json_or_none(media.exif),
         "blob_path": media.blob_path, "thumbnail_path": media.thumbnail_path,
+        "thumbnail_sha256": media.thumbnail_sha256,
         "first_url": media.first_url, "analysis_error": media.error, "first_seen_at": utc_now(),
     }  # fmt: skip
     insert_row(db, "media", row)
