@@ -17,6 +17,7 @@ from archiver.errors import ArchiveError, FetchError, ParseError, UnavailableErr
 from archiver.models import POST_DELETED, MediaRef, Post
 from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer, gone_post
 from archiver.platforms.opengraph import fetch_page
+from archiver.platforms.shapes import short_text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -86,11 +87,11 @@ def parse_oembed(data: dict, ref: PostRef, *, name: str, raw: str) -> Post:
         platform=name,
         post_id=ref.post_id,
         url=ref.url,
-        author_handle=data.get("author_unique_id")
-        or author_handle(data.get("author_url"))
+        author_handle=short_text(data.get("author_unique_id"))
+        or author_handle(short_text(data.get("author_url")))
         or ref.handle,
-        author_name=data.get("author_name"),
-        author_id=data.get("author_url"),
+        author_name=short_text(data.get("author_name")),
+        author_id=short_text(data.get("author_url")),
         text=text,
         created_at=upload[:10] if isinstance(upload, str) and _DATE.match(upload) else None,
         raw=raw,
@@ -126,5 +127,5 @@ def author_handle(author_url: str | None) -> str | None:
 def _int(value) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: float("inf")
         return None

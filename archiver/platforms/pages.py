@@ -163,7 +163,7 @@ def _json_ld_items(soup: BeautifulSoup) -> list[dict]:
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         for item in data if isinstance(data, list) else [data]:
             if isinstance(item, dict) and isinstance(item.get("@graph"), list):

@@ -54,7 +54,7 @@ def text(value: Any, max_len: int | None = None) -> str | None:
     return value
 
 
-def name(value: Any) -> str | None:
+def short_text(value: Any) -> str | None:
     """A short string: a handle, a display name, a language, a date as given."""
     return text(value, MAX_NAME_CHARS)
 
@@ -63,7 +63,7 @@ def ident(value: Any) -> str | None:
     """An id as a string: a short string, or an integer (never a boolean)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return name(value)
+    return short_text(value)
 
 
 def number(value: Any) -> int | float | None:

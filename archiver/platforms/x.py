@@ -31,7 +31,16 @@ from archiver.platforms.base import (
     unescape_text,
 )
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, signed_copy
-from archiver.platforms.shapes import ident, integer, items, media_url, name, number, obj, text
+from archiver.platforms.shapes import (
+    ident,
+    integer,
+    items,
+    media_url,
+    number,
+    obj,
+    short_text,
+    text,
+)
 from archiver.platforms.x_token import syndication_token
 
 if TYPE_CHECKING:
@@ -135,7 +144,7 @@ def parse_syndication(data: dict, raw: str | None = None) -> Post:
     post_id = ident(data.get("id_str"))
     if post_id is None:
         raise ParseError("X's syndication answer names no post (id_str)")
-    handle = name(user.get("screen_name"))
+    handle = short_text(user.get("screen_name"))
     quoted_data = obj(data.get("quoted_tweet"))
     quoted = parse_syndication(quoted_data) if ident(quoted_data.get("id_str")) else None
     if quoted is not None:
@@ -146,11 +155,11 @@ def parse_syndication(data: dict, raw: str | None = None) -> Post:
         post_id=post_id,
         url=canonical_url(post_id, handle),
         author_handle=handle,
-        author_name=name(user.get("name")),
+        author_name=short_text(user.get("name")),
         author_id=ident(user.get("id_str")),
         text=unescape_text(text(data.get("text")) or text(data.get("full_text"))),
         created_at=iso_utc(data.get("created_at")),
-        lang=name(data.get("lang")),
+        lang=short_text(data.get("lang")),
         reply_to=f"{NAME}:{reply_id}" if reply_id else None,
         quote_of=quoted.db_id if quoted else None,
         raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
@@ -246,7 +255,7 @@ def original_photo_url(url: str) -> str:
 
 
 def _tombstone(ref: PostRef, data: dict, raw: str) -> Post:
-    said = name(obj(obj(data.get("tombstone")).get("text")).get("text"))
+    said = short_text(obj(obj(data.get("tombstone")).get("text")).get("text"))
     said = (said or "This post is unavailable").removesuffix(" Learn more")
     status = POST_DELETED if "deleted" in said.lower() else POST_UNAVAILABLE
     return gone_post(ref, status, f"X says: {said}", source="syndication", raw=raw)
@@ -282,14 +291,14 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
             url=ref.url,
         )
     copy = parse_blockquote(markup)
-    author_url = name(data.get("author_url")) or ""
+    author_url = short_text(data.get("author_url")) or ""
     handle = author_url.rstrip("/").rsplit("/", 1)[-1] or copy.author_handle or ref.handle
     return Post(
         platform=NAME,
         post_id=ref.post_id,
         url=canonical_url(ref.post_id, handle),
         author_handle=handle,
-        author_name=name(data.get("author_name")) or copy.author_name,
+        author_name=short_text(data.get("author_name")) or copy.author_name,
         text=copy.text,
         created_at=parse_display_date(copy.date),
         raw=raw,
