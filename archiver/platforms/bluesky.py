@@ -46,13 +46,14 @@ _ACTOR = r"(?P<actor>did:[a-z0-9]+:[A-Za-z0-9._:%-]+|[A-Za-z0-9.-]+\.[A-Za-z]{2,
 _RKEY = r"(?P<rkey>[A-Za-z0-9._~:-]{1,512})"
 URL_PATTERNS = (
     re.compile(
-        rf"^(?:https?://)?(?:www\.)?bsky\.app/profile/{_ACTOR}/post/{_RKEY}(?:[/?#]|$)", re.I
+        rf"^(?:https?://)?(?:www\.)?bsky\.app/profile/{_ACTOR}/post/{_RKEY}(?:[/?#]|$)",
+        re.I | re.ASCII,
     ),
     re.compile(
         rf"^(?:https?://)?embed\.bsky\.app/embed/{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^at://{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}$", re.I),
+    re.compile(rf"^at://{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}$", re.I | re.ASCII),
 )
 
 APPVIEW = "https://public.api.bsky.app/xrpc"

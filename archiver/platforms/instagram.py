@@ -36,7 +36,7 @@ URL_PATTERNS = (
     re.compile(
         r"^(?:https?://)?(?:www\.)?(?:instagram\.com|instagr\.am)/(?:[A-Za-z0-9_.]{1,30}/)?"
         r"(?:p|reel|reels|tv)/(?P<id>[A-Za-z0-9_-]{5,40})(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 

@@ -46,10 +46,13 @@ _USER = r"(?P<user>[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?)"
 _END = r"/?(?:[?#]|$)"
 URL_PATTERNS = (
     re.compile(
-        rf"^(?:https?://)?{_HOST}/(?:web/)?@{_USER}/(?P<id>\d{{1,20}})(?:/embed)?{_END}", re.I
+        rf"^(?:https?://)?{_HOST}/(?:web/)?@{_USER}/(?P<id>\d{{1,20}})(?:/embed)?{_END}",
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^(?:https?://)?{_HOST}/users/{_USER}/statuses/(?P<id>\d{{1,20}}){_END}", re.I),
-    re.compile(rf"^(?:https?://)?{_HOST}/web/statuses/(?P<id>\d{{1,20}}){_END}", re.I),
+    re.compile(
+        rf"^(?:https?://)?{_HOST}/users/{_USER}/statuses/(?P<id>\d{{1,20}}){_END}", re.I | re.ASCII
+    ),
+    re.compile(rf"^(?:https?://)?{_HOST}/web/statuses/(?P<id>\d{{1,20}}){_END}", re.I | re.ASCII),
 )
 
 # Sites that use /@name/<number> shapes of their own, are not Mastodon, and are no
@@ -276,5 +279,7 @@ PLATFORM = Platform(
     rejects=(
         "https://mastodon.social/@Gargron",  # a profile, not a status
         "https://medium.com/@writer/12345",  # not an instance
+        "https://mastodon.social/@Gargron/１８１９６７５８９９",  # only ASCII digits make an id
+        "https://mastodon.social/web/statuses/١٨١٩٦٧٥٨٩٩",
     ),
 )  # fmt: skip

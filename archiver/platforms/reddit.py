@@ -48,9 +48,9 @@ URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:{_HOSTS})/(?:r/(?P<sub>[A-Za-z0-9_]{{2,21}})/|(?:u|user)/[A-Za-z0-9_-]+/)?"
         rf"comments/(?P<id>{_ID})(?:/[^/?#]*(?:/(?P<comment>{_ID}))?)?/?(?:[?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^(?:https?://)?redd\.it/(?P<id>{_ID})/?(?:[?#]|$)", re.I),
+    re.compile(rf"^(?:https?://)?redd\.it/(?P<id>{_ID})/?(?:[?#]|$)", re.I | re.ASCII),
 )
 
 
@@ -290,5 +290,10 @@ PLATFORM = Platform(
         ),
         UrlCase("https://redd.it/151unk5", "151unk5", "https://www.reddit.com/comments/151unk5/"),
     ),
-    rejects=("https://www.reddit.com/r/investing/",),
+    rejects=(
+        "https://www.reddit.com/r/investing/",
+        # Without re.ASCII, re.I lets [a-z] match the long s and the Kelvin sign.
+        "https://redd.it/151unk\u017f",
+        "https://www.reddit.com/r/investing/comments/7pfpe\u212a/",
+    ),
 )

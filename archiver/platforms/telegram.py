@@ -39,7 +39,7 @@ URL_PATTERNS = (
     re.compile(
         r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
         r"(?P<channel>[A-Za-z][A-Za-z0-9_]{3,31})/(?P<id>\d{1,12})/?(?:[?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -252,5 +252,9 @@ PLATFORM = Platform(
         UrlCase("https://t.me/s/durov/43", "durov/43", "https://t.me/durov/43"),
         UrlCase("https://t.me/telegram/83?embed=1", "telegram/83", "https://t.me/telegram/83"),
     ),
-    rejects=("https://t.me/c/1234567/89",),  # a private channel
+    rejects=(
+        "https://t.me/c/1234567/89",  # a private channel
+        "https://t.me/durov/٤٣",  # only ASCII digits make an id (Arabic-Indic 43)
+        "https://t.me/durov/４３",  # fullwidth 43
+    ),
 )  # fmt: skip

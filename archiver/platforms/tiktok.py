@@ -31,10 +31,11 @@ URL_PATTERNS = (
     re.compile(
         # An empty handle is TikTok's own URL for a post whose author is not named.
         rf"^(?:https?://)?{_HOSTS}/@(?P<handle>[A-Za-z0-9_.-]*)/(?:video|photo)/{_ID}{_END}",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?{_HOSTS}/(?:embed/v2|embed|player/v1|v)/{_ID}(?:\.html)?{_END}", re.I
+        rf"^(?:https?://)?{_HOSTS}/(?:embed/v2|embed|player/v1|v)/{_ID}(?:\.html)?{_END}",
+        re.I | re.ASCII,
     ),
 )
 
@@ -137,5 +138,8 @@ PLATFORM = Platform(
             "https://www.tiktok.com/@a3noticias/video/6806030056956251397",
         ),
     ),
-    rejects=("https://www.tiktok.com/@a3noticias",),
+    rejects=(
+        "https://www.tiktok.com/@a3noticias",
+        "https://www.tiktok.com/@a3noticias/video/١٨١٩٦٧٥٨٩٩",  # only ASCII digits make an id
+    ),
 )

@@ -28,8 +28,8 @@ _SITE = r"^(?:https?://)?(?:www\.)?truthsocial\.com"
 _HANDLE = r"(?P<handle>[A-Za-z0-9_]{1,30})"
 _ID = r"(?P<id>\d{6,20})"
 URL_PATTERNS = (
-    re.compile(rf"{_SITE}/@{_HANDLE}/(?:posts/)?{_ID}(?:/embed)?/?(?:[?#]|$)", re.I),
-    re.compile(rf"{_SITE}/users/{_HANDLE}/statuses/{_ID}/?(?:[?#]|$)", re.I),
+    re.compile(rf"{_SITE}/@{_HANDLE}/(?:posts/)?{_ID}(?:/embed)?/?(?:[?#]|$)", re.I | re.ASCII),
+    re.compile(rf"{_SITE}/users/{_HANDLE}/statuses/{_ID}/?(?:[?#]|$)", re.I | re.ASCII),
 )
 
 
@@ -96,5 +96,6 @@ PLATFORM = Platform(
         "https://truthsocial.com/@realDonaldTrump",  # a profile
         "https://truthsocial.com/@realDonaldTrump/media",
         "https://truthsocial.com/web/statuses/113154513611419835",  # not Mastodon, though it looks so
+        "https://truthsocial.com/@realDonaldTrump/posts/１８１９６７５８９９",  # only ASCII digits make an id
     ),
 )

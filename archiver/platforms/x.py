@@ -57,14 +57,15 @@ _HOSTS = (
 URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:{_HOSTS})/(?P<handle>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)", re.I
+        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)",
+        re.I | re.ASCII,
     ),
     re.compile(
         r"^(?:https?://)?platform\.twitter\.com/embed/Tweet\.html\?(?:.*&)?id=(?P<id>\d{1,20})(?:[&#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -380,5 +381,8 @@ PLATFORM = Platform(
         "https://x.com/@someone/1234567890",  # the shape of a Mastodon status, on X
         "https://x.com/ThomasVLinge",
         "https://t.co/ZY8SlS26sJ",  # a short link: where it leads is found by following it
+        # Only ASCII digits make an id: fullwidth and Arabic-Indic digits would name a second post.
+        "https://x.com/ThomasVLinge/status/１８１９６７５８９９",
+        "https://x.com/i/web/status/١٨١٩٦٧٥٨٩٩",
     ),
 )  # fmt: skip
