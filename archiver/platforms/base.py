@@ -227,9 +227,9 @@ def html_to_text(markup: str | None) -> str | None:
     """The text an HTML post body shows: whitespace as a browser collapses it, <br> and <p> as line breaks."""
     if markup is None:
         return None
-    from bs4 import BeautifulSoup
+    from archiver.platforms.soup import parse_html
 
-    soup = BeautifulSoup(markup, "html.parser")
+    soup = parse_html(markup, "html.parser")
     for tag in soup(["script", "style"]):
         tag.decompose()
     for br in soup.find_all("br"):

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 
 from archiver.platforms.base import iso_utc
+from archiver.platforms.soup import parse_html, release
 
 _META_FIELDS = {
     "title": ["og:title", "twitter:title"],
@@ -54,7 +55,7 @@ def page_metadata(document: str, *, is_html: bool, url: str | None = None) -> di
             "image_url": None,
             "meta": None,
         }
-    soup = BeautifulSoup(document, "lxml")
+    soup = parse_html(document)
     meta = _meta_tags(soup)
     card = _card(soup, meta, url)
     found: dict = {}
@@ -77,6 +78,7 @@ def page_metadata(document: str, *, is_html: bool, url: str | None = None) -> di
     body = soup.find("article") or soup.find("main") or soup.body or soup
     text = "\n".join(line.strip() for line in body.get_text("\n").splitlines() if line.strip())
     found["text"] = text
+    release(soup)
     return found
 
 
@@ -99,8 +101,10 @@ def _ld_author(author) -> str | None:
 def page_card(document: str, url: str | None = None) -> dict:
     """The page's link card: title, description, image (absolute), site_name, type, url,
     published_at, author, and `meta` with every OpenGraph/Twitter/article tag and the JSON-LD."""
-    soup = BeautifulSoup(document, "lxml")
-    return _card(soup, _meta_tags(soup), url)
+    soup = parse_html(document)
+    card = _card(soup, _meta_tags(soup), url)
+    release(soup)
+    return card
 
 
 def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:

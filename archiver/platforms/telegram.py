@@ -27,6 +27,7 @@ from archiver.platforms.base import (
     html_to_text,
     iso_utc,
 )
+from archiver.platforms.soup import parse_html
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -70,7 +71,7 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
         tried.append(describe_status(answer, url))
         if not answer.ok:
             continue
-        soup = BeautifulSoup(answer.text, "lxml")
+        soup = parse_html(answer.text)
         block = find_message(soup, ref.post_id)
         if block is not None:
             post = parse_message(block, raw=answer.text)

@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from archiver.errors import FetchError, ParseError, UnavailableError
 from archiver.models import POST_DELETED, POST_UNAVAILABLE, Embed, MediaRef, Post
@@ -41,6 +41,7 @@ from archiver.platforms.shapes import (
     short_text,
     text,
 )
+from archiver.platforms.soup import parse_html
 from archiver.platforms.x_token import syndication_token
 
 if TYPE_CHECKING:
@@ -313,7 +314,7 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
 def parse_blockquote(tag_or_html: Tag | str) -> ArticleCopy:
     """The article's copy of a post from a `<blockquote class="twitter-tweet">` (or its HTML)."""
     if isinstance(tag_or_html, str):
-        soup = BeautifulSoup(tag_or_html, "lxml")
+        soup = parse_html(tag_or_html)
         tag_or_html = soup.find("blockquote") or soup
     return signed_copy(tag_or_html, PLATFORM.parse_url)
 
