@@ -198,7 +198,7 @@ def _attachment(item: dict) -> list[MediaRef]:
     original = obj(meta.get("original"))
     duration = number(original.get("duration") or meta.get("duration"))
     kind = {"image": "photo", "video": "video", "gifv": "gif", "audio": "audio"}.get(
-        item.get("type"), "file"
+        short_text(item.get("type")), "file"
     )
     refs = [
         MediaRef(
