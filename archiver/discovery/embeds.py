@@ -139,10 +139,11 @@ def discover_within(
     page_url: str | None = None,
     *,
     content_type: str | None = None,
-    limit: int = MAX_EMBEDS,
+    limit: int | None = None,
 ) -> Discovered:
-    """The first `limit` posts an article (HTML or plain text) embeds, in document order,
-    each post once; MarkupTooLarge (a ParseError) for HTML past the parser's bounds."""
+    """The first `limit` (MAX_EMBEDS) posts an article (HTML or plain text) embeds, in document
+    order, each post once; MarkupTooLarge (a ParseError) for HTML past the parser's bounds."""
+    limit = MAX_EMBEDS if limit is None else limit
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type == "text/plain" or (not media_type and not _LOOKS_LIKE_HTML.search(document)):
         embeds, more = discover_in_text(document), False

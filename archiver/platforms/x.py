@@ -182,7 +182,7 @@ def _media_refs(data: dict) -> list[MediaRef]:
         return refs
     # Older responses carry only the flattened photos[] / video{} shapes.
     for photo in items(data.get("photos")):
-        if url := media_url(photo.get("url")):
+        if url := text(photo.get("url")):
             refs.append(
                 MediaRef(
                     url=original_photo_url(url), type="photo",
@@ -192,7 +192,7 @@ def _media_refs(data: dict) -> list[MediaRef]:
     video = obj(data.get("video"))
     if best := best_mp4(items(video.get("variants")), "src", "type", None):
         refs.append(MediaRef(url=best, type="video", duration_ms=integer(video.get("durationMs"))))
-    if poster := media_url(video.get("poster")):
+    if poster := text(video.get("poster")):
         refs.append(MediaRef(url=poster, type="poster"))
     return refs
 
@@ -202,7 +202,8 @@ def _media_detail(item: dict) -> list[MediaRef]:
     kind = item.get("type")
     info = obj(item.get("original_info"))
     width, height = integer(info.get("width")), integer(info.get("height"))
-    url = media_url(item.get("media_url_https"))
+    # Not refused here when it is no usable URL: checked_post refuses it, and says so.
+    url = text(item.get("media_url_https"))
     if kind == "photo":
         return [
             MediaRef(
@@ -243,6 +244,8 @@ def _pixels(url: str) -> int:
 
 def original_photo_url(url: str) -> str:
     """pbs.twimg.com/media/ABC.jpg -> pbs.twimg.com/media/ABC?format=jpg&name=orig (full size)."""
+    if media_url(url) is None:
+        return url  # checked_post refuses it, with the reason
     parts = urlsplit(url)
     if not (parts.hostname or "").endswith("twimg.com"):
         return url
