@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from archiver.errors import ArchiveError, ParseError
@@ -23,7 +23,6 @@ from archiver.models import MediaRef, Post
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
-    from archiver.platforms.base import PostRef
 
 # A media URL longer than this is refused (CDN URLs, signatures included, stay under 2,000).
 MAX_MEDIA_URL_CHARS = 8192
@@ -144,7 +143,13 @@ def _checked_media(refs: list, dropped: list[str]) -> list[MediaRef]:
     return kept
 
 
-FetchPost = Callable[["PostRef", "Fetcher"], Post]
+class _Asked(Protocol):
+    """What guarded() needs of a PostRef (base.py imports this module, not the reverse)."""
+
+    url: str
+
+
+FetchPost = Callable[[Any, "Fetcher"], Post]
 
 
 def guarded(label: str, fetch_post: FetchPost) -> FetchPost:
@@ -152,7 +157,7 @@ def guarded(label: str, fetch_post: FetchPost) -> FetchPost:
     the adapter's accessors did not foresee is a ParseError naming what was wrong (so the
     pipeline can still keep the article's copy), never another exception."""
 
-    def fetch_checked(ref: PostRef, fetcher: Fetcher) -> Post:
+    def fetch_checked(ref: _Asked, fetcher: Fetcher) -> Post:
         try:
             return checked_post(fetch_post(ref, fetcher))
         except ArchiveError:
