@@ -14,6 +14,8 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 
 from archiver.platforms.base import iso_utc
+from archiver.platforms.shapes import MAX_KEPT_DEPTH, nested_deeper_than, short_text
+from archiver.platforms.shapes import text as text_of
 from archiver.platforms.soup import parse_html, release
 
 _META_FIELDS = {
@@ -64,10 +66,10 @@ def page_metadata(document: str, *, is_html: bool, url: str | None = None) -> di
     ld = _main_ld(_json_ld_items(soup))
     found["title"] = (
         found["title"]
-        or ld.get("headline")
+        or text_of(ld.get("headline"))
         or (soup.title.get_text(strip=True) if soup.title else None)
     )
-    found["published_at"] = found["published_at"] or ld.get("datePublished")
+    found["published_at"] = found["published_at"] or text_of(ld.get("datePublished"))
     found["author"] = found["author"] or _ld_author(ld.get("author"))
     if found["published_at"]:
         found["published_at"] = iso_utc(found["published_at"]) or found["published_at"]
@@ -91,11 +93,11 @@ def _main_ld(items: list[dict]) -> dict:
 
 def _ld_author(author) -> str | None:
     if isinstance(author, list):
-        names = [_ld_author(a) for a in author]
+        names = [_ld_author(a) for a in author if not isinstance(a, list)]
         return ", ".join(n for n in names if n) or None
     if isinstance(author, dict):
-        return author.get("name")
-    return author if isinstance(author, str) else None
+        return short_text(author.get("name"))
+    return short_text(author)
 
 
 def page_card(document: str, url: str | None = None) -> dict:
@@ -145,12 +147,14 @@ def _card(soup: BeautifulSoup, meta: dict[str, str], url: str | None) -> dict:
     if ld_items:
         kept["json_ld"] = ld_items
     published = first("article:published_time", "datepublished", "uploaddate", "og:published_time")
-    published = published or ld.get("datePublished") or ld.get("uploadDate")
+    published = published or text_of(ld.get("datePublished")) or text_of(ld.get("uploadDate"))
     return {
-        "title": first("og:title", "twitter:title") or ld.get("headline") or ld.get("name"),
+        "title": first("og:title", "twitter:title")
+        or text_of(ld.get("headline"))
+        or text_of(ld.get("name")),
         "description": first("og:description", "twitter:description", "description")
-        or ld.get("description")
-        or ld.get("caption"),
+        or text_of(ld.get("description"))
+        or text_of(ld.get("caption")),
         "image": urljoin(url, image.strip()) if url and image else image,
         "site_name": first("og:site_name"),
         "type": first("og:type"),
@@ -169,6 +173,8 @@ def _json_ld_items(soup: BeautifulSoup) -> list[dict]:
             data = json.loads(script.string or "")
         except (ValueError, RecursionError):
             continue
+        if nested_deeper_than(data, MAX_KEPT_DEPTH):
+            continue  # no description of a page nests so deep; kept, it could not be stored
         for item in data if isinstance(data, list) else [data]:
             if isinstance(item, dict) and isinstance(item.get("@graph"), list):
                 items.extend(g for g in item["@graph"] if isinstance(g, dict))

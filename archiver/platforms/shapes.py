@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 MAX_MEDIA_URL_CHARS = 8192
 # Names, handles, ids and dates longer than this are not what they claim to be.
 MAX_NAME_CHARS = 2048
+# What an adapter keeps of an answer as is (details) is never nested deeper than this.
+MAX_KEPT_DEPTH = 32
 # Exceptions that a malformed answer raises in code that reads it.
 _MALFORMED = (
     TypeError, KeyError, IndexError, AttributeError, ValueError, RecursionError, OverflowError,
@@ -80,6 +82,20 @@ def integer(value: Any) -> int | None:
     return value
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest past `limit` levels in `value` (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend(
+                (inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item)
+            )
+    return False
+
+
 def media_url(value: Any) -> str | None:
     """An absolute http(s) URL with a host, without whitespace or control characters, and
     not over MAX_MEDIA_URL_CHARS; else None."""
@@ -120,6 +136,9 @@ def checked_post(post: Post) -> Post:
             setattr(post, field_name, None)
     post.metrics = {k: v for k, v in obj(post.metrics).items() if number(v) is not None}
     post.details = obj(post.details)
+    for key in [k for k, v in post.details.items() if nested_deeper_than(v, MAX_KEPT_DEPTH)]:
+        dropped.append(f"details.{key}: nested deeper than {MAX_KEPT_DEPTH} levels")
+        del post.details[key]
     post.media = _checked_media(post.media, dropped)
     if dropped:
         post.details["dropped"] = post.details.get("dropped", []) + dropped

@@ -15,6 +15,7 @@ from archiver.models import MediaRef, Post
 from archiver.platforms import bluesky, mastodon, reddit, tiktok, truthsocial, x
 from archiver.platforms.base import PostRef, iso_utc
 from archiver.platforms.oembed import parse_oembed
+from archiver.platforms.pages import page_metadata
 from archiver.platforms.shapes import checked_post, media_url
 
 # What a hostile or broken server puts where an object, a list, a string or a number belongs.
@@ -148,3 +149,24 @@ def test_a_page_state_nested_past_the_stack_is_no_page_state():
         f'<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{deep}</script>'
     )
     assert tiktok.page_item(page) is None
+
+
+def test_details_nested_past_the_bound_are_dropped_and_said_so():
+    deep: list = []
+    for _ in range(900):  # within json.loads' reach, past what json.dumps may manage later
+        deep = [deep]
+    post = Post(platform="x", post_id="1", url="https://x.com/i/status/1", details={"card": deep})
+
+    checked = checked_post(post)
+
+    assert checked.details == {"dropped": ["details.card: nested deeper than 32 levels"]}
+
+
+def test_json_ld_nested_past_the_bound_is_not_read():
+    deep = "[" * 900 + "]" * 900
+    page = (
+        '<html><head><script type="application/ld+json">{"headline": "Deep", "x": '
+        f"{deep}}}</script></head><body><p>Text</p></body></html>"
+    )
+    meta = page_metadata(page, is_html=True, url="https://news.example/a")
+    assert meta["title"] is None and "json_ld" not in meta["meta"]
