@@ -212,3 +212,28 @@ def test_a_malformed_extinf_does_not_stop_the_video(replay, settings, archive_cl
 
     assert run.status == 0, run.out
     assert ("video",) in query(settings, "select type from post_media")
+
+
+def test_a_malformed_mastodon_status_keeps_the_post(replay, settings, archive_cli):
+    status = fixture_json("mastodon", "status_GET_image_117020570233811316.json")
+    photo = "https://files.example/original/a.jpg"
+    status.update(
+        account="x", created_at=1e20, language=[1], card=[1], poll="x", reblog=7,
+        media_attachments=[1, {"type": "image", "url": "https://files.example/a\x00.jpg"},
+                           {"type": ["image"], "url": photo, "meta": "x"}],
+    )  # fmt: skip
+    replay.add("https://mastodon.example/api/v1/statuses/117020570233811316",
+               json.dumps(status).encode(), content_type="application/json")  # fmt: skip
+    replay.add(photo, jpeg_bytes(seed=5), content_type="image/jpeg")
+
+    run = archive_cli("https://mastodon.example/@someone/117020570233811316")
+
+    assert run.status == 0, run.out
+    row = query(
+        settings, "select status, author_handle, created_at, lang, text, details from posts"
+    )
+    assert row[0][:4] == ("ok", None, None, None) and row[0][4]
+    assert json.loads(row[0][5])["dropped"] == [
+        "photo media: a URL with whitespace or control characters"
+    ]
+    assert query(settings, "select type from post_media") == [("file",)]
