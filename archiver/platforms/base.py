@@ -121,7 +121,7 @@ class Platform:
     def __post_init__(self) -> None:
         # Whatever an adapter returns passes the same checks, and a malformed answer it
         # did not foresee is a ParseError (see archiver.platforms.shapes).
-        if self.fetch_post is not None and not hasattr(self.fetch_post, "__wrapped__"):
+        if self.fetch_post is not None and not getattr(self.fetch_post, "checks_posts", False):
             object.__setattr__(self, "fetch_post", guarded(self.label, self.fetch_post))
 
     def parse_url(self, url: str) -> PostRef | None:

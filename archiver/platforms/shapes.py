@@ -188,5 +188,5 @@ def guarded(label: str, fetch_post: FetchPost) -> FetchPost:
                 f" ({type(exc).__name__}: {what})"
             ) from exc
 
-    fetch_checked.__wrapped__ = fetch_post  # type: ignore[attr-defined]
+    fetch_checked.checks_posts = True  # type: ignore[attr-defined]
     return fetch_checked

@@ -5,15 +5,16 @@ own errors, never anything else; what it keeps has the types the archive stores.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 import pytest
 from recorded import fixture_json
 
-from archiver.errors import ArchiveError
+from archiver.errors import ArchiveError, ParseError
 from archiver.models import MediaRef, Post
 from archiver.platforms import bluesky, mastodon, reddit, tiktok, truthsocial, x
-from archiver.platforms.base import PostRef, iso_utc
+from archiver.platforms.base import Platform, PostRef, iso_utc
 from archiver.platforms.oembed import parse_oembed
 from archiver.platforms.pages import page_metadata
 from archiver.platforms.shapes import checked_post, media_url
@@ -170,3 +171,18 @@ def test_json_ld_nested_past_the_bound_is_not_read():
     )
     meta = page_metadata(page, is_html=True, url="https://news.example/a")
     assert meta["title"] is None and "json_ld" not in meta["meta"]
+
+
+def test_a_shape_no_accessor_foresaw_is_a_parse_error_naming_it():
+    def fetch_post(ref, fetcher):
+        return {"user": "x"}["user"]["name"]  # what an adapter without the accessors does
+
+    platform = Platform(
+        name="t", label="T", url_patterns=(), canonical_url=str, fetch_post=fetch_post
+    )
+    ref = PostRef("t", "1", "https://t.example/1")
+
+    with pytest.raises(ParseError, match=r"^T's answer for https://t.example/1 is not in a shape"):
+        platform.fetch_post(ref, None)
+    # Declared again (dataclasses.replace), the check is not stacked twice.
+    assert dataclasses.replace(platform).fetch_post is platform.fetch_post
