@@ -9,12 +9,12 @@ import dataclasses
 import json
 
 import pytest
-from recorded import fixture_json
+from recorded import fixture_json, fixture_path
 
 from archiver.errors import ArchiveError, ParseError
 from archiver.models import MediaRef, Post
 from archiver.platforms import bluesky, mastodon, reddit, tiktok, truthsocial, x
-from archiver.platforms.base import Platform, PostRef, iso_utc
+from archiver.platforms.base import Answer, Platform, PostRef, iso_utc
 from archiver.platforms.oembed import parse_oembed
 from archiver.platforms.pages import page_metadata
 from archiver.platforms.shapes import checked_post, media_url
@@ -52,6 +52,22 @@ def _reddit_post(document) -> dict:
     return document[0]["data"]["children"][0]["data"]
 
 
+def _tiktok_item(page: str) -> dict:
+    return tiktok.page_item(page)
+
+
+def _tiktok_page(item: dict) -> Post:
+    """The page state around `item`, read into the post oEmbed gave."""
+    state = {"__DEFAULT_SCOPE__": {"webapp.video-detail": {"itemInfo": {"itemStruct": item}}}}
+    page = (
+        '<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">'
+        f"{json.dumps(state)}</script>"
+    )
+    post = Post(platform="tiktok", post_id="6806030056956251397", url="https://www.tiktok.com/")
+    tiktok._read_page(Answer(200, post.url, "text/html", page), {}, post)
+    return post
+
+
 def _truth(status: dict) -> Post:
     post = mastodon.parse_status(status, truthsocial.HOST, naming=truthsocial.NAMING)
     truthsocial.add_quote(post, status)
@@ -78,6 +94,7 @@ CASES = [
      reddit.parse_post),
     (("reddit", "comments_json_oddlysatisfying_151unk5_video_removed.json"), _reddit_post,
      reddit.parse_post),
+    (("tiktok", "tiktok_video_page_a3noticias_6806030056956251397.html"), None, None),
     (("oembed", "tiktok_oembed_a3noticias_6806030056956251397.json"), None,
      lambda d: parse_oembed(d, PostRef("tiktok", "1", "https://www.tiktok.com/@/video/1"),
                             name="tiktok", raw="{}")),
@@ -95,8 +112,11 @@ def _assert_storable(post: Post) -> None:
 
 @pytest.mark.parametrize(("parts", "extract", "parse"), CASES, ids=lambda c: str(c)[:60])
 def test_every_field_of_the_wrong_shape_is_dropped_or_an_archive_error(parts, extract, parse):
-    answer = fixture_json(*parts)
-    answer = extract(answer) if extract else answer
+    if parts[0] == "tiktok":  # the page's state, not a JSON answer
+        answer, parse = _tiktok_item(fixture_path(*parts).read_text("utf-8")), _tiktok_page
+    else:
+        answer = fixture_json(*parts)
+        answer = extract(answer) if extract else answer
     paths = list(_paths(answer))[:MAX_PATHS]
     for path in paths:
         for value in HOSTILE:
