@@ -408,3 +408,10 @@ def test_embed_code_in_a_template_script_is_found_but_a_commented_out_one_is_not
     assert [(e.platform, e.found_by, e.post_id) for e in discover_in_html(html)] == [
         ("tiktok", "script-json", "7000000000000000001")
     ]
+
+
+def test_an_escape_past_the_last_code_point_does_not_stop_discovery():
+    script = (
+        '<script>var s = "\\u{FFFFFF}<blockquote class=\\"twitter-tweet\\"></blockquote>";</script>'
+    )
+    assert discover_in_html(f"<html><body>{script}</body></html>") is not None

@@ -298,7 +298,9 @@ def _decode_js_string(body: str) -> str:
 
     def unescape(m: re.Match) -> str:
         code = m.group(1) or m.group(2) or m.group(3)
-        return chr(int(code, 16)) if code else _JS_SIMPLE_ESCAPES.get(m.group(4), m.group(4))
+        if code:  # \u{110000} and beyond name no character
+            return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else "\ufffd"
+        return _JS_SIMPLE_ESCAPES.get(m.group(4), m.group(4))
 
     decoded = _JS_ESCAPE.sub(unescape, body)
     # \uD83C\uDF2A-style pairs decode to two surrogates; join them into one character.

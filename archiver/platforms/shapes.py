@@ -68,17 +68,17 @@ def ident(value: Any) -> str | None:
 
 
 def number(value: Any) -> int | float | None:
-    """A finite number (never a boolean), else None."""
+    """A finite number (never a boolean) that SQLite can hold (|n| < 2**63), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return value if math.isfinite(value) else None
+    return value if math.isfinite(value) and abs(value) < 2**63 else None
 
 
 def integer(value: Any) -> int | None:
     """A whole number (a float with no fraction counts), else None."""
     value = number(value)
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**63 else None
+        return int(value) if value.is_integer() else None
     return value
 
 
@@ -134,7 +134,10 @@ def checked_post(post: Post) -> Post:
         if getattr(post, field_name) is not None and not isinstance(getattr(post, field_name), str):
             dropped.append(f"{field_name}: not a string")
             setattr(post, field_name, None)
-    post.metrics = {k: v for k, v in obj(post.metrics).items() if number(v) is not None}
+    # A count is a number, or a figure as shown ("1.2K") when the platform gives no other.
+    post.metrics = {
+        k: v for k, v in obj(post.metrics).items() if number(v) is not None or short_text(v)
+    }
     post.details = obj(post.details)
     for key in [k for k, v in post.details.items() if nested_deeper_than(v, MAX_KEPT_DEPTH)]:
         dropped.append(f"details.{key}: nested deeper than {MAX_KEPT_DEPTH} levels")

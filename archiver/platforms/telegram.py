@@ -213,7 +213,7 @@ def _background_url(tag: Tag) -> str | None:
 
 def _duration_ms(node: Tag | None) -> int | None:
     parts = node.get_text(strip=True).split(":") if node is not None else []
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(re.fullmatch(r"[0-9]{1,6}", p) for p in parts):
         return None
     seconds = 0
     for part in parts:
@@ -223,7 +223,7 @@ def _duration_ms(node: Tag | None) -> int | None:
 
 def _count(text: str) -> int | str:
     """'436.6K' -> 436600; Telegram rounds, so the figure is as shown, not exact."""
-    m = re.fullmatch(r"([0-9.]+)([KM]?)", text)
+    m = re.fullmatch(r"([0-9]{1,15}(?:\.[0-9]{1,15})?)([KM]?)", text)
     if not m:
         return text
     scale = {"": 1, "K": 1_000, "M": 1_000_000}[m.group(2)]

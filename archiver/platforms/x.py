@@ -238,7 +238,7 @@ def best_mp4(
 
 
 def _pixels(url: str) -> int:
-    m = re.search(r"/(\d+)x(\d+)/", url)
+    m = re.search(r"/([0-9]{1,6})x([0-9]{1,6})/", url)
     return int(m.group(1)) * int(m.group(2)) if m else 0
 
 

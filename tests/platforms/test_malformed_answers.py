@@ -13,11 +13,12 @@ from recorded import fixture_json, fixture_path
 
 from archiver.errors import ArchiveError, ParseError
 from archiver.models import MediaRef, Post
-from archiver.platforms import bluesky, mastodon, reddit, tiktok, truthsocial, x
+from archiver.platforms import bluesky, mastodon, reddit, telegram, tiktok, truthsocial, x
 from archiver.platforms.base import Answer, Platform, PostRef, iso_utc
 from archiver.platforms.oembed import parse_oembed
 from archiver.platforms.pages import page_metadata
-from archiver.platforms.shapes import checked_post, media_url
+from archiver.platforms.shapes import checked_post, integer, media_url, number
+from archiver.platforms.soup import parse_html
 
 # What a hostile or broken server puts where an object, a list, a string or a number belongs.
 HOSTILE = ["x", [1], 1e20, -1e20, None, {}, True, 0, "\t", "a" * 65_536, [[[]]], "1.2.3"]
@@ -206,3 +207,10 @@ def test_a_shape_no_accessor_foresaw_is_a_parse_error_naming_it():
         platform.fetch_post(ref, None)
     # Declared again (dataclasses.replace), the check is not stacked twice.
     assert dataclasses.replace(platform).fetch_post is platform.fetch_post
+
+
+def test_figures_of_other_shapes_are_kept_as_shown_or_dropped():
+    assert telegram._count("1.2.3K") == "1.2.3K" and telegram._count("436.6K") == 436_600
+    span = parse_html("<time>\u00b2:10</time>").time  # a superscript two is a digit to isdigit()
+    assert telegram._duration_ms(span) is None
+    assert number(2**70) is None and integer(1e300) is None and number(float("nan")) is None
