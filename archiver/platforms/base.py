@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from archiver.models import Embed, Post
-from archiver.platforms.shapes import guarded, number
+from archiver.platforms.shapes import guarded, host_of, number
 
 if TYPE_CHECKING:
     from bs4 import Tag
@@ -136,8 +135,7 @@ class Platform:
 
     def owns(self, url: str) -> bool:
         """The URL is on one of this platform's own hosts."""
-        url = url.strip()
-        host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").lower()
+        host = host_of(url.strip())
         return any(host == own or host.endswith("." + own) for own in self.hosts)
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 
 from archiver.platforms.base import iso_utc
-from archiver.platforms.shapes import MAX_KEPT_DEPTH, nested_deeper_than, short_text
+from archiver.platforms.shapes import MAX_KEPT_DEPTH, nested_deeper_than, short_text, split_url
 from archiver.platforms.shapes import text as text_of
 from archiver.platforms.soup import parse_html, release
 
@@ -155,7 +155,7 @@ def _card(soup: BeautifulSoup, meta: dict[str, str], url: str | None) -> dict:
         "description": first("og:description", "twitter:description", "description")
         or text_of(ld.get("description"))
         or text_of(ld.get("caption")),
-        "image": urljoin(url, image.strip()) if url and image else image,
+        "image": _absolute(image.strip(), url) if image else image,
         "site_name": first("og:site_name"),
         "type": first("og:type"),
         "url": first("og:url") or (canonical.get("href") if canonical else None),
@@ -163,6 +163,13 @@ def _card(soup: BeautifulSoup, meta: dict[str, str], url: str | None) -> dict:
         "author": first("author", "article:author") or _ld_author(ld.get("author")),
         "meta": kept,
     }
+
+
+def _absolute(link: str, base: str | None) -> str | None:
+    """The link made absolute against the page's URL; None when it is no URL at all."""
+    if split_url(link) is None:
+        return None
+    return urljoin(base, link) if base else link
 
 
 def _json_ld_items(soup: BeautifulSoup) -> list[dict]:

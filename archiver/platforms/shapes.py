@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from archiver.errors import ArchiveError, ParseError
 from archiver.models import MediaRef, Post
@@ -96,18 +96,30 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def split_url(url: str) -> SplitResult | None:
+    """The URL's parts, or None when it cannot be split (an unclosed [IPv6 literal, a bad port)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it is what raises for a port that is no number
+    except ValueError:
+        return None
+    return parts
+
+
+def host_of(url: str) -> str:
+    """The URL's host name in lower case ("x.com" for "x.com/a" too); "" when it has none."""
+    parts = split_url(url if "://" in url else "https://" + url)
+    return (parts.hostname or "").lower() if parts else ""
+
+
 def media_url(value: Any) -> str | None:
     """An absolute http(s) URL with a host, without whitespace or control characters, and
     not over MAX_MEDIA_URL_CHARS; else None."""
     url = text(value, MAX_MEDIA_URL_CHARS)
     if url is None or _NOT_IN_URL.search(url):
         return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # an unclosed [IPv6 literal, a port that is no number
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and host else None
+    parts = split_url(url)
+    return url if parts and parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 def refused_media_url(value: Any) -> str:

@@ -32,6 +32,7 @@ from archiver.platforms.base import (
 )
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, signed_copy
 from archiver.platforms.shapes import (
+    host_of,
     ident,
     integer,
     items,
@@ -96,8 +97,7 @@ def short_links(links: list[str]) -> list[str]:
 
 def is_short_link(url: str) -> bool:
     """t.co links and pic.twitter.com display links: redirects that may lead to a post."""
-    host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").lower()
-    return host in {"t.co", "pic.twitter.com", "pic.x.com"}
+    return host_of(url) in {"t.co", "pic.twitter.com", "pic.x.com"}
 
 
 def short_link_target(url: str) -> str:

@@ -13,7 +13,16 @@ from recorded import fixture_json, fixture_path
 
 from archiver.errors import ArchiveError, ParseError
 from archiver.models import MediaRef, Post
-from archiver.platforms import bluesky, mastodon, reddit, telegram, tiktok, truthsocial, x
+from archiver.platforms import (
+    bluesky,
+    instagram,
+    mastodon,
+    reddit,
+    telegram,
+    tiktok,
+    truthsocial,
+    x,
+)
 from archiver.platforms.base import Answer, Platform, PostRef, iso_utc
 from archiver.platforms.oembed import parse_oembed
 from archiver.platforms.pages import page_metadata
@@ -214,3 +223,8 @@ def test_figures_of_other_shapes_are_kept_as_shown_or_dropped():
     span = parse_html("<time>\u00b2:10</time>").time  # a superscript two is a digit to isdigit()
     assert telegram._duration_ms(span) is None
     assert number(2**70) is None and integer(1e300) is None and number(float("nan")) is None
+
+
+def test_an_instagram_card_with_json_ld_of_other_shapes_keeps_its_caption():
+    card = {"meta": {"json_ld": [1, {"caption": {"a": 1}}, {"caption": "Whole", "author": "x"}]}}
+    assert instagram.read_card(card)["text"] == "Whole"
