@@ -267,7 +267,10 @@ def _walk(root: Tag, page_url: str | None, depth: int) -> Iterator[Embed]:
 def _walk_fragment(markup: str, page_url: str | None, depth: int) -> Iterator[Embed]:
     if depth < _MAX_DEPTH:
         fragment = parse_html(markup)
-        yield from _walk(fragment, page_url, depth + 1)
+        try:
+            yield from _walk(fragment, page_url, depth + 1)
+        finally:
+            release(fragment)
 
 
 def _in_shown_text(node: NavigableString) -> bool:

@@ -228,3 +228,8 @@ def test_figures_of_other_shapes_are_kept_as_shown_or_dropped():
 def test_an_instagram_card_with_json_ld_of_other_shapes_keeps_its_caption():
     card = {"meta": {"json_ld": [1, {"caption": {"a": 1}}, {"caption": "Whole", "author": "x"}]}}
     assert instagram.read_card(card)["text"] == "Whole"
+
+
+def test_json_nested_past_the_stack_is_no_json():
+    deep = "[" * 1_000_000 + "]" * 1_000_000
+    assert Answer(200, "https://a.example/", "application/json", deep).json() is None
