@@ -156,7 +156,7 @@ def parse_post_view(view: dict, raw: str | None = None) -> Post:
         post_id=post_id,
         url=canonical_url(post_id, handle),
         author_handle=handle,
-        author_name=short_text(author.get("displayName")),
+        author_name=short_text(author.get("displayName")) or None,
         author_id=short_text(author.get("did")),
         text=text(record.get("text")),
         created_at=iso_utc(record.get("createdAt")),
@@ -223,7 +223,7 @@ def _quoted(record: dict, details: dict) -> tuple[Post | None, str | None]:
 def _image(image: dict) -> MediaRef:
     ratio = obj(image.get("aspectRatio"))
     return MediaRef(
-        url=image["fullsize"], type="photo", alt_text=text(image.get("alt")),
+        url=image["fullsize"], type="photo", alt_text=text(image.get("alt")) or None,
         width=integer(ratio.get("width")), height=integer(ratio.get("height")),
     )  # fmt: skip
 

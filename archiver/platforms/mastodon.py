@@ -170,7 +170,7 @@ def parse_status(
         post_id=post_id,
         url=naming.url(post_id, acct),
         author_handle=acct,
-        author_name=short_text(account.get("display_name")),
+        author_name=short_text(account.get("display_name")) or None,
         # Account ids are the instance's own; its ActivityPub URI names it everywhere.
         author_id=short_text(account.get("uri")) or short_text(account.get("url")),
         text=_text(text(data.get("content"))),
@@ -202,7 +202,7 @@ def _attachment(item: dict) -> list[MediaRef]:
     )
     refs = [
         MediaRef(
-            url=url, type=kind, alt_text=text(item.get("description")),
+            url=url, type=kind, alt_text=text(item.get("description")) or None,
             width=integer(original.get("width")), height=integer(original.get("height")),
             duration_ms=round(duration * 1000) if duration is not None and duration < 1e12 else None,
         )

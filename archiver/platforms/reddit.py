@@ -186,7 +186,7 @@ def _gallery(data: dict) -> list[MediaRef]:
             url, kind = source.get("u"), "photo"
         if text(url):
             refs.append(
-                MediaRef(url=_unescape(url), type=kind, alt_text=text(item.get("caption")),
+                MediaRef(url=_unescape(url), type=kind, alt_text=text(item.get("caption")) or None,
                          width=integer(source.get("x")), height=integer(source.get("y")))
             )  # fmt: skip
     return refs

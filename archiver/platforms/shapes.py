@@ -49,8 +49,8 @@ def items(value: Any) -> list[dict]:
 
 
 def text(value: Any, max_len: int | None = None) -> str | None:
-    """The value when it is a non-empty string (no longer than `max_len`), else None."""
-    if not isinstance(value, str) or not value or (max_len is not None and len(value) > max_len):
+    """The value when it is a string (no longer than `max_len`; "" too, as served), else None."""
+    if not isinstance(value, str) or (max_len is not None and len(value) > max_len):
         return None
     return value
 

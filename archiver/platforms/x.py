@@ -279,7 +279,7 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
         raw = response.text() if data is not None else None
         oembed_status = response.status
     markup = text(data.get("html")) if data is not None else None
-    if markup is None:
+    if not markup:
         # 404 Not Found and 410 Gone from both endpoints: X has no such post (any more).
         if syndication_status in (404, 410) and oembed_status in (404, 410):
             reason = (
