@@ -408,3 +408,20 @@ def test_embed_code_in_a_template_script_is_found_but_a_commented_out_one_is_not
     assert [(e.platform, e.found_by, e.post_id) for e in discover_in_html(html)] == [
         ("tiktok", "script-json", "7000000000000000001")
     ]
+
+
+def test_an_escape_past_the_last_code_point_does_not_stop_discovery():
+    script = (
+        '<script>var s = "\\u{FFFFFF}<blockquote class=\\"twitter-tweet\\"></blockquote>";</script>'
+    )
+    assert discover_in_html(f"<html><body>{script}</body></html>") is not None
+
+
+def test_links_that_cannot_be_split_are_kept_as_text_not_followed_into_a_crash():
+    page = (
+        '<blockquote class="twitter-tweet"><p>x <a href="http://[x/">l</a></p>&mdash; A (@a)'
+        ' <a href="http://[::1">Aug 3, 2024</a></blockquote><iframe src="http://[x"></iframe>'
+        '<a href="https://x.com:99999999999/a/status/1">p</a>'
+    )
+    [embed] = discover_in_html(page, "https://news.example/a")
+    assert (embed.post_url, embed.article_links) == (None, ["http://[x/", "http://[::1"])

@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import NavigableString, Tag
 from bs4.element import PreformattedString
 
 from archiver.discovery.markup import IFRAME_ELEMENTS, MARKUP, WIDGETS, recognise
 from archiver.models import Embed
 from archiver.platforms import PLATFORMS, identify
 from archiver.platforms.base import Platform, TextSignature
+from archiver.platforms.soup import parse_html, release
 
-__all__ = ["discover_embeds", "discover_in_html", "discover_in_text"]
+__all__ = [
+    "Discovered",
+    "discover_embeds",
+    "discover_in_html",
+    "discover_in_text",
+    "discover_within",
+]
 
+# An article shows at most this many embedded posts: the first ones are archived, and the
+# page's capture says that there were more (a page of 100,000 embed codes is an attack).
+MAX_EMBEDS = 200
+# Embed codes read per post kept, before the copies of one post are merged: enough for
+# posts each embedded a few times over.
+_CODES_PER_POST = 5
 # Escaped markup deeper than this is not a page, it is an attack or an accident.
 _MAX_DEPTH = 4
 # Elements that are an embed code only with a class or attribute of a platform's:
@@ -101,20 +115,67 @@ _SIGNED = [
 ]
 
 
+@dataclass
+class Discovered:
+    """The posts an article embeds, the first `limit` of them, and whether it shows more."""
+
+    embeds: list[Embed]
+    limit: int
+    more: bool = False  # the article shows more embedded posts than were kept
+
+    @property
+    def note(self) -> str | None:
+        """What the page's capture says when posts were left out."""
+        if not self.more:
+            return None
+        return (
+            f"the page embeds more than {self.limit:,} posts; only the first {self.limit:,}"
+            " were archived"
+        )
+
+
+def discover_within(
+    document: str,
+    page_url: str | None = None,
+    *,
+    content_type: str | None = None,
+    limit: int | None = None,
+) -> Discovered:
+    """The first `limit` (MAX_EMBEDS) posts an article (HTML or plain text) embeds, in document
+    order, each post once; MarkupTooLarge (a ParseError) for HTML past the parser's bounds."""
+    limit = MAX_EMBEDS if limit is None else limit
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type == "text/plain" or (not media_type and not _LOOKS_LIKE_HTML.search(document)):
+        embeds, more = discover_in_text(document), False
+    else:
+        most = _CODES_PER_POST * limit
+        codes = _html_codes(document, page_url, most + 1)
+        more = len(codes) > most
+        embeds = _deduplicate(codes[:most])
+    return Discovered(embeds[:limit], limit, more or len(embeds) > limit)
+
+
 def discover_embeds(
     document: str, page_url: str | None = None, *, content_type: str | None = None
 ) -> list[Embed]:
-    """The posts embedded in an article (HTML or plain text), in document order, each post once."""
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type == "text/plain" or (not media_type and not _LOOKS_LIKE_HTML.search(document)):
-        return discover_in_text(document)
-    return discover_in_html(document, page_url)
+    """The posts embedded in an article (HTML or plain text), in document order, each post once
+    (the first MAX_EMBEDS of them)."""
+    return discover_within(document, page_url, content_type=content_type).embeds
 
 
 def discover_in_html(html: str, page_url: str | None = None) -> list[Embed]:
-    """The posts an HTML page embeds, escaped embed codes in scripts and attributes included."""
-    soup = BeautifulSoup(html, "lxml")
-    return _deduplicate(list(_walk(soup, page_url, depth=0)))
+    """The posts an HTML page embeds, escaped embed codes in scripts and attributes included
+    (read from the page's first embed codes, as many as MAX_EMBEDS posts may have)."""
+    return _deduplicate(_html_codes(html, page_url, _CODES_PER_POST * MAX_EMBEDS))
+
+
+def _html_codes(html: str, page_url: str | None, most: int) -> list[Embed]:
+    """The first `most` embed codes in the page, in document order."""
+    soup = parse_html(html)
+    try:
+        return list(itertools.islice(_walk(soup, page_url, depth=0), most))
+    finally:
+        release(soup)
 
 
 def discover_in_text(text: str) -> list[Embed]:
@@ -205,7 +266,11 @@ def _walk(root: Tag, page_url: str | None, depth: int) -> Iterator[Embed]:
 
 def _walk_fragment(markup: str, page_url: str | None, depth: int) -> Iterator[Embed]:
     if depth < _MAX_DEPTH:
-        yield from _walk(BeautifulSoup(markup, "lxml"), page_url, depth + 1)
+        fragment = parse_html(markup)
+        try:
+            yield from _walk(fragment, page_url, depth + 1)
+        finally:
+            release(fragment)
 
 
 def _in_shown_text(node: NavigableString) -> bool:
@@ -236,7 +301,9 @@ def _decode_js_string(body: str) -> str:
 
     def unescape(m: re.Match) -> str:
         code = m.group(1) or m.group(2) or m.group(3)
-        return chr(int(code, 16)) if code else _JS_SIMPLE_ESCAPES.get(m.group(4), m.group(4))
+        if code:  # \u{110000} and beyond name no character
+            return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else "\ufffd"
+        return _JS_SIMPLE_ESCAPES.get(m.group(4), m.group(4))
 
     decoded = _JS_ESCAPE.sub(unescape, body)
     # \uD83C\uDF2A-style pairs decode to two surrogates; join them into one character.

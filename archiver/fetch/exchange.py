@@ -66,7 +66,7 @@ class Fetched:
     def json(self):
         try:
             return json.loads(self.read())
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested deeper than the interpreter's stack
             raise ParseError(
                 f"{self.url}: expected JSON, got {self.content_type or 'no content type'} ({exc})"
             ) from exc

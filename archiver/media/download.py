@@ -15,7 +15,7 @@ from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
 from archiver.media.analyse import MAX_ANALYSIS_PIXELS, analyse_media
 from archiver.media.blobstore import BlobStore, blob_relpath
-from archiver.media.hls import join_video
+from archiver.media.hls import join_video, read_playlist
 from archiver.models import MediaRef, Progress, StoredMedia
 
 Downloaded = tuple[MediaRef, StoredMedia | None, str | None]
@@ -78,8 +78,8 @@ class MediaDownloader:
     def _join_segments(self, ref: MediaRef, playlist: StoredMedia) -> Downloaded:
         """An HLS playlist's video, its segments joined into one file (see hls.py), when small."""
         self.progress(f"joining the video segments of {ref.url}")
-        text = (self.blobs.root / playlist.blob_path).read_text("utf-8", errors="replace")
         try:
+            text = read_playlist(self.blobs.root / playlist.blob_path)
             joined = join_video(self.fetcher, ref.url, text, self.max_bytes)
         except StorageError:
             raise

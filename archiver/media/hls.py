@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 
 # Segmented video past this size is not joined (the playlist and poster are still kept).
 MAX_SEGMENTED_BYTES = 200 * 1024**2
+# Nor past this many segments (one request each), nor past this duration: a post's video
+# has tens of segments, and a playlist of thousands is an attack on the request budget.
+MAX_SEGMENTS = 1_000
+MAX_SEGMENTED_SECONDS = 4 * 3600
+# A playlist is a few kilobytes; the variants of a master playlist tried, best first, at most.
+MAX_PLAYLIST_BYTES = 4 * 1024**2
+MAX_VARIANTS_TRIED = 8
 
 
 @dataclass
@@ -36,7 +43,8 @@ class Variant:
 @dataclass
 class MediaPlaylist:
     url: str
-    segments: list[str] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)  # the first MAX_SEGMENTS + 1 of them
+    segment_count: int = 0  # all of them
     init: str | None = None  # EXT-X-MAP: the initialisation segment fragmented MP4 needs
     duration: float = 0.0  # seconds, the sum of EXTINF
     encrypted: bool = False
@@ -66,7 +74,7 @@ def parse_master(text: str, base_url: str) -> list[Variant]:
             variants.append(
                 Variant(
                     url=urljoin(base_url, line),
-                    bandwidth=int(bandwidth) if bandwidth.isdigit() else 0,
+                    bandwidth=int(bandwidth) if re.fullmatch(r"[0-9]{1,15}", bandwidth) else 0,
                     resolution=pending.get("RESOLUTION"),
                 )
             )
@@ -81,7 +89,8 @@ def parse_media(text: str, base_url: str) -> MediaPlaylist:
     playlist = MediaPlaylist(url=base_url)
     for line in _lines(text):
         if line.startswith("#EXTINF:"):
-            m = re.match(r"#EXTINF:([0-9.]+)", line)
+            # "#EXTINF:4.0," and, from a broken or hostile server, "#EXTINF:1.2.3".
+            m = re.match(r"#EXTINF:([0-9]{1,15}(?:\.[0-9]{0,15})?)", line)
             playlist.duration += float(m.group(1)) if m else 0.0
         elif line.startswith("#EXT-X-MAP:"):
             uri = _attributes(line.split(":", 1)[1]).get("URI")
@@ -90,7 +99,9 @@ def parse_media(text: str, base_url: str) -> MediaPlaylist:
             method = _attributes(line.split(":", 1)[1]).get("METHOD", "NONE")
             playlist.encrypted = playlist.encrypted or method != "NONE"
         elif not line.startswith("#"):
-            playlist.segments.append(urljoin(base_url, line))
+            playlist.segment_count += 1
+            if playlist.segment_count <= MAX_SEGMENTS + 1:  # more are never fetched
+                playlist.segments.append(urljoin(base_url, line))
     return playlist
 
 
@@ -108,6 +119,7 @@ def join_video(
         raise ArchiveError("the video's segments are encrypted; the playlist is kept")
     if not variant.segments:
         raise ParseError(f"{variant.url} lists no segments")
+    _check_extent(variant)
     fetcher.tmp_dir.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix="hls-", suffix=".ts", dir=fetcher.tmp_dir)
     path, digest, size = Path(name), hashlib.sha256(), 0
@@ -131,6 +143,31 @@ def join_video(
     return JoinedVideo(path=path, sha256=digest.hexdigest(), size=size, variant=variant)
 
 
+def _check_extent(variant: MediaPlaylist) -> None:
+    """ArchiveError for a video of more segments or a longer duration than is ever joined."""
+    if variant.segment_count > MAX_SEGMENTS:
+        raise ArchiveError(
+            f"the video has {variant.segment_count:,} segments, over the limit of"
+            f" {MAX_SEGMENTS:,} for joining; the playlist is kept"
+        )
+    if variant.duration > MAX_SEGMENTED_SECONDS:
+        raise ArchiveError(
+            f"the video lasts {variant.duration:,.0f} s, over the limit of"
+            f" {MAX_SEGMENTED_SECONDS:,} s for joining; the playlist is kept"
+        )
+
+
+def read_playlist(path: Path) -> str:
+    """A playlist kept in the blob store, as text; ArchiveError when it is no playlist's size."""
+    size = path.stat().st_size
+    if size > MAX_PLAYLIST_BYTES:
+        raise ArchiveError(
+            f"the playlist is {size:,} bytes, over the {MAX_PLAYLIST_BYTES:,} a playlist may be;"
+            " it is kept, its segments are not joined"
+        )
+    return path.read_text("utf-8", errors="replace")
+
+
 def _choose_variant(
     fetcher: Fetcher, playlist_url: str, playlist_text: str, cap: int
 ) -> MediaPlaylist:
@@ -141,8 +178,10 @@ def _choose_variant(
     if not variants:
         raise ParseError(f"{playlist_url} names no variant streams")
     estimate = 0
-    for variant in variants:
-        with fetcher.get_ok(variant.url, found_at=playlist_url) as response:
+    for variant in variants[:MAX_VARIANTS_TRIED]:
+        with fetcher.get_ok(
+            variant.url, max_bytes=MAX_PLAYLIST_BYTES, found_at=playlist_url
+        ) as response:
             media = parse_media(response.text(), variant.url)
         estimate = int(variant.bandwidth / 8 * media.duration)
         if estimate <= cap:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.discovery.embeds import discover_embeds
+from archiver.discovery.embeds import discover_within
 from archiver.errors import ArchiveError, FetchError, StorageError
 from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
@@ -25,6 +25,7 @@ from archiver.pipeline.embedded import EmbedOutcome, EmbedPath
 from archiver.pipeline.inputs import content_type_for, read_local
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.pages import looks_like_html, page_metadata
+from archiver.platforms.soup import MarkupTooLarge
 from archiver.store.eventlog import utc_now
 from archiver.store.writes import new_capture_id
 
@@ -116,12 +117,22 @@ class PagePath:
         capture.finished_at = utc_now()
         capture.warc_file = self.writer.warc_file() if capture.source == "http" else None
         if len(body) > self.max_parse_bytes:
-            return self._unparsed(capture, len(body))
-        embeds = discover_embeds(
-            document, capture.final_url, content_type="text/html" if is_html else "text/plain"
-        )
+            return self._unparsed(
+                capture,
+                f"the page is {len(body):,} bytes; embedded posts and metadata are only read from"
+                f" pages up to {self.max_parse_bytes:,} bytes (its bytes are kept)",
+            )
+        try:
+            found = discover_within(
+                document, capture.final_url, content_type="text/html" if is_html else "text/plain"
+            )
+            meta = page_metadata(document, is_html=is_html, url=capture.final_url)
+        except MarkupTooLarge as exc:
+            return self._unparsed(capture, f"{exc} (no embedded posts or metadata were read)")
+        embeds = found.embeds
+        if found.note:
+            capture.status, capture.error = CAPTURE_PARTIAL, found.note
         self.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")
-        meta = page_metadata(document, is_html=is_html, url=capture.final_url)
         # A page that embeds no post is kept for itself: its link card and its main image.
         page_media = self._main_image(meta["image_url"], capture.final_url) if not embeds else []
         if any(stored is None for _, stored, _ in page_media):
@@ -136,13 +147,9 @@ class PagePath:
         result.timestamps = self.writer.commit(capture, rows)
         return result
 
-    def _unparsed(self, capture: Capture, size: int) -> CaptureResult:
+    def _unparsed(self, capture: Capture, reason: str) -> CaptureResult:
         """Keep a page too large to parse safely: its bytes and WARC records, not its embeds."""
-        capture.status = CAPTURE_PARTIAL
-        capture.error = (
-            f"the page is {size:,} bytes; embedded posts and metadata are only read from pages "
-            f"up to {self.max_parse_bytes:,} bytes (its bytes are kept)"
-        )
+        capture.status, capture.error = CAPTURE_PARTIAL, reason
         # Unstamped, like a failure: the page was kept but not read.
         rows = PageRows(capture.final_url, {}, capture.body_sha256)
         self.writer.commit(capture, rows, stamp=False)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from archiver.models import Embed, Post
+from archiver.platforms.shapes import guarded, host_of, number
 
 if TYPE_CHECKING:
     from bs4 import Tag
@@ -117,6 +117,12 @@ class Platform:
     accepts: tuple[UrlCase, ...] = ()  # URLs it must recognise, and what they name
     rejects: tuple[str, ...] = ()  # URLs that look like its posts but name none
 
+    def __post_init__(self) -> None:
+        # Whatever an adapter returns passes the same checks, and a malformed answer it
+        # did not foresee is a ParseError (see archiver.platforms.shapes).
+        if self.fetch_post is not None and not getattr(self.fetch_post, "checks_posts", False):
+            object.__setattr__(self, "fetch_post", guarded(self.label, self.fetch_post))
+
     def parse_url(self, url: str) -> PostRef | None:
         """The post one of this platform's URLs names, or None."""
         m = match_url(self.url_patterns, url)
@@ -129,8 +135,7 @@ class Platform:
 
     def owns(self, url: str) -> bool:
         """The URL is on one of this platform's own hosts."""
-        url = url.strip()
-        host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").lower()
+        host = host_of(url.strip())
         return any(host == own or host.endswith("." + own) for own in self.hosts)
 
 
@@ -163,29 +168,39 @@ def gone_post(
 
 
 def iso_utc(value: str | int | float | None) -> str | None:
-    """An ISO 8601 UTC timestamp ('2024-08-03T10:15:00Z') from the shapes platforms use."""
-    if value is None or value == "":
+    """An ISO 8601 UTC timestamp ('2024-08-03T10:15:00Z') from the shapes platforms use;
+    None for anything else, a number past the calendar (1e20) or a string of another shape."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        moment = datetime.fromtimestamp(value, tz=UTC)
-    else:
-        text = value.strip()
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                moment = parsedate_to_datetime(text)
-            except (TypeError, ValueError):
-                try:
-                    moment = datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
-                except ValueError:
-                    return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        if isinstance(value, int | float):
+            moment = datetime.fromtimestamp(value, tz=UTC)
+        elif isinstance(value, str) and len(value) <= 100:
+            moment = _parse_moment(value.strip())
+        else:
+            return None
+        moment = moment.astimezone(UTC) if moment is not None else None
+    except (ValueError, OverflowError, OSError):
+        return None
+    if moment is None:
+        return None
     if moment.microsecond:
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse_moment(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            try:
+                moment = datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
+            except ValueError:
+                return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def unescape_text(value: str | None) -> str | None:
@@ -210,9 +225,9 @@ def html_to_text(markup: str | None) -> str | None:
     """The text an HTML post body shows: whitespace as a browser collapses it, <br> and <p> as line breaks."""
     if markup is None:
         return None
-    from bs4 import BeautifulSoup
+    from archiver.platforms.soup import parse_html
 
-    soup = BeautifulSoup(markup, "html.parser")
+    soup = parse_html(markup, "html.parser")
     for tag in soup(["script", "style"]):
         tag.decompose()
     for br in soup.find_all("br"):
@@ -246,7 +261,7 @@ class Answer:
         """The body as JSON, or None when it is not JSON."""
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past the interpreter's stack
             return None
 
 
@@ -263,13 +278,11 @@ def describe_status(answer: Answer, what: str) -> str:
     if isinstance(data, dict):
         for key in ("message", "error_description", "error", "status_msg", "reason"):
             if isinstance(data.get(key), str) and data[key]:
-                detail = data[key]
+                detail = data[key][:1000]  # an error message, not a document
                 break
     return f"{what} answered HTTP {answer.status}" + (f": {detail}" if detail else "")
 
 
 def counts(data: dict, keys: tuple[str, ...]) -> dict:
     """The named counters a platform reports (likes, reposts...), those that are numbers."""
-    return {
-        k: data[k] for k in keys if isinstance(data.get(k), int | float) and data[k] is not True
-    }
+    return {k: data[k] for k in keys if number(data.get(k)) is not None}

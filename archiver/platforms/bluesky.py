@@ -34,6 +34,7 @@ from archiver.platforms.base import (
     iso_utc,
 )
 from archiver.platforms.embed_copy import embed_of, signed_copy
+from archiver.platforms.shapes import integer, items, obj, short_text, text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -45,13 +46,14 @@ _ACTOR = r"(?P<actor>did:[a-z0-9]+:[A-Za-z0-9._:%-]+|[A-Za-z0-9.-]+\.[A-Za-z]{2,
 _RKEY = r"(?P<rkey>[A-Za-z0-9._~:-]{1,512})"
 URL_PATTERNS = (
     re.compile(
-        rf"^(?:https?://)?(?:www\.)?bsky\.app/profile/{_ACTOR}/post/{_RKEY}(?:[/?#]|$)", re.I
+        rf"^(?:https?://)?(?:www\.)?bsky\.app/profile/{_ACTOR}/post/{_RKEY}(?:[/?#]|$)",
+        re.I | re.ASCII,
     ),
     re.compile(
         rf"^(?:https?://)?embed\.bsky\.app/embed/{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^at://{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}$", re.I),
+    re.compile(rf"^at://{_ACTOR}/app\.bsky\.feed\.post/{_RKEY}$", re.I | re.ASCII),
 )
 
 APPVIEW = "https://public.api.bsky.app/xrpc"
@@ -75,7 +77,7 @@ def canonical_url(post_id: str, handle: str | None = None) -> str:
 
 def at_uri_id(uri: str | None) -> str | None:
     """at://did:plc:x/app.bsky.feed.post/rkey -> 'did:plc:x/rkey' (None for other records)."""
-    m = re.match(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/?#]+)$", uri or "")
+    m = re.match(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/?#]+)$", short_text(uri) or "")
     return f"{m.group(1)}/{m.group(2)}" if m else None
 
 
@@ -94,24 +96,24 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
         NAME, f"{did}/{rkey}", canonical_url(f"{did}/{rkey}", ref.handle), ref.handle
     )
     if not answer.ok:
-        if isinstance(data, dict) and data.get("error") == "NotFound":
+        if obj(data).get("error") == "NotFound":
             return _gone(canonical, answer, POST_DELETED, describe_status(answer, "Bluesky"))
         raise FetchError(
             describe_status(answer, "Bluesky's AppView"), url=ref.url, status=answer.status
         )
-    thread = data.get("thread") if isinstance(data, dict) else None
+    thread = obj(data).get("thread")
     if not isinstance(thread, dict):
         raise ParseError(f"Bluesky's getPostThread answer for {uri} has no thread")
-    kind = thread.get("$type", "")
+    kind = short_text(thread.get("$type")) or ""
     if kind.endswith("#notFoundPost") or thread.get("notFound"):
         return _gone(
             canonical, answer, POST_DELETED, "Bluesky says the post was not found (deleted)"
         )
     if kind.endswith("#blockedPost") or thread.get("blocked"):
         return _gone(canonical, answer, POST_UNAVAILABLE, "Bluesky shows the post as blocked")
-    view = thread.get("post")
-    if not isinstance(view, dict) or view.get("uri") != uri:
-        raise ParseError(f"Bluesky answered for {view and view.get('uri')} when asked for {uri}")
+    view = obj(thread.get("post"))
+    if view.get("uri") != uri:
+        raise ParseError(f"Bluesky answered for {short_text(view.get('uri'))} when asked for {uri}")
     post = parse_post_view(view, raw=answer.text)
     post.http_status = answer.status
     return post
@@ -123,7 +125,7 @@ def resolve_handle(handle: str, fetcher: Fetcher) -> str:
         fetcher, f"{APPVIEW}/com.atproto.identity.resolveHandle?handle={quote(handle)}"
     )
     data = answer.json()
-    if answer.ok and isinstance(data, dict) and str(data.get("did", "")).startswith("did:"):
+    if answer.ok and (short_text(obj(data).get("did")) or "").startswith("did:"):
         return data["did"]
     if answer.status == 400:
         raise UnavailableError(
@@ -135,30 +137,30 @@ def resolve_handle(handle: str, fetcher: Fetcher) -> str:
 
 def parse_post_view(view: dict, raw: str | None = None) -> Post:
     """An app.bsky.feed.defs#postView (or an embed's #viewRecord) as a Post."""
-    record = view.get("record") or view.get("value") or {}
-    author = view.get("author") or {}
+    record = obj(view.get("record") or view.get("value"))
+    author = obj(view.get("author"))
     post_id = at_uri_id(view.get("uri"))
     if post_id is None:
-        raise ParseError(f"not a Bluesky post: {view.get('uri')}")
-    handle = author.get("handle")
-    details: dict = {"cid": view.get("cid")}
+        raise ParseError(f"not a Bluesky post: {short_text(view.get('uri'))}")
+    handle = short_text(author.get("handle"))
+    details: dict = {"cid": short_text(view.get("cid"))}
     media, quoted, quote_of = _embed(view.get("embed") or _first(view.get("embeds")), details)
     links = _facet_links(record)
     if links:
         details["links"] = links
-    if view.get("labels"):
-        details["labels"] = [label.get("val") for label in view["labels"]]
-    parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+    if labels := items(view.get("labels")):
+        details["labels"] = [short_text(label.get("val")) for label in labels]
+    parent = obj(obj(record.get("reply")).get("parent")).get("uri")
     return Post(
         platform=NAME,
         post_id=post_id,
         url=canonical_url(post_id, handle),
         author_handle=handle,
-        author_name=author.get("displayName") or None,
-        author_id=author.get("did"),
-        text=record.get("text"),
+        author_name=short_text(author.get("displayName")) or None,
+        author_id=short_text(author.get("did")),
+        text=text(record.get("text")),
         created_at=iso_utc(record.get("createdAt")),
-        lang=_first(record.get("langs")),
+        lang=short_text(_first(record.get("langs"))),
         reply_to=_db_id(parent),
         quote_of=quote_of,
         raw=raw if raw is not None else json.dumps(view, ensure_ascii=False),
@@ -174,37 +176,37 @@ def _embed(embed: dict | None, details: dict) -> tuple[list[MediaRef], Post | No
     """The media, quoted post and quoted id an embed view shows; link cards go into details."""
     if not isinstance(embed, dict):
         return [], None, None
-    kind = embed.get("$type", "")
+    kind = short_text(embed.get("$type")) or ""
     if kind.startswith("app.bsky.embed.recordWithMedia"):
         media, _, _ = _embed(embed.get("media"), details)
         # Its record is an app.bsky.embed.record#view, which wraps the quoted record.
-        quoted, quote_of = _quoted((embed.get("record") or {}).get("record") or {}, details)
+        quoted, quote_of = _quoted(obj(obj(embed.get("record")).get("record")), details)
         return media, quoted, quote_of
     if kind.startswith("app.bsky.embed.images"):
-        return [_image(i) for i in embed.get("images") or [] if i.get("fullsize")], None, None
+        return [_image(i) for i in items(embed.get("images")) if i.get("fullsize")], None, None
     if kind.startswith("app.bsky.embed.video"):
-        ratio = embed.get("aspectRatio") or {}
+        ratio = obj(embed.get("aspectRatio"))
         refs = []
         if embed.get("playlist"):
             refs.append(
-                MediaRef(url=embed["playlist"], type="playlist", alt_text=embed.get("alt"),
-                         width=ratio.get("width"), height=ratio.get("height"))
+                MediaRef(url=embed["playlist"], type="playlist", alt_text=text(embed.get("alt")),
+                         width=integer(ratio.get("width")), height=integer(ratio.get("height")))
             )  # fmt: skip
         if embed.get("thumbnail"):
             refs.append(MediaRef(url=embed["thumbnail"], type="poster"))
         return refs, None, None
     if kind.startswith("app.bsky.embed.external"):
-        external = embed.get("external") or {}
-        details["card"] = {k: external.get(k) for k in ("uri", "title", "description")}
+        external = obj(embed.get("external"))
+        details["card"] = {k: text(external.get(k)) for k in ("uri", "title", "description")}
         thumb = external.get("thumb")
         return ([MediaRef(url=thumb, type="card")] if thumb else []), None, None
     if kind.startswith("app.bsky.embed.record"):
-        return [], *_quoted(embed.get("record") or {}, details)
+        return [], *_quoted(obj(embed.get("record")), details)
     return [], None, None
 
 
 def _quoted(record: dict, details: dict) -> tuple[Post | None, str | None]:
-    kind = record.get("$type", "")
+    kind = short_text(record.get("$type")) or ""
     quote_of = _db_id(record.get("uri"))
     if kind.endswith("#viewRecord") and quote_of:
         quoted = parse_post_view(record)
@@ -213,25 +215,27 @@ def _quoted(record: dict, details: dict) -> tuple[Post | None, str | None]:
     if kind.endswith(("#viewNotFound", "#viewBlocked", "#viewDetached")):
         # The quoted post is gone or hidden; which one it was is still worth keeping.
         details["quote_state"] = kind.rsplit("#view", 1)[-1].lower()
-    elif record.get("uri") and not quote_of:
-        details["embedded_record"] = record.get("uri")  # a feed, list or starter pack
+    elif short_text(record.get("uri")) and not quote_of:
+        details["embedded_record"] = record["uri"]  # a feed, list or starter pack
     return None, quote_of
 
 
 def _image(image: dict) -> MediaRef:
-    ratio = image.get("aspectRatio") or {}
+    ratio = obj(image.get("aspectRatio"))
     return MediaRef(
-        url=image["fullsize"], type="photo", alt_text=image.get("alt") or None,
-        width=ratio.get("width"), height=ratio.get("height"),
+        url=image["fullsize"], type="photo", alt_text=text(image.get("alt")) or None,
+        width=integer(ratio.get("width")), height=integer(ratio.get("height")),
     )  # fmt: skip
 
 
 def _facet_links(record: dict) -> list[str]:
     """The full URLs behind the post's links (its text shows them shortened)."""
     links = []
-    for facet in record.get("facets") or []:
-        for feature in facet.get("features") or []:
-            if feature.get("$type", "").endswith("#link") and feature.get("uri"):
+    for facet in items(record.get("facets")):
+        for feature in items(facet.get("features")):
+            if (short_text(feature.get("$type")) or "").endswith("#link") and text(
+                feature.get("uri")
+            ):
                 links.append(feature["uri"])
     return links
 

@@ -169,5 +169,8 @@ def absolute_url(url: str, base_url: str | None = None) -> str:
     if url.startswith("//"):
         return "https:" + url
     if base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
-        return urljoin(base_url, url)
+        try:
+            return urljoin(base_url, url)
+        except ValueError:  # an unclosed [IPv6 literal: no address a post could have
+            return url
     return url

@@ -33,23 +33,24 @@ URL_PATTERNS = (
     # The embed plugin carries the post's own URL, percent-encoded, in its href parameter.
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/plugins/(?:post|video)\.php\?(?:.*&)?href=(?P<href>[^&#]+)",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/(?:groups/)?{_PAGE}/(?P<kind>posts|videos|photos|permalink)/"
         rf"(?:[^/?#]+/)?{_ID}{_END}",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?{_HOSTS}/(?P<kind>photo)(?:\.php|/)?\?(?:.*&)?fbid={_ID}{_END}", re.I
+        rf"^(?:https?://)?{_HOSTS}/(?P<kind>photo)(?:\.php|/)?\?(?:.*&)?fbid={_ID}{_END}",
+        re.I | re.ASCII,
     ),
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/(?:permalink|story)\.php\?(?:.*&)?story_fbid={_ID}(?:&(?:.*&)?id=(?P<owner>\d+))?",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/(?P<kind>watch/?\?(?:.*&)?v=|video\.php\?(?:.*&)?v=|reel/){_ID}{_END}",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -153,5 +154,6 @@ PLATFORM = Platform(
     rejects=(
         "https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2FSPD",
         "https://www.facebook.com/SPD",
+        "https://www.facebook.com/SPD/posts/１８１９６７５８９９",  # only ASCII digits make an id
     ),
 )

@@ -26,6 +26,7 @@ from archiver.platforms.base import (
 )
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, first_ref, links_of, visible_text
 from archiver.platforms.opengraph import post_from_page
+from archiver.platforms.shapes import items, obj, short_text, text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -36,7 +37,7 @@ URL_PATTERNS = (
     re.compile(
         r"^(?:https?://)?(?:www\.)?(?:instagram\.com|instagr\.am)/(?:[A-Za-z0-9_.]{1,30}/)?"
         r"(?:p|reel|reels|tv)/(?P<id>[A-Za-z0-9_-]{5,40})(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -84,12 +85,12 @@ def read_card(card: dict) -> dict:
             "likes": description.group("likes"),
             "comments": description.group("comments"),
         }
-    ld = next((i for i in meta.get("json_ld") or [] if i.get("caption")), None)
+    ld = next((i for i in items(meta.get("json_ld")) if text(i.get("caption"))), None)
     if ld is not None:
         # The JSON-LD caption is whole; the card's is cut at about 100 characters.
         fields["text"] = ld["caption"]
         fields["created_at"] = iso_utc(ld.get("uploadDate")) or fields.get("created_at")
-        alternate = ((ld.get("author") or {}).get("alternateName") or "").removeprefix("@")
+        alternate = (short_text(obj(ld.get("author")).get("alternateName")) or "").removeprefix("@")
         fields["author_handle"] = fields.get("author_handle") or alternate or None
     fields.setdefault("text", meta.get("og:description"))
     return fields

@@ -33,6 +33,7 @@ from archiver.platforms.base import (
     iso_utc,
 )
 from archiver.platforms.embed_copy import linked_post
+from archiver.platforms.shapes import ident, integer, items, number, obj, short_text, text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -45,10 +46,13 @@ _USER = r"(?P<user>[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?)"
 _END = r"/?(?:[?#]|$)"
 URL_PATTERNS = (
     re.compile(
-        rf"^(?:https?://)?{_HOST}/(?:web/)?@{_USER}/(?P<id>\d{{1,20}})(?:/embed)?{_END}", re.I
+        rf"^(?:https?://)?{_HOST}/(?:web/)?@{_USER}/(?P<id>\d{{1,20}})(?:/embed)?{_END}",
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^(?:https?://)?{_HOST}/users/{_USER}/statuses/(?P<id>\d{{1,20}}){_END}", re.I),
-    re.compile(rf"^(?:https?://)?{_HOST}/web/statuses/(?P<id>\d{{1,20}}){_END}", re.I),
+    re.compile(
+        rf"^(?:https?://)?{_HOST}/users/{_USER}/statuses/(?P<id>\d{{1,20}}){_END}", re.I | re.ASCII
+    ),
+    re.compile(rf"^(?:https?://)?{_HOST}/web/statuses/(?P<id>\d{{1,20}}){_END}", re.I | re.ASCII),
 )
 
 # Sites that use /@name/<number> shapes of their own, are not Mastodon, and are no
@@ -120,7 +124,7 @@ def fetch_status(
         raise UnavailableError(f"{describe_status(answer, host)} (the instance requires login)")
     if not answer.ok:
         raise FetchError(describe_status(answer, host), url=ref.url, status=answer.status)
-    if not isinstance(data, dict) or str(data.get("id")) != status_id:
+    if ident(obj(data).get("id")) != status_id:
         raise ParseError(f"{host} did not answer with status {status_id}")
     post = parse_status(data, host, raw=answer.text, naming=naming)
     post.http_status = answer.status
@@ -131,19 +135,22 @@ def parse_status(
     data: dict, host: str, raw: str | None = None, *, naming: StatusNaming = MASTODON
 ) -> Post:
     """A Mastodon Status entity (as served by `host`) as a Post."""
-    account = data.get("account") or {}
-    post_id = naming.post_id(host, str(data["id"]))
-    acct = account.get("acct")
+    account = obj(data.get("account"))
+    status_id = ident(data.get("id"))
+    if status_id is None:
+        raise ParseError(f"{host} answered with a status without an id")
+    post_id = naming.post_id(host, status_id)
+    acct = short_text(account.get("acct"))
     details: dict = {}
-    if data.get("spoiler_text"):
+    if text(data.get("spoiler_text")):
         details["content_warning"] = data["spoiler_text"]
     if data.get("edited_at"):
         details["edited_at"] = iso_utc(data["edited_at"])
-    if data.get("url") and data["url"] != naming.served_url(post_id, acct):
+    if text(data.get("url")) and data["url"] != naming.served_url(post_id, acct):
         details["original_url"] = data["url"]  # a remote status, seen through this instance
-    media = [ref for item in data.get("media_attachments") or [] for ref in _attachment(item)]
-    card = data.get("card")
-    if isinstance(card, dict) and card.get("url"):
+    media = [ref for item in items(data.get("media_attachments")) for ref in _attachment(item)]
+    card = obj(data.get("card"))
+    if card.get("url"):
         details["card"] = {
             k: card.get(k) for k in ("url", "title", "description", "type") if card.get(k)
         }
@@ -152,24 +159,24 @@ def parse_status(
     poll = data.get("poll")
     if isinstance(poll, dict):
         details["poll"] = {
-            "options": [{"title": o.get("title"), "votes": o.get("votes_count")} for o in poll.get("options") or []],
+            "options": [{"title": o.get("title"), "votes": o.get("votes_count")} for o in items(poll.get("options"))],
             "votes": poll.get("votes_count"), "expires_at": iso_utc(poll.get("expires_at")),
             "multiple": poll.get("multiple"),
         }  # fmt: skip
     quoted, quote_of = _quote(data, host, details, naming)
-    reply = data.get("in_reply_to_id")
+    reply = ident(data.get("in_reply_to_id"))
     return Post(
         platform=naming.platform,
         post_id=post_id,
         url=naming.url(post_id, acct),
         author_handle=acct,
-        author_name=account.get("display_name") or None,
+        author_name=short_text(account.get("display_name")) or None,
         # Account ids are the instance's own; its ActivityPub URI names it everywhere.
-        author_id=account.get("uri") or account.get("url"),
-        text=_text(data.get("content")),
+        author_id=short_text(account.get("uri")) or short_text(account.get("url")),
+        text=_text(text(data.get("content"))),
         created_at=iso_utc(data.get("created_at")),
-        lang=data.get("language"),
-        reply_to=naming.db_id(host, str(reply)) if reply else None,
+        lang=short_text(data.get("language")),
+        reply_to=naming.db_id(host, reply) if reply else None,
         quote_of=quote_of,
         raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
         source="api",
@@ -187,17 +194,17 @@ def _attachment(item: dict) -> list[MediaRef]:
     url = item.get("url") or item.get("remote_url")
     if not url:
         return []
-    meta = item.get("meta") or {}
-    original = meta.get("original") or {}
-    duration = original.get("duration") or meta.get("duration")
+    meta = obj(item.get("meta"))
+    original = obj(meta.get("original"))
+    duration = number(original.get("duration") or meta.get("duration"))
     kind = {"image": "photo", "video": "video", "gifv": "gif", "audio": "audio"}.get(
-        item.get("type"), "file"
+        short_text(item.get("type")), "file"
     )
     refs = [
         MediaRef(
-            url=url, type=kind, alt_text=item.get("description") or None,
-            width=original.get("width"), height=original.get("height"),
-            duration_ms=round(duration * 1000) if isinstance(duration, int | float) else None,
+            url=url, type=kind, alt_text=text(item.get("description")) or None,
+            width=integer(original.get("width")), height=integer(original.get("height")),
+            duration_ms=round(duration * 1000) if duration is not None and duration < 1e12 else None,
         )
     ]  # fmt: skip
     if kind in ("video", "gif") and item.get("preview_url"):
@@ -213,15 +220,15 @@ def _quote(
     if isinstance(quote, dict):
         if quote.get("state") and quote["state"] != "accepted":
             details["quote_state"] = quote["state"]
-        inner = quote.get("quoted_status")
-        if isinstance(inner, dict) and inner.get("id"):
+        inner = obj(quote.get("quoted_status"))
+        if ident(inner.get("id")):
             quoted = parse_status(inner, host, naming=naming)
             quoted.source = "api (quoted)"
             return quoted, quoted.db_id
-        if quote.get("quoted_status_id"):
-            return None, naming.db_id(host, str(quote["quoted_status_id"]))
-    reblog = data.get("reblog")
-    if isinstance(reblog, dict) and reblog.get("id"):
+        if quoted_id := ident(quote.get("quoted_status_id")):
+            return None, naming.db_id(host, quoted_id)
+    reblog = obj(data.get("reblog"))
+    if ident(reblog.get("id")):
         details["boost"] = True
         boosted = parse_status(reblog, host, naming=naming)
         boosted.source = "api (boosted)"
@@ -272,5 +279,7 @@ PLATFORM = Platform(
     rejects=(
         "https://mastodon.social/@Gargron",  # a profile, not a status
         "https://medium.com/@writer/12345",  # not an instance
+        "https://mastodon.social/@Gargron/１８１９６７５８９９",  # only ASCII digits make an id
+        "https://mastodon.social/web/statuses/١٨١٩٦٧٥٨٩٩",
     ),
 )  # fmt: skip

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from archiver.errors import ArchiveError, FetchError, ParseError, UnavailableError
 from archiver.models import POST_DELETED, MediaRef, Post
 from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer, gone_post
 from archiver.platforms.opengraph import fetch_page
+from archiver.platforms.shapes import short_text, split_url
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -86,11 +87,11 @@ def parse_oembed(data: dict, ref: PostRef, *, name: str, raw: str) -> Post:
         platform=name,
         post_id=ref.post_id,
         url=ref.url,
-        author_handle=data.get("author_unique_id")
-        or author_handle(data.get("author_url"))
+        author_handle=short_text(data.get("author_unique_id"))
+        or author_handle(short_text(data.get("author_url")))
         or ref.handle,
-        author_name=data.get("author_name"),
-        author_id=data.get("author_url"),
+        author_name=short_text(data.get("author_name")),
+        author_id=short_text(data.get("author_url")),
         text=text,
         created_at=upload[:10] if isinstance(upload, str) and _DATE.match(upload) else None,
         raw=raw,
@@ -118,7 +119,8 @@ def author_handle(author_url: str | None) -> str | None:
     """The account name in an author URL: youtube.com/@name, tiktok.com/@name, vimeo.com/name."""
     if not author_url:
         return None
-    path = urlsplit(author_url).path.rstrip("/")
+    parts = split_url(author_url)
+    path = parts.path.rstrip("/") if parts else ""
     last = path.rsplit("/", 1)[-1] if path else ""
     return last.removeprefix("@") or None
 
@@ -126,5 +128,5 @@ def author_handle(author_url: str | None) -> str | None:
 def _int(value) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: float("inf")
         return None

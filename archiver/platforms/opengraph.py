@@ -16,6 +16,7 @@ from archiver.errors import FetchError, UnavailableError
 from archiver.models import POST_DELETED, MediaRef, Post
 from archiver.platforms import pages
 from archiver.platforms.base import Answer, PostRef, describe_status, fetch_answer, gone_post
+from archiver.platforms.soup import parse_html
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -100,7 +101,5 @@ def login_wall(url: str) -> bool:
 
 
 def _html_title(document: str) -> str | None:
-    from bs4 import BeautifulSoup
-
-    title = BeautifulSoup(document[:200_000], "lxml").title
+    title = parse_html(document[:200_000]).title
     return title.get_text(" ", strip=True) if title else None

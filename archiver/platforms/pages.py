@@ -14,6 +14,9 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 
 from archiver.platforms.base import iso_utc
+from archiver.platforms.shapes import MAX_KEPT_DEPTH, nested_deeper_than, short_text, split_url
+from archiver.platforms.shapes import text as text_of
+from archiver.platforms.soup import parse_html, release
 
 _META_FIELDS = {
     "title": ["og:title", "twitter:title"],
@@ -54,7 +57,7 @@ def page_metadata(document: str, *, is_html: bool, url: str | None = None) -> di
             "image_url": None,
             "meta": None,
         }
-    soup = BeautifulSoup(document, "lxml")
+    soup = parse_html(document)
     meta = _meta_tags(soup)
     card = _card(soup, meta, url)
     found: dict = {}
@@ -63,10 +66,10 @@ def page_metadata(document: str, *, is_html: bool, url: str | None = None) -> di
     ld = _main_ld(_json_ld_items(soup))
     found["title"] = (
         found["title"]
-        or ld.get("headline")
+        or text_of(ld.get("headline"))
         or (soup.title.get_text(strip=True) if soup.title else None)
     )
-    found["published_at"] = found["published_at"] or ld.get("datePublished")
+    found["published_at"] = found["published_at"] or text_of(ld.get("datePublished"))
     found["author"] = found["author"] or _ld_author(ld.get("author"))
     if found["published_at"]:
         found["published_at"] = iso_utc(found["published_at"]) or found["published_at"]
@@ -77,6 +80,7 @@ def page_metadata(document: str, *, is_html: bool, url: str | None = None) -> di
     body = soup.find("article") or soup.find("main") or soup.body or soup
     text = "\n".join(line.strip() for line in body.get_text("\n").splitlines() if line.strip())
     found["text"] = text
+    release(soup)
     return found
 
 
@@ -89,18 +93,20 @@ def _main_ld(items: list[dict]) -> dict:
 
 def _ld_author(author) -> str | None:
     if isinstance(author, list):
-        names = [_ld_author(a) for a in author]
+        names = [_ld_author(a) for a in author if not isinstance(a, list)]
         return ", ".join(n for n in names if n) or None
     if isinstance(author, dict):
-        return author.get("name")
-    return author if isinstance(author, str) else None
+        return short_text(author.get("name"))
+    return short_text(author)
 
 
 def page_card(document: str, url: str | None = None) -> dict:
     """The page's link card: title, description, image (absolute), site_name, type, url,
     published_at, author, and `meta` with every OpenGraph/Twitter/article tag and the JSON-LD."""
-    soup = BeautifulSoup(document, "lxml")
-    return _card(soup, _meta_tags(soup), url)
+    soup = parse_html(document)
+    card = _card(soup, _meta_tags(soup), url)
+    release(soup)
+    return card
 
 
 def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
@@ -141,13 +147,15 @@ def _card(soup: BeautifulSoup, meta: dict[str, str], url: str | None) -> dict:
     if ld_items:
         kept["json_ld"] = ld_items
     published = first("article:published_time", "datepublished", "uploaddate", "og:published_time")
-    published = published or ld.get("datePublished") or ld.get("uploadDate")
+    published = published or text_of(ld.get("datePublished")) or text_of(ld.get("uploadDate"))
     return {
-        "title": first("og:title", "twitter:title") or ld.get("headline") or ld.get("name"),
+        "title": first("og:title", "twitter:title")
+        or text_of(ld.get("headline"))
+        or text_of(ld.get("name")),
         "description": first("og:description", "twitter:description", "description")
-        or ld.get("description")
-        or ld.get("caption"),
-        "image": urljoin(url, image.strip()) if url and image else image,
+        or text_of(ld.get("description"))
+        or text_of(ld.get("caption")),
+        "image": _absolute(image.strip(), url) if image else image,
         "site_name": first("og:site_name"),
         "type": first("og:type"),
         "url": first("og:url") or (canonical.get("href") if canonical else None),
@@ -157,14 +165,23 @@ def _card(soup: BeautifulSoup, meta: dict[str, str], url: str | None) -> dict:
     }
 
 
+def _absolute(link: str, base: str | None) -> str | None:
+    """The link made absolute against the page's URL; None when it is no URL at all."""
+    if split_url(link) is None:
+        return None
+    return urljoin(base, link) if base else link
+
+
 def _json_ld_items(soup: BeautifulSoup) -> list[dict]:
     """Every JSON-LD object on the page, @graph members flattened."""
     items: list[dict] = []
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
+        if nested_deeper_than(data, MAX_KEPT_DEPTH):
+            continue  # no description of a page nests so deep; kept, it could not be stored
         for item in data if isinstance(data, list) else [data]:
             if isinstance(item, dict) and isinstance(item.get("@graph"), list):
                 items.extend(g for g in item["@graph"] if isinstance(g, dict))

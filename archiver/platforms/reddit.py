@@ -32,6 +32,7 @@ from archiver.platforms.base import (
     iso_utc,
 )
 from archiver.platforms.embed_copy import absolute_url, linked_post, visible_text
+from archiver.platforms.shapes import integer, items, obj, short_text, text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -47,9 +48,9 @@ URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:{_HOSTS})/(?:r/(?P<sub>[A-Za-z0-9_]{{2,21}})/|(?:u|user)/[A-Za-z0-9_-]+/)?"
         rf"comments/(?P<id>{_ID})(?:/[^/?#]*(?:/(?P<comment>{_ID}))?)?/?(?:[?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^(?:https?://)?redd\.it/(?P<id>{_ID})/?(?:[?#]|$)", re.I),
+    re.compile(rf"^(?:https?://)?redd\.it/(?P<id>{_ID})/?(?:[?#]|$)", re.I | re.ASCII),
 )
 
 
@@ -89,14 +90,16 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
         raise UnavailableError(describe_status(answer, "Reddit"))
     if not answer.ok:
         raise FetchError(describe_status(answer, "Reddit"), url=ref.url, status=answer.status)
-    try:
-        listing = data[0]["data"]["children"][0]["data"]
-    except (TypeError, KeyError, IndexError) as exc:
-        raise ParseError(f"Reddit's answer for {ref.url} holds no post") from exc
-    if listing.get("id", "").lower() != thread:
-        raise ParseError(f"Reddit answered for post {listing.get('id')} when asked for {thread}")
+    listings = data if isinstance(data, list) else []
+    children = items(obj(obj(listings[0] if listings else None).get("data")).get("children"))
+    listing = obj(children[0].get("data")) if children else {}
+    if not listing:
+        raise ParseError(f"Reddit's answer for {ref.url} holds no post")
+    answered = (short_text(listing.get("id")) or "").lower()
+    if answered != thread:
+        raise ParseError(f"Reddit answered for post {answered[:40]} when asked for {thread}")
     if comment:
-        post = _comment(data, thread, comment, answer.text)
+        post = _comment(listings, thread, comment, answer.text)
     else:
         post = parse_post(listing, raw=answer.text)
     post.http_status = answer.status
@@ -105,30 +108,33 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
 
 def parse_post(data: dict, raw: str | None = None) -> Post:
     """A post's `t3` data object as a Post (a crosspost carries its parent as the quoted post)."""
-    post_id = data["id"].lower()
-    author = data.get("author")
+    post_id = (short_text(data.get("id")) or "").lower()
+    if not post_id:
+        raise ParseError("Reddit's post data names no id")
+    author = short_text(data.get("author"))
     details = {
         key: data[key]
         for key in ("subreddit", "link_flair_text", "domain", "over_18", "spoiler", "locked",
                     "removed_by_category", "is_video", "is_gallery")
         if data.get(key) not in (None, "", False)
     }  # fmt: skip
-    link = data.get("url_overridden_by_dest") or data.get("url")
+    link = text(data.get("url_overridden_by_dest")) or text(data.get("url"))
     if link and not data.get("is_self"):
         details["link"] = _unescape(link)
     status, reason = _status(data)
-    parents = data.get("crosspost_parent_list") or []
-    quoted = parse_post(parents[0]) if parents and isinstance(parents[0], dict) else None
+    parents = items(data.get("crosspost_parent_list"))
+    quoted = parse_post(parents[0]) if parents and short_text(parents[0].get("id")) else None
     if quoted is not None:
         quoted.source = f"json (crosspost parent of {NAME}:{post_id})"
-    parent_id = (data.get("crosspost_parent") or "").removeprefix("t3_")
+    parent_id = (short_text(data.get("crosspost_parent")) or "").removeprefix("t3_")
     return Post(
         platform=NAME,
         post_id=post_id,
-        url=canonical_url(post_id, data.get("subreddit")),
+        url=canonical_url(post_id, short_text(data.get("subreddit"))),
         author_handle=author if author and author != "[deleted]" else None,
-        author_id=data.get("author_fullname"),
-        text="\n\n".join(t for t in (data.get("title"), data.get("selftext")) if t) or None,
+        author_id=short_text(data.get("author_fullname")),
+        text="\n\n".join(t for t in (text(data.get("title")), text(data.get("selftext"))) if t)
+        or None,
         created_at=iso_utc(data.get("created_utc")),
         quote_of=f"{NAME}:{parent_id}" if parent_id else (quoted.db_id if quoted else None),
         raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
@@ -145,18 +151,19 @@ def parse_post(data: dict, raw: str | None = None) -> Post:
 def _media(data: dict) -> list[MediaRef]:
     if data.get("is_gallery") or data.get("gallery_data"):
         return _gallery(data)
-    video = ((data.get("secure_media") or data.get("media") or {}) or {}).get("reddit_video")
+    video = obj(obj(data.get("secure_media") or data.get("media")).get("reddit_video"))
     preview = _preview(data)
-    if isinstance(video, dict) and video.get("fallback_url"):
+    duration = integer(video.get("duration"))
+    if fallback := text(video.get("fallback_url")):
         refs = [
             MediaRef(
-                url=_unescape(video["fallback_url"]), type="gif" if video.get("is_gif") else "video",
-                width=video.get("width"), height=video.get("height"),
-                duration_ms=video["duration"] * 1000 if isinstance(video.get("duration"), int) else None,
+                url=_unescape(fallback), type="gif" if video.get("is_gif") else "video",
+                width=integer(video.get("width")), height=integer(video.get("height")),
+                duration_ms=duration * 1000 if duration is not None and isinstance(video["duration"], int) else None,
             )
         ]  # fmt: skip
         return refs + ([MediaRef(url=preview, type="poster")] if preview else [])
-    link = _unescape(data.get("url_overridden_by_dest") or data.get("url") or "")
+    link = _unescape(text(data.get("url_overridden_by_dest")) or text(data.get("url")) or "")
     if data.get("post_hint") == "image" or re.match(r"^https?://i\.redd\.it/", link):
         return [MediaRef(url=link, type="photo")]
     # A link post: the preview is Reddit's picture of the linked page.
@@ -164,34 +171,35 @@ def _media(data: dict) -> list[MediaRef]:
 
 
 def _gallery(data: dict) -> list[MediaRef]:
-    metadata = data.get("media_metadata") or {}
-    items = (data.get("gallery_data") or {}).get("items") or [{"media_id": key} for key in metadata]
+    metadata = obj(data.get("media_metadata"))
+    gallery = items(obj(data.get("gallery_data")).get("items"))
     refs = []
-    for item in items:
-        meta = metadata.get(item.get("media_id")) or {}
-        source = meta.get("s") or {}
+    for item in gallery or [{"media_id": key} for key in metadata]:
+        media_id = short_text(item.get("media_id"))
+        meta = obj(metadata.get(media_id)) if media_id else {}
+        source = obj(meta.get("s"))
         if meta.get("status") not in (None, "valid"):
             continue
         if meta.get("e") == "AnimatedImage":
             url, kind = source.get("mp4") or source.get("gif"), "gif"
         else:
             url, kind = source.get("u"), "photo"
-        if url:
+        if text(url):
             refs.append(
-                MediaRef(url=_unescape(url), type=kind, alt_text=item.get("caption") or None,
-                         width=source.get("x"), height=source.get("y"))
+                MediaRef(url=_unescape(url), type=kind, alt_text=text(item.get("caption")) or None,
+                         width=integer(source.get("x")), height=integer(source.get("y")))
             )  # fmt: skip
     return refs
 
 
 def _preview(data: dict) -> str | None:
-    images = (data.get("preview") or {}).get("images") or []
-    source = (images[0].get("source") or {}) if images else {}
-    return _unescape(source["url"]) if source.get("url") else None
+    images = items(obj(data.get("preview")).get("images"))
+    source = obj(images[0].get("source")) if images else {}
+    return _unescape(source["url"]) if text(source.get("url")) else None
 
 
 def _status(data: dict) -> tuple[str, str | None]:
-    removed = data.get("removed_by_category")
+    removed = short_text(data.get("removed_by_category"))
     if removed in ("deleted", "author"):
         return POST_DELETED, "Reddit says the post was deleted by its author"
     if removed:
@@ -208,30 +216,31 @@ def _status(data: dict) -> tuple[str, str | None]:
 
 
 def _comment(data: list, thread: str, comment: str, raw: str) -> Post:
-    children = (data[1].get("data") or {}).get("children") if len(data) > 1 else None
+    children = items(obj(obj(data[1]).get("data")).get("children")) if len(data) > 1 else []
     found = next(
         (
             c["data"]
-            for c in children or []
-            if (c.get("data") or {}).get("id", "").lower() == comment
+            for c in children
+            if (short_text(obj(c.get("data")).get("id")) or "").lower() == comment
         ),
         None,
     )
     if found is None:
         raise UnavailableError(f"Reddit's thread {thread} does not show comment {comment}")
-    parent = found.get("parent_id") or ""
+    parent = short_text(found.get("parent_id")) or ""
     status, reason = _status(found)
-    author = found.get("author")
+    author = short_text(found.get("author"))
+    subreddit = short_text(found.get("subreddit"))
     return Post(
         platform=NAME, post_id=f"{thread}/{comment}",
-        url=canonical_url(f"{thread}/{comment}", found.get("subreddit")),
+        url=canonical_url(f"{thread}/{comment}", subreddit),
         author_handle=author if author and author != "[deleted]" else None,
-        author_id=found.get("author_fullname"), text=found.get("body"),
+        author_id=short_text(found.get("author_fullname")), text=text(found.get("body")),
         created_at=iso_utc(found.get("created_utc")),
         reply_to=f"{NAME}:{thread}/{parent[3:]}" if parent.startswith("t1_") else f"{NAME}:{thread}",
         raw=raw, status=status, status_reason=reason, source="json",
         metrics=counts(found, ("score",)),
-        details={"subreddit": found.get("subreddit")} if found.get("subreddit") else {},
+        details={"subreddit": subreddit} if subreddit else {},
     )  # fmt: skip
 
 
@@ -281,5 +290,10 @@ PLATFORM = Platform(
         ),
         UrlCase("https://redd.it/151unk5", "151unk5", "https://www.reddit.com/comments/151unk5/"),
     ),
-    rejects=("https://www.reddit.com/r/investing/",),
+    rejects=(
+        "https://www.reddit.com/r/investing/",
+        # Without re.ASCII, re.I lets [a-z] match the long s and the Kelvin sign.
+        "https://redd.it/151unk\u017f",
+        "https://www.reddit.com/r/investing/comments/7pfpe\u212a/",
+    ),
 )

@@ -18,7 +18,7 @@ _NAME = r"[A-Za-z0-9_-]{1,100}"
 URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:www\.|m\.)?soundcloud\.com/(?P<user>{_NAME})/(?P<track>{_NAME})/?(?:[?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 

@@ -27,6 +27,7 @@ from archiver.platforms.base import (
     html_to_text,
     iso_utc,
 )
+from archiver.platforms.soup import parse_html
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -39,7 +40,7 @@ URL_PATTERNS = (
     re.compile(
         r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
         r"(?P<channel>[A-Za-z][A-Za-z0-9_]{3,31})/(?P<id>\d{1,12})/?(?:[?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -70,7 +71,7 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
         tried.append(describe_status(answer, url))
         if not answer.ok:
             continue
-        soup = BeautifulSoup(answer.text, "lxml")
+        soup = parse_html(answer.text)
         block = find_message(soup, ref.post_id)
         if block is not None:
             post = parse_message(block, raw=answer.text)
@@ -212,7 +213,7 @@ def _background_url(tag: Tag) -> str | None:
 
 def _duration_ms(node: Tag | None) -> int | None:
     parts = node.get_text(strip=True).split(":") if node is not None else []
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(re.fullmatch(r"[0-9]{1,6}", p) for p in parts):
         return None
     seconds = 0
     for part in parts:
@@ -222,7 +223,7 @@ def _duration_ms(node: Tag | None) -> int | None:
 
 def _count(text: str) -> int | str:
     """'436.6K' -> 436600; Telegram rounds, so the figure is as shown, not exact."""
-    m = re.fullmatch(r"([0-9.]+)([KM]?)", text)
+    m = re.fullmatch(r"([0-9]{1,15}(?:\.[0-9]{1,15})?)([KM]?)", text)
     if not m:
         return text
     scale = {"": 1, "K": 1_000, "M": 1_000_000}[m.group(2)]
@@ -252,5 +253,9 @@ PLATFORM = Platform(
         UrlCase("https://t.me/s/durov/43", "durov/43", "https://t.me/durov/43"),
         UrlCase("https://t.me/telegram/83?embed=1", "telegram/83", "https://t.me/telegram/83"),
     ),
-    rejects=("https://t.me/c/1234567/89",),  # a private channel
+    rejects=(
+        "https://t.me/c/1234567/89",  # a private channel
+        "https://t.me/durov/٤٣",  # only ASCII digits make an id (Arabic-Indic 43)
+        "https://t.me/durov/４３",  # fullwidth 43
+    ),
 )  # fmt: skip

@@ -26,9 +26,11 @@ _HOSTS = r"(?:www\.)?threads\.(?:net|com)"
 URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?{_HOSTS}/@(?P<handle>[A-Za-z0-9_.]{{1,30}})/post/(?P<id>[A-Za-z0-9_-]{{5,40}})(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^(?:https?://)?{_HOSTS}/t/(?P<id>[A-Za-z0-9_-]{{5,40}})(?:[/?#]|$)", re.I),
+    re.compile(
+        rf"^(?:https?://)?{_HOSTS}/t/(?P<id>[A-Za-z0-9_-]{{5,40}})(?:[/?#]|$)", re.I | re.ASCII
+    ),
 )
 
 

@@ -17,6 +17,7 @@ from archiver.models import Embed, Post
 from archiver.platforms.base import Answer, MarkupCode, Platform, PostRef, UrlCase, iso_utc
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, links_of, visible_text
 from archiver.platforms.oembed import oembed_post
+from archiver.platforms.shapes import ident, obj, short_text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -30,10 +31,11 @@ URL_PATTERNS = (
     re.compile(
         # An empty handle is TikTok's own URL for a post whose author is not named.
         rf"^(?:https?://)?{_HOSTS}/@(?P<handle>[A-Za-z0-9_.-]*)/(?:video|photo)/{_ID}{_END}",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?{_HOSTS}/(?:embed/v2|embed|player/v1|v)/{_ID}(?:\.html)?{_END}", re.I
+        rf"^(?:https?://)?{_HOSTS}/(?:embed/v2|embed|player/v1|v)/{_ID}(?:\.html)?{_END}",
+        re.I | re.ASCII,
     ),
 )
 
@@ -61,23 +63,26 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
 
 def _read_page(answer: Answer, card: dict, post: Post) -> None:
     item = page_item(answer.text)
-    if item is None or str(item.get("id")) != post.post_id:
+    if item is None or ident(item.get("id")) != post.post_id:
         return
-    author = item.get("author") or {}
+    author = obj(item.get("author"))
+    created = ident(item.get("createTime"))
     post.created_at = (
-        iso_utc(int(item["createTime"]))
-        if str(item.get("createTime", "")).isdigit()
+        iso_utc(int(created))
+        if created and created.isascii() and created.isdigit()
         else post.created_at
     )
-    post.author_id = author.get("id") or post.author_id
-    post.author_handle = author.get("uniqueId") or post.author_handle
-    post.author_name = author.get("nickname") or post.author_name
-    stats = item.get("stats") or {}
+    post.author_id = ident(author.get("id")) or post.author_id
+    post.author_handle = short_text(author.get("uniqueId")) or post.author_handle
+    post.author_name = short_text(author.get("nickname")) or post.author_name
+    stats = obj(item.get("stats"))
     post.metrics = {k: v for k, v in stats.items() if isinstance(v, int)}
-    music = item.get("music") or {}
-    if music.get("title"):
-        post.details["music"] = f"{music['title']} - {music.get('authorName') or ''}".strip(" -")
-    video = item.get("video") or {}
+    music = obj(item.get("music"))
+    if short_text(music.get("title")):
+        post.details["music"] = (
+            f"{music['title']} - {short_text(music.get('authorName')) or ''}".strip(" -")
+        )
+    video = obj(item.get("video"))
     if isinstance(video.get("duration"), int):
         post.details["duration"] = video["duration"]
 
@@ -90,7 +95,7 @@ def page_item(document: str) -> dict | None:
     try:
         data = json.loads(m.group(1)) if m else None
         return data["__DEFAULT_SCOPE__"]["webapp.video-detail"]["itemInfo"]["itemStruct"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
@@ -133,5 +138,8 @@ PLATFORM = Platform(
             "https://www.tiktok.com/@a3noticias/video/6806030056956251397",
         ),
     ),
-    rejects=("https://www.tiktok.com/@a3noticias",),
+    rejects=(
+        "https://www.tiktok.com/@a3noticias",
+        "https://www.tiktok.com/@a3noticias/video/١٨١٩٦٧٥٨٩٩",  # only ASCII digits make an id
+    ),
 )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from archiver.models import POST_OK, Post
 from archiver.platforms.base import Platform, PostRef, UrlCase
 from archiver.platforms.mastodon import StatusNaming, fetch_status, parse_status
+from archiver.platforms.shapes import ident, obj
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -27,8 +28,8 @@ _SITE = r"^(?:https?://)?(?:www\.)?truthsocial\.com"
 _HANDLE = r"(?P<handle>[A-Za-z0-9_]{1,30})"
 _ID = r"(?P<id>\d{6,20})"
 URL_PATTERNS = (
-    re.compile(rf"{_SITE}/@{_HANDLE}/(?:posts/)?{_ID}(?:/embed)?/?(?:[?#]|$)", re.I),
-    re.compile(rf"{_SITE}/users/{_HANDLE}/statuses/{_ID}/?(?:[?#]|$)", re.I),
+    re.compile(rf"{_SITE}/@{_HANDLE}/(?:posts/)?{_ID}(?:/embed)?/?(?:[?#]|$)", re.I | re.ASCII),
+    re.compile(rf"{_SITE}/users/{_HANDLE}/statuses/{_ID}/?(?:[?#]|$)", re.I | re.ASCII),
 )
 
 
@@ -51,19 +52,19 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
     """The status from the API, with the post it quotes; a 404 or 410 is recorded as deleted."""
     post = fetch_status(ref, fetcher, host=HOST, status_id=ref.post_id, naming=NAMING)
     if post.status == POST_OK and post.quote_of is None and post.raw:
-        add_quote(post, json.loads(post.raw))
+        add_quote(post, obj(json.loads(post.raw)))
     return post
 
 
 def add_quote(post: Post, data: dict) -> None:
     """The quoted post, as Truth Social serves it inside the quoting one (or only its id)."""
-    quoted = data.get("quote")
-    if isinstance(quoted, dict) and quoted.get("id"):
+    quoted = obj(data.get("quote"))
+    if ident(quoted.get("id")):
         post.quoted = parse_status(quoted, HOST, naming=NAMING)
         post.quoted.source = "api (quoted)"
         post.quote_of = post.quoted.db_id
-    elif data.get("quote_id"):
-        post.quote_of = NAMING.db_id(HOST, str(data["quote_id"]))
+    elif quote_id := ident(data.get("quote_id")):
+        post.quote_of = NAMING.db_id(HOST, quote_id)
 
 
 PLATFORM = Platform(
@@ -95,5 +96,6 @@ PLATFORM = Platform(
         "https://truthsocial.com/@realDonaldTrump",  # a profile
         "https://truthsocial.com/@realDonaldTrump/media",
         "https://truthsocial.com/web/statuses/113154513611419835",  # not Mastodon, though it looks so
+        "https://truthsocial.com/@realDonaldTrump/posts/１８１９６７５８９９",  # only ASCII digits make an id
     ),
 )

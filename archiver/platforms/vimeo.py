@@ -21,11 +21,11 @@ URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:www\.)?vimeo\.com/(?:channels/[\w-]+/|groups/[\w-]+/videos/|"
         rf"(?:album|showcase)/\d+/video/)?{_ID}(?:/(?P<hash>{_HASH}))?/?(?:[?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
         rf"^(?:https?://)?player\.vimeo\.com/video/{_ID}/?(?:\?(?:.*&)?h=(?P<hash>{_HASH}))?(?:[&?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -61,5 +61,8 @@ PLATFORM = Platform(
         UrlCase("https://vimeo.com/channels/staffpicks/76979871", "76979871", "https://vimeo.com/76979871"),
         UrlCase("https://player.vimeo.com/video/76979871?h=8272103f6e", "76979871", "https://vimeo.com/76979871/8272103f6e"),
     ),
-    rejects=("https://vimeo.com/channels/staffpicks",),
+    rejects=(
+        "https://vimeo.com/channels/staffpicks",
+        "https://vimeo.com/７６９７９",  # only ASCII digits make an id
+    ),
 )  # fmt: skip

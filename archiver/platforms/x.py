@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from archiver.errors import FetchError, ParseError, UnavailableError
 from archiver.models import POST_DELETED, POST_UNAVAILABLE, Embed, MediaRef, Post
@@ -24,12 +24,25 @@ from archiver.platforms.base import (
     TextSignature,
     UrlCase,
     WidgetCode,
+    counts,
     gone_post,
     iso_utc,
     parse_display_date,
     unescape_text,
 )
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, signed_copy
+from archiver.platforms.shapes import (
+    host_of,
+    ident,
+    integer,
+    items,
+    media_url,
+    number,
+    obj,
+    short_text,
+    text,
+)
+from archiver.platforms.soup import parse_html
 from archiver.platforms.x_token import syndication_token
 
 if TYPE_CHECKING:
@@ -46,14 +59,15 @@ _HOSTS = (
 URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:{_HOSTS})/(?P<handle>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})(?:[/?#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)", re.I
+        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)",
+        re.I | re.ASCII,
     ),
     re.compile(
         r"^(?:https?://)?platform\.twitter\.com/embed/Tweet\.html\?(?:.*&)?id=(?P<id>\d{1,20})(?:[&#]|$)",
-        re.I,
+        re.I | re.ASCII,
     ),
 )
 
@@ -83,8 +97,7 @@ def short_links(links: list[str]) -> list[str]:
 
 def is_short_link(url: str) -> bool:
     """t.co links and pic.twitter.com display links: redirects that may lead to a post."""
-    host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").lower()
-    return host in {"t.co", "pic.twitter.com", "pic.x.com"}
+    return host_of(url) in {"t.co", "pic.twitter.com", "pic.x.com"}
 
 
 def short_link_target(url: str) -> str:
@@ -109,12 +122,13 @@ def fetch_post(ref: PostRef, fetcher: Fetcher) -> Post:
     if data is not None:
         if data.get("__typename") == "TweetTombstone" or "tombstone" in data:
             return _tombstone(ref, data, raw)
-        if data.get("id_str") == ref.post_id:
+        answered = ident(data.get("id_str"))
+        if answered == ref.post_id:
             post = parse_syndication(data, raw=raw)
             post.http_status = syndication_status
             return post
-        if data.get("id_str"):
-            raise ParseError(f"X answered for post {data['id_str']} when asked for {ref.post_id}")
+        if answered:
+            raise ParseError(f"X answered for post {answered[:40]} when asked for {ref.post_id}")
     return _from_oembed(ref, fetcher, syndication_status)
 
 
@@ -128,120 +142,110 @@ def _json_object(response: Fetched) -> dict | None:
 
 def parse_syndication(data: dict, raw: str | None = None) -> Post:
     """A syndication tweet-result object (or its quoted_tweet) as a Post."""
-    user = data.get("user") or {}
-    post_id = data["id_str"]
-    handle = user.get("screen_name")
-    quoted = (
-        parse_syndication(data["quoted_tweet"])
-        if isinstance(data.get("quoted_tweet"), dict)
-        else None
-    )
+    user = obj(data.get("user"))
+    post_id = ident(data.get("id_str"))
+    if post_id is None:
+        raise ParseError("X's syndication answer names no post (id_str)")
+    handle = short_text(user.get("screen_name"))
+    quoted_data = obj(data.get("quoted_tweet"))
+    quoted = parse_syndication(quoted_data) if ident(quoted_data.get("id_str")) else None
     if quoted is not None:
         quoted.source = f"syndication (quoted by x:{post_id})"
-    reply_id = data.get("in_reply_to_status_id_str")
+    reply_id = ident(data.get("in_reply_to_status_id_str"))
     return Post(
         platform=NAME,
         post_id=post_id,
         url=canonical_url(post_id, handle),
         author_handle=handle,
-        author_name=user.get("name"),
-        author_id=user.get("id_str"),
-        text=unescape_text(data.get("text") or data.get("full_text")),
+        author_name=short_text(user.get("name")),
+        author_id=ident(user.get("id_str")),
+        text=unescape_text(text(data.get("text")) or text(data.get("full_text"))),
         created_at=iso_utc(data.get("created_at")),
-        lang=data.get("lang"),
+        lang=short_text(data.get("lang")),
         reply_to=f"{NAME}:{reply_id}" if reply_id else None,
         quote_of=quoted.db_id if quoted else None,
         raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
         source="syndication",
         media=_media_refs(data),
         quoted=quoted,
-        metrics={
-            k: data[k]
-            for k in (
-                "favorite_count",
-                "retweet_count",
-                "reply_count",
-                "quote_count",
-                "conversation_count",
-            )
-            if isinstance(data.get(k), int)
-        },
+        metrics=counts(
+            data,
+            ("favorite_count", "retweet_count", "reply_count", "quote_count", "conversation_count"),
+        ),
     )
 
 
 def _media_refs(data: dict) -> list[MediaRef]:
-    refs: list[MediaRef] = []
-    details = data.get("mediaDetails") or []
-    for item in details:
-        kind = item.get("type")
-        info = item.get("original_info") or {}
-        if kind == "photo":
-            refs.append(
-                MediaRef(
-                    url=original_photo_url(item["media_url_https"]),
-                    type="photo",
-                    alt_text=item.get("ext_alt_text"),
-                    width=info.get("width"),
-                    height=info.get("height"),
-                )
-            )
-        elif kind in ("video", "animated_gif"):
-            video = item.get("video_info") or {}
-            best = best_mp4(video.get("variants") or [], "url", "content_type", "bitrate")
-            if best:
-                refs.append(
-                    MediaRef(
-                        url=best,
-                        type="video" if kind == "video" else "gif",
-                        width=info.get("width"),
-                        height=info.get("height"),
-                        duration_ms=video.get("duration_millis"),
-                    )
-                )
-            if item.get("media_url_https"):
-                refs.append(MediaRef(url=item["media_url_https"], type="poster"))
+    details = items(data.get("mediaDetails"))
+    refs = [ref for item in details for ref in _media_detail(item)]
     if details:
         return refs
     # Older responses carry only the flattened photos[] / video{} shapes.
-    for photo in data.get("photos") or []:
-        refs.append(
-            MediaRef(
-                url=original_photo_url(photo["url"]),
-                type="photo",
-                width=photo.get("width"),
-                height=photo.get("height"),
-            )
-        )
-    video = data.get("video")
-    if isinstance(video, dict):
-        best = best_mp4(video.get("variants") or [], "src", "type", None)
-        if best:
-            refs.append(MediaRef(url=best, type="video", duration_ms=video.get("durationMs")))
-        if video.get("poster"):
-            refs.append(MediaRef(url=video["poster"], type="poster"))
+    for photo in items(data.get("photos")):
+        if url := text(photo.get("url")):
+            refs.append(
+                MediaRef(
+                    url=original_photo_url(url), type="photo",
+                    width=integer(photo.get("width")), height=integer(photo.get("height")),
+                )
+            )  # fmt: skip
+    video = obj(data.get("video"))
+    if best := best_mp4(items(video.get("variants")), "src", "type", None):
+        refs.append(MediaRef(url=best, type="video", duration_ms=integer(video.get("durationMs"))))
+    if poster := text(video.get("poster")):
+        refs.append(MediaRef(url=poster, type="poster"))
     return refs
+
+
+def _media_detail(item: dict) -> list[MediaRef]:
+    """One mediaDetails entry: a photo, or a video or GIF (its best MP4 and its poster)."""
+    kind = item.get("type")
+    info = obj(item.get("original_info"))
+    width, height = integer(info.get("width")), integer(info.get("height"))
+    # Not refused here when it is no usable URL: checked_post refuses it, and says so.
+    url = text(item.get("media_url_https"))
+    if kind == "photo":
+        return [
+            MediaRef(
+                url=original_photo_url(url), type="photo", alt_text=text(item.get("ext_alt_text")),
+                width=width, height=height,
+            )
+        ] if url else []  # fmt: skip
+    if kind not in ("video", "animated_gif"):
+        return []
+    video = obj(item.get("video_info"))
+    best = best_mp4(items(video.get("variants")), "url", "content_type", "bitrate")
+    refs = [
+        MediaRef(
+            url=best, type="video" if kind == "video" else "gif", width=width, height=height,
+            duration_ms=integer(video.get("duration_millis")),
+        )
+    ] if best else []  # fmt: skip
+    return refs + ([MediaRef(url=url, type="poster")] if url else [])
 
 
 def best_mp4(
     variants: list[dict], url_key: str, type_key: str, bitrate_key: str | None
 ) -> str | None:
     """The highest-bitrate MP4 variant (HLS playlists are not a file we can hash as one)."""
-    mp4s = [v for v in variants if v.get(type_key) == "video/mp4" and v.get(url_key)]
+    mp4s = [v for v in variants if v.get(type_key) == "video/mp4" and media_url(v.get(url_key))]
     if not mp4s:
         return None
     if bitrate_key:
-        return max(mp4s, key=lambda v: v.get(bitrate_key) or 0)[url_key]
+        return max(mp4s, key=lambda v: number(v.get(bitrate_key)) or 0)[url_key]
     # Without bitrates, the resolution in the path (/vid/886x546/) tells.
     return max(mp4s, key=lambda v: _pixels(v[url_key]))[url_key]
 
 
 def _pixels(url: str) -> int:
-    m = re.search(r"/(\d+)x(\d+)/", url)
+    m = re.search(r"/([0-9]{1,6})x([0-9]{1,6})/", url)
     return int(m.group(1)) * int(m.group(2)) if m else 0
 
 
 def original_photo_url(url: str) -> str:
     """pbs.twimg.com/media/ABC.jpg -> pbs.twimg.com/media/ABC?format=jpg&name=orig (full size)."""
+    if media_url(url) is None:
+        return url  # checked_post refuses it, with the reason
     parts = urlsplit(url)
     if not (parts.hostname or "").endswith("twimg.com"):
         return url
@@ -256,12 +260,10 @@ def original_photo_url(url: str) -> str:
 
 
 def _tombstone(ref: PostRef, data: dict, raw: str) -> Post:
-    text = ((data.get("tombstone") or {}).get("text") or {}).get(
-        "text"
-    ) or "This post is unavailable"
-    text = text.removesuffix(" Learn more")
-    status = POST_DELETED if "deleted" in text.lower() else POST_UNAVAILABLE
-    return gone_post(ref, status, f"X says: {text}", source="syndication", raw=raw)
+    said = short_text(obj(obj(data.get("tombstone")).get("text")).get("text"))
+    said = (said or "This post is unavailable").removesuffix(" Learn more")
+    status = POST_DELETED if "deleted" in said.lower() else POST_UNAVAILABLE
+    return gone_post(ref, status, f"X says: {said}", source="syndication", raw=raw)
 
 
 def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Post:
@@ -276,7 +278,8 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
         data = _json_object(response) if response.ok else None
         raw = response.text() if data is not None else None
         oembed_status = response.status
-    if data is None or not data.get("html"):
+    markup = text(data.get("html")) if data is not None else None
+    if not markup:
         # 404 Not Found and 410 Gone from both endpoints: X has no such post (any more).
         if syndication_status in (404, 410) and oembed_status in (404, 410):
             reason = (
@@ -292,15 +295,15 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
             f"X gave no usable answer for post {ref.post_id} (syndication HTTP {syndication_status}, oEmbed HTTP {oembed_status})",
             url=ref.url,
         )
-    copy = parse_blockquote(data["html"])
-    author_url = data.get("author_url") or ""
+    copy = parse_blockquote(markup)
+    author_url = short_text(data.get("author_url")) or ""
     handle = author_url.rstrip("/").rsplit("/", 1)[-1] or copy.author_handle or ref.handle
     return Post(
         platform=NAME,
         post_id=ref.post_id,
         url=canonical_url(ref.post_id, handle),
         author_handle=handle,
-        author_name=data.get("author_name") or copy.author_name,
+        author_name=short_text(data.get("author_name")) or copy.author_name,
         text=copy.text,
         created_at=parse_display_date(copy.date),
         raw=raw,
@@ -314,7 +317,7 @@ def _from_oembed(ref: PostRef, fetcher: Fetcher, syndication_status: int) -> Pos
 def parse_blockquote(tag_or_html: Tag | str) -> ArticleCopy:
     """The article's copy of a post from a `<blockquote class="twitter-tweet">` (or its HTML)."""
     if isinstance(tag_or_html, str):
-        soup = BeautifulSoup(tag_or_html, "lxml")
+        soup = parse_html(tag_or_html)
         tag_or_html = soup.find("blockquote") or soup
     return signed_copy(tag_or_html, PLATFORM.parse_url)
 
@@ -382,5 +385,8 @@ PLATFORM = Platform(
         "https://x.com/@someone/1234567890",  # the shape of a Mastodon status, on X
         "https://x.com/ThomasVLinge",
         "https://t.co/ZY8SlS26sJ",  # a short link: where it leads is found by following it
+        # Only ASCII digits make an id: fullwidth and Arabic-Indic digits would name a second post.
+        "https://x.com/ThomasVLinge/status/１８１９６７５８９９",
+        "https://x.com/i/web/status/١٨١٩٦٧٥٨٩٩",
     ),
 )  # fmt: skip

@@ -20,9 +20,9 @@ URL_PATTERNS = (
     re.compile(
         rf"^(?:https?://)?(?:(?:www|m|music)\.)?youtube(?:-nocookie)?\.com/"
         rf"(?:embed/|v/|e/|shorts/|live/|watch/?\?(?:.*&)?v=){_ID}{_END}",
-        re.I,
+        re.I | re.ASCII,
     ),
-    re.compile(rf"^(?:https?://)?youtu\.be/{_ID}{_END}", re.I),
+    re.compile(rf"^(?:https?://)?youtu\.be/{_ID}{_END}", re.I | re.ASCII),
 )
 
 # Player paths that have the length of a video id but name a playlist or a feature.

@@ -6,6 +6,8 @@ so a new platform's URLs are tested here without editing this file.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archiver.discovery.embeds import discover_in_html
@@ -134,3 +136,11 @@ def test_an_iframe_of_every_platform_with_a_player_url_is_recognised():
             )
             found += 1
     assert found >= 5
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda p: p.name)
+def test_url_patterns_read_ascii_only(platform):
+    # Unicode \d takes fullwidth and Arabic-Indic digits, and re.I lets [a-z] take the
+    # long s and the Kelvin sign: each would name a second, never-existing post.
+    for pattern in platform.url_patterns:
+        assert pattern.flags & re.ASCII, pattern.pattern

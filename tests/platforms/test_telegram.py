@@ -18,6 +18,8 @@ from factories import jpeg_bytes, mp4_bytes
 from recorded import fixture_json, fixture_path, serve_fixture
 
 from archiver.pipeline.archive import Archiver
+from archiver.platforms.shapes import checked_post
+from archiver.platforms.soup import parse_html
 from archiver.platforms.telegram import find_message, parse_message
 
 ALBUM_PHOTOS = [
@@ -169,3 +171,23 @@ def test_find_message_picks_the_asked_post_on_a_channel_page():
     page = BeautifulSoup("".join(fragments.values()), "lxml")
     assert find_message(page, "TCHANTEST/94")["data-post"] == "tchantest/94"
     assert find_message(page, "tchantest/100000") is None
+
+
+def test_a_hostile_message_block_keeps_what_is_readable():
+    html = fixture_path("telegram", "tme_s_message_photo_single_tchantest_16.html").read_text(
+        "utf-8"
+    )
+    nested = "<span>" * 5000 + "deep" + "</span>" * 5000
+    opening = 'class="tgme_widget_message_text js-message_text" dir="auto">'
+    html = html.replace(opening, opening + nested, 1)
+    html = html.replace(
+        "background-image:url('https://cdn1", "background-image:url('https://\tcdn1"
+    )
+    block = find_message(parse_html(html), "tchantest/16")
+
+    post = checked_post(parse_message(block))
+
+    # Nested past 512 levels, flattened, and still read with the rest of the text.
+    assert post.text.startswith("deep") and "Picture by telegram camera" in post.text
+    assert [m.type for m in post.media] == []
+    assert post.details["dropped"] == ["photo media: a URL with whitespace or control characters"]
