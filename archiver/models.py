@@ -32,6 +32,9 @@ class MediaRef:
     width: int | None = None
     height: int | None = None
     duration_ms: int | None = None
+    # A file made by joining others (an HLS video's segments): the SHA-256 of each part as
+    # served, which the WARC holds, where the joined file itself is in no response.
+    parts_sha256: list[str] | None = None
 
 
 @dataclass

@@ -73,7 +73,7 @@ def media_entries(
         {
             "post_id": post_id, "position": position, "type": ref.type, "url": ref.url,
             "sha256": stored.sha256 if stored else None, "error": error,
-        }
+        } | ({"joined_from_sha256": ref.parts_sha256} if ref.parts_sha256 and stored else {})
         for post_id, media in items
         for position, (ref, stored, error) in enumerate(media)
     ]  # fmt: skip

@@ -88,6 +88,7 @@ class MediaDownloader:
         video = MediaRef(
             url=joined.variant.url, type="video", alt_text=ref.alt_text,
             width=ref.width, height=ref.height, duration_ms=round(joined.variant.duration * 1000),
+            parts_sha256=joined.parts_sha256,
         )  # fmt: skip
         stored = self._keep_file(joined.path, joined.sha256, joined.variant.url)
         return video, stored, media_note(video, stored)

@@ -56,6 +56,7 @@ class JoinedVideo:
     sha256: str
     size: int
     variant: MediaPlaylist
+    parts_sha256: list[str] = field(default_factory=list)  # each segment's body, in order
 
 
 def is_master(text: str) -> bool:
@@ -122,12 +123,13 @@ def join_video(
     _check_extent(variant)
     fetcher.tmp_dir.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix="hls-", suffix=".ts", dir=fetcher.tmp_dir)
-    path, digest, size = Path(name), hashlib.sha256(), 0
+    path, digest, size, parts = Path(name), hashlib.sha256(), 0, []
     try:
         with open(handle, "wb") as out:
             for url in [variant.init, *variant.segments] if variant.init else variant.segments:
                 with fetcher.get_ok(url, max_bytes=cap - size + 1, found_at=variant.url) as segment:
                     size += segment.size
+                    parts.append(segment.body_sha256)
                     if size > cap:
                         raise ResponseTooLarge(f"the video's segments pass {cap:,} bytes", url=url)
                     with open(segment.body_path, "rb") as body:
@@ -140,7 +142,7 @@ def join_video(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return JoinedVideo(path=path, sha256=digest.hexdigest(), size=size, variant=variant)
+    return JoinedVideo(path, digest.hexdigest(), size, variant, parts)
 
 
 def _check_extent(variant: MediaPlaylist) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from factories import jpeg_bytes, ts_bytes
 from recorded import fixture_json, fixture_path, serve_fixture
 
+from archiver.evidence.verify import verify_archive
 from archiver.pipeline.archive import Archiver
 from archiver.platforms import identify
 from archiver.platforms.bluesky import parse_post_view
@@ -244,6 +245,10 @@ def test_video_keeps_playlist_poster_and_the_joined_segments(replay, settings):
     assert rows[2]["sha256"] == hashlib.sha256(poster).hexdigest()
     # The best variant fitted: the 360p playlist was never asked for.
     assert not any("360p" in r.path for r in replay.requested("video.bsky.app"))
+    # The joined file is in no WARC response, its segments are: verify checks those (a
+    # multi-segment video once made every archive holding one fail verify).
+    report = verify_archive(settings)
+    assert report.ok, report.problems
 
 
 def test_video_too_big_to_join_keeps_playlist_and_poster(replay, settings):
