@@ -55,6 +55,11 @@ class Settings:
     def warcs(self) -> Path:
         return self.warc_dir if self.warc_dir is not None else self.blobs_dir.parent / "warcs"
 
+    @property
+    def error_log(self) -> Path:
+        """Where the tracebacks of unexpected errors go: beside the database, appended."""
+        return self.db_path.parent / "archiver-errors.log"
+
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -25,6 +25,9 @@ from archiver.cli.options import (
 from archiver.errors import UsageError
 from archiver.pipeline.results import SKIPPED
 from archiver.settings import Settings
+
+if TYPE_CHECKING:
+    from archiver.pipeline.failures import ErrorLog
 
 
 @click.command()
@@ -118,7 +121,17 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
                 bar.update(1, result)
     if not (quiet or single):
         click.echo("done {ok}, failed {failed}, skipped {skipped}".format(**tally), err=True)
+    if archiver.errors.count:
+        click.echo(unexpected_errors_note(archiver.errors), err=True)
     ctx.exit(1 if tally["failed"] else 0)
+
+
+def unexpected_errors_note(errors: ErrorLog) -> str:
+    """Said once at the end of a run: where the tracebacks of its unexpected errors are."""
+    count = f"{errors.count} unexpected error{'s' if errors.count != 1 else ''}"
+    if errors.write_error:
+        return f"{count}; their details could not be written to {errors.path}: {errors.write_error}"
+    return f"details of {count} in {errors.path}"
 
 
 class _Silent:
