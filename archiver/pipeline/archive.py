@@ -95,11 +95,14 @@ class Archiver:
 
         Whatever goes wrong, a bug included, is a capture with status error and its reason
         (a bug's traceback goes to the error log), and the caller goes on with the next URL;
-        only a StorageError (the archive cannot be written) leaves no row. With skip_archived,
+        only a StorageError (the archive cannot be written) leaves no row. Its requests,
+        those of its embedded posts and media included, keep to one budget (fetch/budget.py).
+        With skip_archived,
         a post already in the archive is not fetched again (how a re-run of a list resumes).
         """
         try:
-            return self._archive(target, skip_archived)
+            with self.session.fetcher.budget(target):
+                return self._archive(target, skip_archived)
         except StorageError as exc:
             return CaptureResult(url=target, status=CAPTURE_ERROR, error=str(exc), kind="unknown")
         except Exception as exc:  # failed before its capture began (a URL no path accepts)

@@ -56,6 +56,25 @@ class EmbedPath:
     errors: ErrorLog  # the reason a failure records; a bug's traceback
     progress: Progress
 
+    def archive_all(
+        self, embeds: list[Embed], page: Capture
+    ) -> tuple[list[EmbedOutcome], str | None]:
+        """Each embed archived in turn while the URL's budget lasts, the rest recorded as not
+        archived; and a note saying how many were left out and why (None if none was)."""
+        budget = self.fetcher.current_budget()
+        outcomes: list[EmbedOutcome] = []
+        left_out, why = 0, None
+        for embed in embeds:
+            why = budget.spent() if budget is not None else None
+            if why is None:
+                outcomes.append(self.archive(embed, page))
+                continue
+            left_out += 1
+            outcomes.append(EmbedOutcome(EmbedRow(embed, "failed", None, f"not archived: {why}")))
+        if not left_out:
+            return outcomes, None
+        return outcomes, f"{left_out:,} of {len(embeds):,} embedded posts not archived: {why}"
+
     def archive(self, embed: Embed, page: Capture) -> EmbedOutcome:
         """Archive the post `embed` shows (its own capture, child of `page`), or link it if kept already.
 

@@ -148,7 +148,10 @@ class PagePath:
         if any(stored is None for _, stored, _ in page_media):
             capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
         # Each embedded post commits as it finishes; the page keeps only the outcomes till the end.
-        outcomes = [self.embeds.archive(embed, capture) for embed in embeds]
+        outcomes, left_out = self.embeds.archive_all(embeds, capture)
+        if left_out is not None:  # the URL's budget ran out: the page's capture is not whole
+            capture.status = CAPTURE_PARTIAL
+            capture.error = "; ".join(filter(None, [capture.error, left_out]))
         result = page_result(capture, page_media, outcomes)
         result.warc_file = self.writer.warc_file()
         # Last and whole: the page's record includes the short-link hops of its embeds.
