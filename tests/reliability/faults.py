@@ -148,3 +148,34 @@ def blob_files(blobs_dir: Path) -> list[Path]:
     """Files under final names in the blob store (not its tmp/ directory)."""
     root = blobs_dir / "sha256"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def assert_verifies(settings: Settings) -> None:
+    """`archiver verify` finds every blob and the event chain as captured."""
+    from click.testing import CliRunner
+
+    import archiver.cli
+
+    args = ["verify", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
+    result = CliRunner().invoke(archiver.cli.main, args)
+    assert result.exit_code == 0, result.output
+    assert "OK: the archive is as it was captured." in result.output
+
+
+def serve_posts(replay: ReplayServer, count: int, first_id: int) -> list[str]:
+    """`count` one-photo posts with small, distinct photos; their URLs."""
+    return [
+        serve_photo_post(replay, str(first_id + i), jpeg_bytes(seed=i, size=(64, 48)))
+        for i in range(count)
+    ]
+
+
+def failure_of(settings: Settings, url: str) -> tuple[str, str, int]:
+    """The one capture of `url`: its status, its error, and how many events of the chain name it."""
+    [(capture_id, status, error)] = query(
+        settings, "select id, status, error from captures where url = ?", [url]
+    )
+    events = query(
+        settings, "select count(*) from events where target = ?", [f"capture:{capture_id}"]
+    )
+    return status, error, events[0][0]
