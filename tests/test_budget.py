@@ -7,40 +7,12 @@ import time
 
 import pytest
 from factories import ts_bytes
+from slow_server import drip, stall
 
 from archiver.errors import BudgetExceeded, UsageError
 from archiver.fetch.client import Fetcher
 from archiver.media.hls import join_video
 from archiver.settings import Settings
-
-
-def drip(request, handler):
-    """A body of a byte every 0.1 s: no read ever times out."""
-    handler.send_response(200)
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    try:
-        for _ in range(200):
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
-            time.sleep(0.1)
-    except OSError:
-        pass  # the client hung up, as it should
-    handler.close_connection = True
-
-
-def stall(request, handler):
-    """The headers and a few bytes, then nothing for longer than a read timeout."""
-    handler.send_response(200)
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    try:
-        handler.wfile.write(b"the start")
-        handler.wfile.flush()
-        time.sleep(4)
-    except OSError:
-        pass
-    handler.close_connection = True
 
 
 @pytest.mark.parametrize("serve", [drip, stall])

@@ -10,10 +10,17 @@ from __future__ import annotations
 import re
 import time
 
-from faults import assert_verifies, failure_of, query, serve_photo_post, serve_posts
-from test_budget import drip, stall
-from test_isolation import archived_ok, run_list
-from test_page_resume import article_html
+from faults import (
+    archived_ok,
+    article_html,
+    assert_verifies,
+    failure_of,
+    query,
+    run_list,
+    serve_photo_post,
+    serve_posts,
+)
+from slow_server import drip, stall
 
 DRIP = "https://news.example/drip"
 MANY = "https://news.example/live-blog"

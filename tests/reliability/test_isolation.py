@@ -12,15 +12,17 @@ import json
 
 import pytest
 from faults import (
+    archived_ok,
+    article_html,
     assert_verifies,
     failure_of,
     photo_post,
     post_url,
     query,
+    run_list,
     serve_posts,
 )
 from recorded import serve_syndication
-from test_page_resume import article_html
 
 from archiver import platforms
 from archiver.pipeline.archive import Archiver
@@ -58,17 +60,6 @@ def deep_recursion() -> RecursionError:
     except RecursionError as exc:
         return exc
     raise AssertionError("unreachable")
-
-
-def archived_ok(settings, urls: list[str]) -> set[str]:
-    rows = query(settings, "select url from captures where status = 'ok'")
-    return {url for (url,) in rows} & set(urls)
-
-
-def run_list(archive_cli, tmp_path, urls: list[str], *extra: str):
-    listing = tmp_path / "urls.txt"
-    listing.write_text("\n".join(urls) + "\n")
-    return archive_cli("--concurrency", "4", "--input", str(listing), *extra)
 
 
 @pytest.mark.parametrize(
