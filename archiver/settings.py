@@ -47,9 +47,10 @@ class Settings:
     # An image decoding to more pixels than this is kept byte for byte, its analysis skipped.
     max_analysis_pixels: int = 32_000_000
     # What one URL asked for may cost, its embedded posts and all media included (fetch/budget.py):
-    # seconds from its start (a request in flight is cut when they run out), and requests.
+    # seconds from its start (a request in flight is cut when they run out), and requests (enough
+    # for a video of a thousand HLS segments, or a page's embeds each with a few photos).
     url_deadline: float = 300.0
-    max_requests_per_capture: int = 1000
+    max_requests_per_capture: int = 2000
     per_host_concurrency: int = 4
     host_delay: float = 0.25  # politeness: seconds between requests to one host
     concurrency: int = 4

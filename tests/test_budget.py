@@ -104,4 +104,4 @@ def test_a_budget_that_is_no_budget_is_a_usage_error(name, value):
 def test_budgets_come_from_the_environment():
     settings = Settings.from_env({"ARCHIVER_URL_DEADLINE": "90", "ARCHIVER_MAX_REQUESTS": "40"})
     assert (settings.url_deadline, settings.max_requests_per_capture) == (90.0, 40)
-    assert (Settings().url_deadline, Settings().max_requests_per_capture) == (300.0, 1000)
+    assert (Settings().url_deadline, Settings().max_requests_per_capture) == (300.0, 2000)
