@@ -67,20 +67,7 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     from archiver.pipeline.archive import Archiver
     from archiver.pipeline.inputs import validate_target
 
-    listed, problems = read_targets(input_file) if input_file else ({}, [])
-    source = getattr(input_file, "name", "<stdin>")
-    problems = [f"{source}, {problem}" for problem in problems]
-    for target in targets:
-        validate_target(target)
-    for target, line in listed.items():
-        try:
-            validate_target(target)
-        except UsageError as exc:
-            problems.append(f"{source}, line {line}: {exc}")
-    if problems:  # all of them at once: a long list is mended in one pass
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise UsageError("\n".join(problems[:20]) + more)
-    targets = list(dict.fromkeys([*targets, *listed]))
+    targets = checked_targets(targets, input_file)
     settings = settings_from_params(ctx.params)
     if not targets and refresh:
         targets = archived_post_urls(settings)
@@ -132,6 +119,26 @@ def unexpected_errors_note(errors: ErrorLog) -> str:
     if errors.write_error:
         return f"{count}; their details could not be written to {errors.path}: {errors.write_error}"
     return f"details of {count} in {errors.path}"
+
+
+def checked_targets(targets: tuple[str, ...], input_file: BinaryIO | None) -> list[str]:
+    """The targets given and those listed in --input, each once; a UsageError names every bad one."""
+    from archiver.pipeline.inputs import validate_target
+
+    listed, problems = read_targets(input_file) if input_file else ({}, [])
+    source = getattr(input_file, "name", "<stdin>")
+    problems = [f"{source}, {problem}" for problem in problems]
+    for target in targets:
+        validate_target(target)
+    for target, line in listed.items():
+        try:
+            validate_target(target)
+        except UsageError as exc:
+            problems.append(f"{source}, line {line}: {exc}")
+    if problems:  # all of them at once: a long list is mended in one pass
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise UsageError("\n".join(problems[:20]) + more)
+    return list(dict.fromkeys([*targets, *listed]))
 
 
 class _Silent:
