@@ -4,7 +4,8 @@ The pipeline opens one Budget per URL (Fetcher.budget). Every request made for t
 charged to it: its page, the posts it embeds, their media, an HLS playlist's segments, each
 redirect hop and retry; a helper thread (yt-dlp, a browser) shares it with
 Fetcher.charging. Once the deadline passes, a body being read is cut and no request starts;
-once the requests are spent, none starts either. Each says so in a BudgetExceeded.
+once the requests are spent, none starts either; and so when the run halts (Fetcher.halt).
+Each says so in a BudgetExceeded.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Budget:
         self.max_requests = max_requests
         self.deadline = time.monotonic() + seconds
         self.requests = 0
+        self.halted: str | None = None  # why the run stopped this URL's work, if it did
         self._lock = threading.Lock()
 
     def remaining(self) -> float:
@@ -39,13 +41,21 @@ class Budget:
                 raise BudgetExceeded(self._requests_spent(f"; not fetched: {url}"), url=url)
             self.requests += 1
 
+    def halt(self, reason: str) -> None:
+        """Stop this URL's work: its next request, or the next read of a body, fails with `reason`."""
+        self.halted = reason
+
     def check_time(self, url: str) -> None:
-        """BudgetExceeded if the deadline has passed (`url` is what was being fetched)."""
+        """BudgetExceeded if the deadline has passed or the run halted (`url`: what was being fetched)."""
+        if self.halted is not None:
+            raise BudgetExceeded(self.halted, url=url)
         if time.monotonic() >= self.deadline:
             raise BudgetExceeded(self._time_spent(f" while fetching {url}"), url=url)
 
     def spent(self) -> str | None:
         """Why no further request can be made for this URL; None while some can."""
+        if self.halted is not None:
+            return self.halted
         if time.monotonic() >= self.deadline:
             return self._time_spent()
         if self.requests >= self.max_requests:

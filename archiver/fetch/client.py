@@ -45,6 +45,7 @@ class Fetcher:
         self._led_by = threading.local()
         # .current: the Budget of the URL the thread is archiving (budget, charging).
         self._budgets = threading.local()
+        self._open_budgets: set[Budget] = set()  # of every thread, for halt()
         inner = httpx.HTTPTransport(retries=0)
         # httpx does not pass a network backend through to its httpcore.ConnectionPool.
         inner._pool._network_backend = PinningBackend(inner._pool._network_backend, self._pinned)
@@ -177,8 +178,22 @@ class Fetcher:
             yield current
             return
         s = self.settings
-        with self.charging(Budget(url, s.url_deadline, s.max_requests_per_capture)) as opened:
-            yield opened
+        opened = Budget(url, s.url_deadline, s.max_requests_per_capture)
+        with self._lock:
+            self._open_budgets.add(opened)
+        try:
+            with self.charging(opened):
+                yield opened
+        finally:
+            with self._lock:
+                self._open_budgets.discard(opened)
+
+    def halt(self, reason: str) -> None:
+        """End the work of every URL in progress soon: its next request or body read fails with `reason`."""
+        with self._lock:
+            budgets = list(self._open_budgets)
+        for budget in budgets:
+            budget.halt(reason)
 
     @contextmanager
     def charging(self, budget: Budget | None) -> Iterator[Budget | None]:

@@ -81,13 +81,14 @@ class Archiver:
         self, targets: Iterable[str], *, skip_archived: bool = False, concurrency: int | None = None
     ) -> Iterator[CaptureResult]:
         """Archive every target, `concurrency` at a time; results come as each one finishes."""
-        database = self.session.database
+        database, fetcher = self.session.database, self.session.fetcher
         yield from archive_concurrently(
             functools.partial(self.archive, skip_archived=skip_archived),
             targets,
             concurrency=concurrency or self.settings.concurrency,
             # The pool's threads are gone: so is the use of their read connections.
             when_done=lambda: database.close_readers(keep=threading.get_ident()),
+            when_stopped=lambda: fetcher.halt("stopped: the run was interrupted"),
         )
 
     def archive(self, target: str, *, skip_archived: bool = False) -> CaptureResult:

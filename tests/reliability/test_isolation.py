@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import pytest
 from faults import (
@@ -23,6 +24,7 @@ from faults import (
     serve_posts,
 )
 from recorded import serve_syndication
+from slow_server import drip
 
 from archiver import platforms
 from archiver.pipeline.archive import Archiver
@@ -203,3 +205,26 @@ def test_an_interrupt_still_stops_the_run(replay, settings, monkeypatch, concurr
 
     assert query(settings, "select count(*) from captures where url = ?", [urls[0]]) == [(0,)]
     assert not (settings.db_path.parent / "archiver-errors.log").exists()
+
+
+def test_an_interrupt_ends_the_urls_in_progress_at_once(replay, settings, monkeypatch):
+    """Not at their deadlines: a dripping page would hold the interrupted run for minutes."""
+    drip_url = "https://news.example/drip"
+    replay.add(drip_url, handler=drip)
+    [url] = serve_posts(replay, 1, 1845000000000000000)
+
+    def interrupt_while_dripping() -> KeyboardInterrupt:
+        waited = time.monotonic() + 5
+        while not replay.requested("news.example") and time.monotonic() < waited:
+            time.sleep(0.01)
+        return KeyboardInterrupt()
+
+    break_adapter(monkeypatch, "1845000000000000000", interrupt_while_dripping)
+    started = time.monotonic()
+
+    with Archiver(settings.with_(concurrency=2)) as archiver, pytest.raises(KeyboardInterrupt):
+        list(archiver.archive_many([drip_url, url]))
+
+    assert time.monotonic() - started < 3
+    assert failure_of(settings, drip_url)[:2] == ("error", "stopped: the run was interrupted")
+    assert query(settings, "select count(*) from captures where url = ?", [url]) == [(0,)]
