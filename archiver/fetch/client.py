@@ -312,6 +312,8 @@ class Fetcher:
                     ) from exc
                 self._sleep_backoff(attempt)
                 continue
+            except httpx.InvalidURL as exc:  # past what check_url sees: too long once encoded
+                raise FetchError(f"cannot request {url[:200]}: {exc}", url=url) from None
             if fetched.status in RETRY_STATUSES and not last_try:
                 wait = _retry_after(fetched.headers.get("retry-after"))
                 if wait is not None and wait > self.settings.max_retry_after:
