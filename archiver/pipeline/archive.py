@@ -98,8 +98,8 @@ class Archiver:
         (a bug's traceback goes to the error log), and the caller goes on with the next URL;
         only a StorageError (the archive cannot be written) leaves no row. Its requests,
         those of its embedded posts and media included, keep to one budget (fetch/budget.py).
-        With skip_archived,
-        a post already in the archive is not fetched again (how a re-run of a list resumes).
+        With skip_archived, a post already in the archive is not fetched again (how a re-run
+        of a list resumes).
         """
         try:
             with self.session.fetcher.budget(target):
