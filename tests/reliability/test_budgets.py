@@ -1,7 +1,7 @@
 """Budgets per URL, hit in a list: the URL is recorded with the reason, the rest is archived.
 
 A page dripping a byte at a time and a photo that stalls are cut at the URL's deadline;
-an article embedding hundreds of posts stops at the URL's request budget and says how
+an article embedding 150 posts stops at the URL's request budget and says how
 many of its embeds it left out. Small budgets, set as a user would (the environment).
 """
 
@@ -76,13 +76,13 @@ def test_a_stalled_photo_is_cut_at_the_deadline_and_its_post_kept_partial(
     earlier.assert_intact()
 
 
-def test_an_article_with_hundreds_of_embeds_stops_at_the_request_budget(
+def test_an_article_with_150_embeds_stops_at_the_request_budget(
     replay, settings, archive_cli, earlier, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("ARCHIVER_MAX_REQUESTS", "25")
     first = 1870000000000000000
-    embedded = serve_posts(replay, 300, first)
-    ids = [str(first + i) for i in range(300)]
+    embedded = serve_posts(replay, 150, first)
+    ids = [str(first + i) for i in range(150)]
     replay.add(MANY, article_html(ids), content_type="text/html")
     good = serve_posts(replay, 3, 1880000000000000000)
     before = len(replay.requests)
@@ -96,7 +96,7 @@ def test_an_article_with_hundreds_of_embeds_stops_at_the_request_budget(
         "the 25 requests allowed for one URL were spent (set ARCHIVER_MAX_REQUESTS to allow more)"
     )
     note = re.search(
-        rf"note: (\d+) of 300 embedded posts not archived: {re.escape(spent)}", run.out
+        rf"note: (\d+) of 150 embedded posts not archived: {re.escape(spent)}", run.out
     )
     assert note, run.out
     left_out = int(note.group(1))
@@ -104,10 +104,10 @@ def test_an_article_with_hundreds_of_embeds_stops_at_the_request_budget(
     assert (status, error) == ("partial", note.group(0).removeprefix("note: "))
     # Each embed is recorded: those archived, and those left out with the reason.
     rows = query(settings, "select status, error from embeds order by position")
-    assert len(rows) == 300
+    assert len(rows) == 150
     assert rows[-left_out:] == [("failed", f"not archived: {spent}")] * left_out
     assert query(settings, "select count(*) from captures where parent_id is not null")[0][0] == (
-        300 - left_out
+        150 - left_out
     )
     # The article's requests stayed within its budget; each other URL had its own.
     article_requests = [
