@@ -115,9 +115,13 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
 
 def unexpected_errors_note(errors: ErrorLog) -> str:
     """Said once at the end of a run: where the tracebacks of its unexpected errors are."""
-    count = f"{errors.count} unexpected error{'s' if errors.count != 1 else ''}"
+    many = errors.count != 1
+    count = f"{errors.count} unexpected error{'s' if many else ''}"
     if errors.write_error:
-        return f"{count}; their details could not be written to {errors.path}: {errors.write_error}"
+        their = "their" if many else "its"
+        return (
+            f"{count}; {their} details could not be written to {errors.path}: {errors.write_error}"
+        )
     return f"details of {count} in {errors.path}"
 
 
