@@ -213,6 +213,32 @@ def test_a_bug_in_the_page_path_fails_only_its_page(
     earlier.assert_intact()
 
 
+def test_a_bug_before_a_url_is_taken_up_is_still_a_capture(
+    replay, settings, archive_cli, tmp_path, monkeypatch
+):
+    import archiver.pipeline.archive
+
+    good = serve_posts(replay, 2, 1835000000000000000)
+    odd = "https://news.example/odd"
+    check_url = archiver.pipeline.archive.check_url
+
+    def broken_check(url: str) -> None:
+        if url == odd:
+            raise IndexError("list index out of range")
+        check_url(url)
+
+    monkeypatch.setattr(archiver.pipeline.archive, "check_url", broken_check)
+
+    run = run_list(archive_cli, tmp_path, [odd, *good])
+
+    assert run.status == 1
+    assert f"FAILED {odd}: unexpected error: IndexError: list index out of range" in run.out
+    assert failure_of(settings, odd)[0] == "error"
+    assert query(settings, "select kind from captures where url = ?", [odd]) == [("page",)]
+    assert archived_ok(settings, good) == set(good)
+    assert_verifies(settings)
+
+
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_an_interrupt_still_stops_the_run(replay, settings, monkeypatch, concurrency):
     urls = serve_posts(replay, 8, 1840000000000000000)
