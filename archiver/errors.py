@@ -39,6 +39,10 @@ class ResponseTooLarge(FetchError):
     """A response went past the size cap."""
 
 
+class BudgetExceeded(FetchError):
+    """A URL's deadline passed, or its requests were spent: what is still to fetch for it is not."""
+
+
 class UnavailableError(ArchiveError):
     """The platform has no public copy of this post (login wall, private, removed)."""
 

@@ -15,6 +15,10 @@ USER_AGENT = (
     f"archiver/{__version__} (evidence archiver; +https://github.com/archiver-project/archiver)"
 )
 
+# The variables that set the budgets of one URL (budgets name them when they run out).
+DEADLINE_SETTING = "ARCHIVER_URL_DEADLINE"
+REQUESTS_SETTING = "ARCHIVER_MAX_REQUESTS"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -42,6 +46,11 @@ class Settings:
     transfer_grace: float = 15.0
     # An image decoding to more pixels than this is kept byte for byte, its analysis skipped.
     max_analysis_pixels: int = 32_000_000
+    # What one URL asked for may cost, its embedded posts and all media included (fetch/budget.py):
+    # seconds from its start (a request in flight is cut when they run out), and requests (enough
+    # for a video of a thousand HLS segments, or a page's embeds each with a few photos).
+    url_deadline: float = 300.0
+    max_requests_per_capture: int = 2000
     per_host_concurrency: int = 4
     host_delay: float = 0.25  # politeness: seconds between requests to one host
     concurrency: int = 4
@@ -54,6 +63,11 @@ class Settings:
     @property
     def warcs(self) -> Path:
         return self.warc_dir if self.warc_dir is not None else self.blobs_dir.parent / "warcs"
+
+    @property
+    def error_log(self) -> Path:
+        """Where the tracebacks of unexpected errors go: beside the database, appended."""
+        return self.db_path.parent / "archiver-errors.log"
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -75,6 +89,14 @@ class Settings:
             values["host_delay"] = _non_negative_float("ARCHIVER_DELAY", env["ARCHIVER_DELAY"])
         if env.get("ARCHIVER_RETRIES"):
             values["max_retries"] = _non_negative_int("ARCHIVER_RETRIES", env["ARCHIVER_RETRIES"])
+        if env.get(DEADLINE_SETTING):
+            values["url_deadline"] = _non_negative_float(
+                DEADLINE_SETTING, env[DEADLINE_SETTING], least=1.0, most=7 * 86_400.0
+            )
+        if env.get(REQUESTS_SETTING):
+            values["max_requests_per_capture"] = _non_negative_int(
+                REQUESTS_SETTING, env[REQUESTS_SETTING], least=1
+            )
         if env.get("ARCHIVER_TSA"):
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))
         if env.get("ARCHIVER_TSA_ROOTS"):
@@ -90,20 +112,24 @@ class Settings:
         return cls(**values)
 
 
-def _non_negative_int(name: str, value: str) -> int:
-    if not value.strip().isdigit():
-        raise UsageError(f"{name} must be a whole number, got {value!r}")
+def _non_negative_int(name: str, value: str, least: int = 0) -> int:
+    """A whole number of at least `least`, in ASCII digits."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) < least:
+        raise UsageError(f"{name} must be a whole number from {least}, got {value!r}")
     return int(value)
 
 
-def _non_negative_float(name: str, value: str, most: float = 60.0) -> float:
-    """A number of seconds from 0 to `most`; nan and inf are refused (nan would turn a delay off)."""
+def _non_negative_float(name: str, value: str, least: float = 0.0, most: float = 60.0) -> float:
+    """A number of seconds from `least` to `most`; nan and inf are refused (nan would turn a delay off)."""
     try:
         number = float(value)
     except ValueError:
         number = math.nan
-    if not 0 <= number <= most:
-        raise UsageError(f"{name} must be a number of seconds from 0 to {most:g}, got {value!r}")
+    if not least <= number <= most:
+        raise UsageError(
+            f"{name} must be a number of seconds from {least:g} to {most:g}, got {value!r}"
+        )
     return number
 
 

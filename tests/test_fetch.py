@@ -8,6 +8,7 @@ import socket
 import time
 
 import pytest
+from slow_server import drip
 
 from archiver.errors import FetchError, ResponseTooLarge, UsageError
 from archiver.fetch.client import Fetcher
@@ -176,20 +177,7 @@ def test_response_over_the_size_cap_is_refused(replay, settings):
 
 
 def test_a_body_dripping_slower_than_the_minimum_rate_is_cut(replay, settings):
-    # One byte every 0.2 s never trips a read timeout; the minimum transfer rate cuts it.
-    def drip(request, handler):
-        handler.send_response(200)
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
-        try:
-            for _ in range(100):
-                handler.wfile.write(b"x")
-                handler.wfile.flush()
-                time.sleep(0.2)
-        except OSError:
-            pass  # the client hung up, as it should
-        handler.close_connection = True
-
+    # One byte every 0.1 s never trips a read timeout; the minimum transfer rate cuts it.
     replay.add("https://drip.example/", handler=drip)
     slow = settings.with_(min_transfer_rate=100, transfer_grace=1.0)
     started = time.monotonic()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -25,6 +25,9 @@ from archiver.cli.options import (
 from archiver.errors import UsageError
 from archiver.pipeline.results import SKIPPED
 from archiver.settings import Settings
+
+if TYPE_CHECKING:
+    from archiver.pipeline.failures import ErrorLog
 
 
 @click.command()
@@ -64,20 +67,7 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     from archiver.pipeline.archive import Archiver
     from archiver.pipeline.inputs import validate_target
 
-    listed, problems = read_targets(input_file) if input_file else ({}, [])
-    source = getattr(input_file, "name", "<stdin>")
-    problems = [f"{source}, {problem}" for problem in problems]
-    for target in targets:
-        validate_target(target)
-    for target, line in listed.items():
-        try:
-            validate_target(target)
-        except UsageError as exc:
-            problems.append(f"{source}, line {line}: {exc}")
-    if problems:  # all of them at once: a long list is mended in one pass
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise UsageError("\n".join(problems[:20]) + more)
-    targets = list(dict.fromkeys([*targets, *listed]))
+    targets = checked_targets(targets, input_file)
     settings = settings_from_params(ctx.params)
     if not targets and refresh:
         targets = archived_post_urls(settings)
@@ -118,6 +108,8 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
                 bar.update(1, result)
     if not (quiet or single):
         click.echo("done {ok}, failed {failed}, skipped {skipped}".format(**tally), err=True)
+    if archiver.errors.count:
+        click.echo(unexpected_errors_note(archiver.errors), err=True)
     seal_run(settings, quiet)
     ctx.exit(1 if tally["failed"] else 0)
 
@@ -136,6 +128,38 @@ def seal_run(settings: Settings, quiet: bool) -> None:
         db.close()
     if checkpoint is not None and not quiet:
         click.echo("\n".join(describe(checkpoint)), err=True)
+
+
+def unexpected_errors_note(errors: ErrorLog) -> str:
+    """Said once at the end of a run: where the tracebacks of its unexpected errors are."""
+    many = errors.count != 1
+    count = f"{errors.count} unexpected error{'s' if many else ''}"
+    if errors.write_error:
+        their = "their" if many else "its"
+        return (
+            f"{count}; {their} details could not be written to {errors.path}: {errors.write_error}"
+        )
+    return f"details of {count} in {errors.path}"
+
+
+def checked_targets(targets: tuple[str, ...], input_file: BinaryIO | None) -> list[str]:
+    """The targets given and those listed in --input, each once; a UsageError names every bad one."""
+    from archiver.pipeline.inputs import validate_target
+
+    listed, problems = read_targets(input_file) if input_file else ({}, [])
+    source = getattr(input_file, "name", "<stdin>")
+    problems = [f"{source}, {problem}" for problem in problems]
+    for target in targets:
+        validate_target(target)
+    for target, line in listed.items():
+        try:
+            validate_target(target)
+        except UsageError as exc:
+            problems.append(f"{source}, line {line}: {exc}")
+    if problems:  # all of them at once: a long list is mended in one pass
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise UsageError("\n".join(problems[:20]) + more)
+    return list(dict.fromkeys([*targets, *listed]))
 
 
 class _Silent:

@@ -1,7 +1,8 @@
 """The `archiver` command: parses arguments, calls the Python API, prints.
 
 Exit status: 0 all archived, 1 some URLs failed (each reported, the rest
-archived), 2 usage error. A traceback reaching the user is a bug.
+archived), 2 usage error. A traceback reaching the user is a bug: should one happen
+all the same, it goes to a file and the user reads one line naming it.
 
 The commands live in modules by concept (cli_archive, cli_annotate, cli_evidence,
 cli_serve) and are added to the group here, so every entry point gets all of them:
@@ -9,6 +10,11 @@ the installed `archiver` script, `python -m archiver` and `python -m archiver.cl
 """
 
 from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -32,6 +38,25 @@ class ArchiverGroup(click.Group):
         except ArchiveError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own way out (an exit status, a usage message)
+        except Exception as exc:  # a bug: one line here, the traceback in a file
+            click.echo(f"Error: {report_bug(exc)}", err=True)
+            ctx.exit(1)
+
+
+def report_bug(exc: Exception) -> str:
+    """The one line a bug shows; its traceback goes to a new file in the temporary directory."""
+    from archiver.pipeline.failures import ErrorLog
+
+    try:
+        handle, name = tempfile.mkstemp(prefix="archiver-error-", suffix=".log")
+        os.close(handle)
+    except OSError:
+        return f"unexpected {type(exc).__name__} (its details could not be written)"
+    log = ErrorLog(Path(name))
+    reason = log.reason(" ".join(["archiver", *sys.argv[1:]]), exc)
+    return f"{reason} (details in {name})" if log.write_error is None else reason
 
 
 @click.group(cls=ArchiverGroup)

@@ -16,92 +16,19 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from archiver.errors import FetchError
-from archiver.fetch.addresses import is_public, literal_address, private_address, resolve_all
+from archiver.fetch.addresses import private_address
+from archiver.fetch.budget import Budget
 from archiver.fetch.exchange import BodyLimits, Fetched, Recorder, read_body, record_exchange
 from archiver.fetch.scratch import ScratchDir
+from archiver.fetch.transport import MappedTransport, PinningBackend
 from archiver.fetch.urls import check_url, location_text, uri_form
 from archiver.settings import Settings
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-
-
-class MappedTransport(httpx.BaseTransport):
-    """Send requests for mapped hosts to another base URL, keeping path, query and Host header."""
-
-    def __init__(self, mapping: dict[str, str], inner: httpx.BaseTransport):
-        self.mapping = mapping
-        self.inner = inner
-
-    def target(self, url: httpx.URL) -> httpx.URL | None:
-        base = self.mapping.get(url.host.lower()) or self.mapping.get("*")
-        if base is None:
-            return None
-        base_url = httpx.URL(base)
-        path = base_url.raw_path.split(b"?")[0].rstrip(b"/") + url.raw_path
-        return base_url.copy_with(raw_path=path)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        target = self.target(request.url)
-        if target is not None:
-            request = httpx.Request(
-                request.method,
-                target,
-                headers=request.headers,  # Host stays the original host
-                stream=request.stream,
-                extensions=request.extensions,
-            )
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class PinningBackend(httpcore.NetworkBackend):
-    """Connects only to public addresses, for requests a public document led to.
-
-    Such a request (a redirect hop, a media URL in a post's JSON) is checked by resolving
-    its host; a hostile DNS server could answer that lookup with a public address and the
-    connection's own lookup with a private one (DNS rebinding). While `pinned.on` is set
-    for the thread, this resolves the host once, refuses if any address is private, and
-    connects to the address itself (TLS still names the host).
-    """
-
-    def __init__(self, inner: httpcore.NetworkBackend, pinned: threading.local):
-        self.inner = inner
-        self.pinned = pinned
-
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        if not getattr(self.pinned, "on", False) or literal_address(host) is not None:
-            return self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        try:
-            addresses = resolve_all(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        private = [a for a in addresses if not is_public(literal_address(a))]
-        if private or not addresses:
-            raise httpcore.ConnectError(
-                f"{host} resolved to a private address ({private[0]}) when connecting"
-                if private
-                else f"{host} has no address"
-            )
-        error: Exception | None = None
-        for address in addresses:
-            try:
-                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                error = exc
-        raise error
-
-    def connect_unix_socket(self, path, timeout=None, socket_options=None):
-        return self.inner.connect_unix_socket(path, timeout, socket_options)
-
-    def sleep(self, seconds: float) -> None:
-        self.inner.sleep(seconds)
 
 
 class Fetcher:
@@ -116,6 +43,9 @@ class Fetcher:
         self._pinned = threading.local()
         # .url: the public document the thread's current work was led to by (found_on).
         self._led_by = threading.local()
+        # .current: the Budget of the URL the thread is archiving (budget, charging).
+        self._budgets = threading.local()
+        self._open_budgets: set[Budget] = set()  # of every thread, for halt()
         inner = httpx.HTTPTransport(retries=0)
         # httpx does not pass a network backend through to its httpcore.ConnectionPool.
         inner._pool._network_backend = PinningBackend(inner._pool._network_backend, self._pinned)
@@ -236,6 +166,52 @@ class Fetcher:
         finally:
             self._led_by.url = previous
 
+    @contextmanager
+    def budget(self, url: str) -> Iterator[Budget]:
+        """Within, this thread's requests are charged to `url`'s deadline and request budget.
+
+        A budget open on the thread already holds: an article's embedded posts and their
+        media are part of the article's URL.
+        """
+        current = self.current_budget()
+        if current is not None:
+            yield current
+            return
+        s = self.settings
+        opened = Budget(url, s.url_deadline, s.max_requests_per_capture)
+        with self._lock:
+            self._open_budgets.add(opened)
+        try:
+            with self.charging(opened):
+                yield opened
+        finally:
+            with self._lock:
+                self._open_budgets.discard(opened)
+
+    def halt(self, reason: str) -> None:
+        """End the work of every URL in progress soon: its next request or body read fails with `reason`."""
+        with self._lock:
+            budgets = list(self._open_budgets)
+        for budget in budgets:
+            budget.halt(reason)
+
+    @contextmanager
+    def charging(self, budget: Budget | None) -> Iterator[Budget | None]:
+        """Within, this thread's requests are charged to `budget` (None: to no budget).
+
+        How a helper thread working for a URL (yt-dlp, a browser) shares that URL's budget.
+        """
+        previous = self.current_budget()
+        self._budgets.current = budget
+        try:
+            yield budget
+        finally:
+            self._budgets.current = previous
+
+    def current_budget(self) -> Budget | None:
+        """The budget this thread's requests are charged to, if any."""
+        return getattr(self._budgets, "current", None)
+
     def check_named(self, found_at: str, url: str) -> bool:
         """FetchError if a public document (`found_at`) names a private address (`url`).
 
@@ -282,9 +258,22 @@ class Fetcher:
             url=asked,
         )
 
-    def _limits(self, cap: int) -> BodyLimits:
+    def _limits(self, cap: int, budget: Budget | None) -> BodyLimits:
         s = self.settings
-        return BodyLimits(cap, s.max_decode_ratio, s.min_transfer_rate, s.transfer_grace)
+        return BodyLimits(cap, s.max_decode_ratio, s.min_transfer_rate, s.transfer_grace, budget)
+
+    def _timeout(self, url: str, budget: Budget | None) -> httpx.Timeout:
+        """The client's timeouts, shortened to what is left of the URL's deadline."""
+        wait = self.settings.timeout
+        if budget is not None:
+            budget.check_time(url)
+            wait = max(0.01, min(wait, budget.remaining()))
+        return httpx.Timeout(wait, connect=min(wait, 15.0))
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait before a retry, no longer than the URL's deadline allows."""
+        budget = self.current_budget()
+        time.sleep(min(seconds, budget.remaining()) if budget is not None else seconds)
 
     def _host_slot(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
@@ -315,19 +304,23 @@ class Fetcher:
             try:
                 fetched = self._get_once(url, headers, cap, pin)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if (budget := self.current_budget()) is not None:
+                    budget.check_time(url)  # a read cut by the deadline: say so, not "timed out"
                 if last_try:
                     raise FetchError(
                         f"{_describe_transport_error(exc)} fetching {url}", url=url
                     ) from exc
                 self._sleep_backoff(attempt)
                 continue
+            except httpx.InvalidURL as exc:  # past what check_url sees: too long once encoded
+                raise FetchError(f"cannot request {url[:200]}: {exc}", url=url) from None
             if fetched.status in RETRY_STATUSES and not last_try:
                 wait = _retry_after(fetched.headers.get("retry-after"))
                 if wait is not None and wait > self.settings.max_retry_after:
                     return fetched  # the caller sees the 429/503 and says so
                 fetched.close()
                 if wait is not None:
-                    time.sleep(wait)
+                    self._sleep(wait)
                 else:
                     self._sleep_backoff(attempt)
                 continue
@@ -336,19 +329,25 @@ class Fetcher:
 
     def _sleep_backoff(self, attempt: int) -> None:
         delay = self.settings.backoff_base * (2**attempt)
-        time.sleep(delay * (0.75 + random.random() / 2))
+        self._sleep(delay * (0.75 + random.random() / 2))
 
     def _get_once(self, url: str, headers: dict[str, str], cap: int, pin: bool) -> Fetched:
         host = urlsplit(url).hostname or ""
+        budget = self.current_budget()
+        if budget is not None:
+            budget.charge(url)
         self._wait_turn(host)
         self._pinned.on = pin
         try:
             with (
                 self._network,
                 self._host_slot(host),
-                self.client.stream("GET", url, headers=headers) as response,
+                # Evaluated once the slots are ours: waiting for them spends the deadline too.
+                self.client.stream(
+                    "GET", url, headers=headers, timeout=self._timeout(url, budget)
+                ) as response,
             ):
-                body = read_body(response, url, self._limits(cap), self.tmp_dir)
+                body = read_body(response, url, self._limits(cap, budget), self.tmp_dir)
         finally:
             self._pinned.on = False
         # Recorded after the connection and its slots are given back.

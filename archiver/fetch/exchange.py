@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from archiver.errors import FetchError, ParseError, ResponseTooLarge, storage_error
+from archiver.fetch.budget import Budget
 
 # A compressed body may expand Settings.max_decode_ratio times its size on the wire (text
 # compresses 5-20x, JSON up to ~50x) past its first RATIO_FREE_BYTES: a bomb is stopped long
@@ -120,6 +121,7 @@ class BodyLimits:
     max_ratio: int = MAX_DECODE_RATIO  # decoded bytes per byte on the wire, past the first MiB
     min_rate: int = 1024  # bytes a second on the wire, on average once `grace` has passed
     grace: float = 15.0
+    budget: Budget | None = None  # the URL's: the body is cut when its deadline passes
 
 
 def read_body(response: httpx.Response, url: str, limits: BodyLimits, tmp_dir: Path) -> Body:
@@ -127,7 +129,8 @@ def read_body(response: httpx.Response, url: str, limits: BodyLimits, tmp_dir: P
 
     ResponseTooLarge past `limits.cap` decoded bytes (or a Content-Length over it), or when
     a compressed body expands past its ratio; FetchError when the body arrives slower than
-    `limits.min_rate` (a stalled or dripping server). Nothing is left on disk when it fails.
+    `limits.min_rate` (a stalled or dripping server), BudgetExceeded once the URL's deadline
+    has passed. Nothing is left on disk when it fails.
     """
     cap = limits.cap
     declared = response.headers.get("content-length")
@@ -188,6 +191,8 @@ class _Pace:
         self.started = time.monotonic()
 
     def check(self, received: int) -> None:
+        if self.limits.budget is not None:
+            self.limits.budget.check_time(self.url)
         elapsed = time.monotonic() - self.started
         if elapsed > self.limits.grace and received < self.limits.min_rate * elapsed:
             raise FetchError(

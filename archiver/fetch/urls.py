@@ -15,11 +15,17 @@ from archiver.errors import UsageError
 
 # Letters (any script: IDNA encodes them), digits, dots, hyphens, underscores; colons for IPv6.
 _HOST = re.compile(r"[\w.:-]+")
+MAX_URL_CHARS = 65_536  # httpx's own limit: a longer URL cannot be requested
 
 
 def check_url(url: str) -> None:
     """Refuse what is not an absolute http(s) URL (or IRI), before any request is made."""
     refuse_control_characters(url)
+    if len(url) > MAX_URL_CHARS:
+        raise UsageError(
+            f"a URL of {len(url):,} characters, over the {MAX_URL_CHARS:,} a request may have:"
+            f" {url[:100]}…"
+        )
     try:
         parts = urlsplit(uri_form(url))
         hostname = parts.hostname

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator
 from sqlite_utils import Database
 
 from archiver import platforms
-from archiver.errors import ArchiveError
+from archiver.errors import StorageError
 from archiver.evidence.manifests import collection_context
 from archiver.fetch.urls import check_url
-from archiver.models import CAPTURE_ERROR, Progress
+from archiver.models import CAPTURE_ERROR, Capture, Progress
 from archiver.pipeline.bulk import archive_concurrently
 from archiver.pipeline.commit import CaptureWriter
 from archiver.pipeline.embedded import EmbedPath
+from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.inputs import local_path
 from archiver.pipeline.page import PagePath
 from archiver.pipeline.post import PostPath
@@ -29,6 +30,8 @@ from archiver.pipeline.results import SKIPPED, CaptureResult
 from archiver.pipeline.session import Session
 from archiver.pipeline.timestamps import Stamper
 from archiver.settings import Settings
+from archiver.store.eventlog import utc_now
+from archiver.store.writes import new_capture_id
 
 __all__ = ["SKIPPED", "Archiver", "CaptureResult"]
 
@@ -40,23 +43,24 @@ class Archiver:
         self.settings = settings
         progress = progress or (lambda message: None)
         self.session = session = Session(settings, progress=progress)
-        writer = CaptureWriter(
+        self.errors = errors = ErrorLog(settings.error_log)
+        self.writer = writer = CaptureWriter(
             database=session.database, recorder=session.recorder,
             stamper=Stamper(settings, progress), context=collection_context(settings),
             db_path=settings.db_path,
         )  # fmt: skip
         self.posts = PostPath(
             fetcher=session.fetcher, media=session.media, writer=writer,
-            operator=settings.author, progress=progress,
+            operator=settings.author, errors=errors, progress=progress,
         )  # fmt: skip
         embeds = EmbedPath(
             fetcher=session.fetcher, posts=self.posts, archived=session.database.has_post,
-            progress=progress,
+            errors=errors, progress=progress,
         )  # fmt: skip
         self.pages = PagePath(
             fetcher=session.fetcher, media=session.media, blobs=session.blobs, writer=writer,
-            embeds=embeds, operator=settings.author, max_parse_bytes=settings.max_parse_bytes,
-            progress=progress,
+            embeds=embeds, operator=settings.author, errors=errors,
+            max_parse_bytes=settings.max_parse_bytes, progress=progress,
         )  # fmt: skip
 
     @property
@@ -77,25 +81,45 @@ class Archiver:
         self, targets: Iterable[str], *, skip_archived: bool = False, concurrency: int | None = None
     ) -> Iterator[CaptureResult]:
         """Archive every target, `concurrency` at a time; results come as each one finishes."""
-        database = self.session.database
+        database, fetcher = self.session.database, self.session.fetcher
         yield from archive_concurrently(
             functools.partial(self.archive, skip_archived=skip_archived),
             targets,
             concurrency=concurrency or self.settings.concurrency,
             # The pool's threads are gone: so is the use of their read connections.
             when_done=lambda: database.close_readers(keep=threading.get_ident()),
+            when_stopped=lambda: fetcher.halt("stopped: the run was interrupted"),
         )
 
     def archive(self, target: str, *, skip_archived: bool = False) -> CaptureResult:
-        """Archive a post URL, an article URL or a local article file; never raises ArchiveError.
+        """Archive a post URL, an article URL or a local article file; raises no Exception.
 
-        With skip_archived, a post already in the archive is not fetched again
-        (how a re-run of a list resumes).
+        Whatever goes wrong, a bug included, is a capture with status error and its reason
+        (a bug's traceback goes to the error log), and the caller goes on with the next URL;
+        only a StorageError (the archive cannot be written) leaves no row. Its requests,
+        those of its embedded posts and media included, keep to one budget (fetch/budget.py).
+        With skip_archived, a post already in the archive is not fetched again (how a re-run
+        of a list resumes).
         """
         try:
-            return self._archive(target, skip_archived)
-        except ArchiveError as exc:
+            with self.session.fetcher.budget(target):
+                return self._archive(target, skip_archived)
+        except StorageError as exc:
             return CaptureResult(url=target, status=CAPTURE_ERROR, error=str(exc), kind="unknown")
+        except Exception as exc:  # failed before its capture began (a URL no path accepts)
+            return self._failed(target, self.errors.reason(target, exc))
+
+    def _failed(self, target: str, reason: str) -> CaptureResult:
+        """A capture with status error for a target that failed before its path took it."""
+        capture = Capture(
+            id=new_capture_id(), url=target, kind=kind_of(target), started_at=utc_now(),
+            operator=self.settings.author,
+        )  # fmt: skip
+        try:
+            with self.writer.recording():
+                return self.writer.commit_failure(capture, reason)
+        except StorageError:
+            return CaptureResult(url=target, status=CAPTURE_ERROR, error=reason, kind="unknown")
 
     def _archive(self, target: str, skip_archived: bool) -> CaptureResult:
         path = local_path(target)
@@ -109,3 +133,11 @@ class Archiver:
         if skip_archived and (archived := self.session.database.complete_post_id(ref)) is not None:
             return CaptureResult(url=target, status=SKIPPED, post_ids=[archived])
         return self.posts.archive(target, ref)
+
+
+def kind_of(target: str) -> str:
+    """post or page, as far as the target tells (a target no platform reads is a page)."""
+    try:
+        return "post" if platforms.identify(target) is not None else "page"
+    except Exception:
+        return "page"

@@ -19,6 +19,7 @@ def archive_concurrently(
     *,
     concurrency: int,
     when_done: Callable[[], None],
+    when_stopped: Callable[[], None],
 ) -> Iterator[CaptureResult]:
     """`archive_one` of every target in worker threads; results in the order they finish.
 
@@ -27,7 +28,9 @@ def archive_concurrently(
     workers hash media, write WARC records and commit posts
     (bench/archive_throughput.py: 0.74-0.79x the plain script's speed with
     concurrency + cores workers, 0.80-0.85x with this many). `when_done` runs
-    once the pool's threads are gone, even if the caller stops early.
+    once the pool's threads are gone, even if the caller stops early; `when_stopped`
+    first, if it does (an interrupt), so that the URLs in progress end now rather than
+    at their deadlines.
     """
     targets = list(targets)
     if concurrency <= 1 or len(targets) <= 1:
@@ -44,5 +47,7 @@ def archive_concurrently(
             finally:
                 for future in futures:
                     future.cancel()
+                if not all(future.done() for future in futures):
+                    when_stopped()
     finally:
         when_done()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archiver.errors import FetchError
+from archiver.errors import StorageError
 from archiver.fetch.client import Fetcher
 from archiver.models import (
     CAPTURE_DELETED,
@@ -20,6 +20,7 @@ from archiver.models import (
     Progress,
 )
 from archiver.pipeline.capture_rows import EmbedRow
+from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.post import PostPath
 from archiver.pipeline.resolve import resolve_embed
 from archiver.pipeline.results import CaptureResult
@@ -52,18 +53,44 @@ class EmbedPath:
     fetcher: Fetcher
     posts: PostPath
     archived: Callable[[str], bool]  # the post (by id) is in the archive already
+    errors: ErrorLog  # the reason a failure records; a bug's traceback
     progress: Progress
 
+    def archive_all(
+        self, embeds: list[Embed], page: Capture
+    ) -> tuple[list[EmbedOutcome], str | None]:
+        """Each embed archived in turn while the URL's budget lasts, the rest recorded as not
+        archived; and a note saying how many were left out and why (None if none was)."""
+        budget = self.fetcher.current_budget()
+        outcomes: list[EmbedOutcome] = []
+        left_out, why = 0, None
+        for embed in embeds:
+            why = budget.spent() if budget is not None else None
+            if why is None:
+                outcomes.append(self.archive(embed, page))
+                continue
+            left_out += 1
+            outcomes.append(EmbedOutcome(EmbedRow(embed, "failed", None, f"not archived: {why}")))
+        if not left_out:
+            return outcomes, None
+        return outcomes, f"{left_out:,} of {len(embeds):,} embedded posts not archived: {why}"
+
     def archive(self, embed: Embed, page: Capture) -> EmbedOutcome:
-        """Archive the post `embed` shows (its own capture, child of `page`), or link it if kept already."""
-        ref = resolve_embed(embed, self.fetcher, self.progress, found_at=page.final_url)
-        if ref is None:
-            return EmbedOutcome(EmbedRow(embed, "unresolved", None, UNRESOLVED))
+        """Archive the post `embed` shows (its own capture, child of `page`), or link it if kept already.
+
+        Whatever fails here fails this embed (its row says why), never the article.
+        """
         try:
+            ref = resolve_embed(embed, self.fetcher, self.progress, found_at=page.final_url)
+            if ref is None:
+                return EmbedOutcome(EmbedRow(embed, "unresolved", None, UNRESOLVED))
             # A public article may not send us into a private network through its embeds.
             self.fetcher.check_named(page.final_url, ref.url)
-        except FetchError as exc:
-            return EmbedOutcome(EmbedRow(embed, "failed", None, str(exc)))
+        except StorageError:
+            raise
+        except Exception as exc:
+            reason = self.errors.reason(embed.post_url or page.final_url or page.url, exc)
+            return EmbedOutcome(EmbedRow(embed, "failed", None, reason))
         if self.archived(ref.db_id):
             # Already archived: link the article's copy to it rather than fetch again.
             return EmbedOutcome(EmbedRow(embed, "archived", ref.db_id), post_ids=[ref.db_id])

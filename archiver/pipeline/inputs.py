@@ -27,11 +27,21 @@ def validate_target(target: str) -> None:
         refuse_control_characters(target)
         if identify(target) is None:  # a post URI (at://...) is a target too
             check_url(target)
-    elif not path.is_file() or not os.access(path, os.R_OK):
-        if not path.exists():
-            raise UsageError(f"no such file: {target}{_url_hint(target)}")
+        return
+    try:
+        readable = path.is_file() and os.access(path, os.R_OK)
+        exists = readable or path.exists()
+    except OSError as exc:  # a name too long for the system, say
+        raise UsageError(f"no such file: {_shortened(target)} ({exc.strerror})") from None
+    if not exists:
+        raise UsageError(f"no such file: {_shortened(target)}{_url_hint(target)}")
+    if not readable:
         read_local(path)
         raise UsageError(f"cannot read {path}")
+
+
+def _shortened(target: str, most: int = 200) -> str:
+    return target if len(target) <= most else f"{target[: most - 1]}… ({len(target):,} characters)"
 
 
 def _url_hint(target: str) -> str:

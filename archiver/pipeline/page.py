@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.discovery.embeds import discover_within
-from archiver.errors import ArchiveError, FetchError, StorageError
+from archiver.errors import StorageError
 from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
 from archiver.media.blobstore import BlobStore
@@ -22,6 +22,7 @@ from archiver.models import CAPTURE_OK, CAPTURE_PARTIAL, Capture, MediaRef, Prog
 from archiver.pipeline.capture_rows import MediaFileRows, PageRows
 from archiver.pipeline.commit import CaptureWriter
 from archiver.pipeline.embedded import EmbedOutcome, EmbedPath
+from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.inputs import content_type_for, read_local
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.pages import looks_like_html, page_metadata
@@ -40,6 +41,7 @@ class PagePath:
     writer: CaptureWriter
     embeds: EmbedPath
     operator: str | None  # who archives, as each capture records
+    errors: ErrorLog  # the reason a failure records; a bug's traceback
     max_parse_bytes: int  # a larger page is kept, not parsed for embeds
     progress: Progress
 
@@ -49,27 +51,27 @@ class PagePath:
             self.progress(f"fetching page {url}")
             started = utc_now()
             try:
-                fetched = self.fetcher.get(url)
+                return self._fetch_page(url, started)
             except StorageError:
-                raise
-            except ArchiveError as exc:
-                return self._failed(url, started, exc)
-            with fetched:
-                if not fetched.ok:
-                    failure = FetchError(
-                        f"HTTP {fetched.status} from {fetched.final_url}",
-                        url=url,
-                        status=fetched.status,
-                    )
-                    return self._failed(url, started, failure, fetched.final_url)
-                if fetched.content_type.startswith(("image/", "video/", "audio/")):
-                    return self._media_file(url, fetched, started)
-                capture = Capture(
-                    id=new_capture_id(), url=url, kind="page", final_url=fetched.final_url,
-                    started_at=started, http_status=fetched.status, source="http",
-                    operator=self.operator,
-                )  # fmt: skip
-                return self._document(capture, fetched.read(), fetched.text(), fetched.content_type)
+                raise  # the archive cannot be written: no row can say so
+            except Exception as exc:  # a bug or an unforeseen answer fails this URL, not the run
+                reason, status = self.errors.reason(url, exc), getattr(exc, "status", None)
+                return self._failed(url, started, reason, status=status)
+
+    def _fetch_page(self, url: str, started: str) -> CaptureResult:
+        fetched = self.fetcher.get(url)
+        with fetched:
+            if not fetched.ok:
+                failure = f"HTTP {fetched.status} from {fetched.final_url}"
+                return self._failed(url, started, failure, fetched.final_url, fetched.status)
+            if fetched.content_type.startswith(("image/", "video/", "audio/")):
+                return self._media_file(url, fetched, started)
+            capture = Capture(
+                id=new_capture_id(), url=url, kind="page", final_url=fetched.final_url,
+                started_at=started, http_status=fetched.status, source="http",
+                operator=self.operator,
+            )  # fmt: skip
+            return self._document(capture, fetched.read(), fetched.text(), fetched.content_type)
 
     def archive_file(self, asked: str, path: Path) -> CaptureResult:
         """Keep an article saved as a local file (.html, .txt) and archive the posts it embeds."""
@@ -83,14 +85,19 @@ class PagePath:
             return self._document(capture, data, document, content_type_for(path))
 
     def _failed(
-        self, url: str, started: str, error: ArchiveError, final_url: str | None = None
+        self,
+        url: str,
+        started: str,
+        reason: str,
+        final_url: str | None = None,
+        status: int | None = None,
     ) -> CaptureResult:
         """Record that the page could not be fetched (when, and what came back), as for posts."""
         capture = Capture(
             id=new_capture_id(), url=url, kind="page", final_url=final_url, started_at=started,
-            http_status=getattr(error, "status", None), source="http", operator=self.operator,
+            http_status=status, source="http", operator=self.operator,
         )  # fmt: skip
-        return self.writer.commit_failure(capture, str(error))
+        return self.writer.commit_failure(capture, reason)
 
     def _media_file(self, url: str, fetched: Fetched, started: str) -> CaptureResult:
         """A URL that serves an image, a video or a sound: kept as one media capture."""
@@ -109,7 +116,21 @@ class PagePath:
     def _document(
         self, capture: Capture, body: bytes, document: str, content_type: str
     ) -> CaptureResult:
-        """Keep the page's bytes, archive every post it embeds, then commit the page capture."""
+        """Keep the page's bytes, archive every post it embeds, then commit the page capture.
+
+        Whatever fails on the way fails this capture (its embeds committed so far stay, as its
+        children), recorded with the reason.
+        """
+        try:
+            return self._keep_document(capture, body, document, content_type)
+        except StorageError:
+            raise
+        except Exception as exc:
+            return self.writer.commit_failure(capture, self.errors.reason(capture.url, exc))
+
+    def _keep_document(
+        self, capture: Capture, body: bytes, document: str, content_type: str
+    ) -> CaptureResult:
         is_html = content_type != "text/plain" and (
             content_type in ("text/html", "application/xhtml+xml") or looks_like_html(document)
         )
@@ -138,7 +159,10 @@ class PagePath:
         if any(stored is None for _, stored, _ in page_media):
             capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
         # Each embedded post commits as it finishes; the page keeps only the outcomes till the end.
-        outcomes = [self.embeds.archive(embed, capture) for embed in embeds]
+        outcomes, left_out = self.embeds.archive_all(embeds, capture)
+        if left_out is not None:  # the URL's budget ran out: the page's capture is not whole
+            capture.status = CAPTURE_PARTIAL
+            capture.error = "; ".join(filter(None, [capture.error, left_out]))
         result = page_result(capture, page_media, outcomes)
         result.warc_file = self.writer.warc_file()
         # Last and whole: the page's record includes the short-link hops of its embeds.

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from archiver import platforms
-from archiver.errors import ArchiveError, UnavailableError
+from archiver.errors import ArchiveError, StorageError, UnavailableError
 from archiver.fetch.client import Fetcher
 from archiver.media.download import Downloaded, MediaDownloader, media_errors
 from archiver.models import (
@@ -30,6 +30,7 @@ from archiver.models import (
 )
 from archiver.pipeline.capture_rows import PostRows
 from archiver.pipeline.commit import CaptureWriter
+from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.base import PostRef, gone_post, parse_display_date
 from archiver.store.eventlog import utc_now
@@ -44,6 +45,7 @@ class PostPath:
     media: MediaDownloader
     writer: CaptureWriter
     operator: str | None  # who archives, as each capture records
+    errors: ErrorLog  # the reason a failure records; a bug's traceback
     progress: Progress
 
     def archive(
@@ -61,10 +63,11 @@ class PostPath:
             )  # fmt: skip
             self.progress(f"fetching {ref.url}")
             try:
-                post = self._fetch(ref, embed)
-            except ArchiveError as exc:
-                return self.writer.commit_failure(capture, str(exc))
-            return self._keep(capture, post)
+                return self._keep(capture, self._fetch(ref, embed))
+            except StorageError:
+                raise  # the archive cannot be written: no row can say so
+            except Exception as exc:  # a bug or an unforeseen answer fails this post, not the run
+                return self.writer.commit_failure(capture, self.errors.reason(asked, exc))
 
     def _fetch(self, ref: PostRef, embed: Embed | None) -> Post:
         """The post from its platform; else the article's copy, or a record that it is unavailable."""

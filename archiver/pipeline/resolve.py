@@ -58,6 +58,7 @@ def list_embeds(target: str, settings: Settings, *, resolve: bool = True) -> lis
     with (
         tempfile.TemporaryDirectory(prefix="archiver-") as tmp,
         Fetcher(settings, tmp_dir=Path(tmp)) as fetcher,
+        fetcher.budget(target),  # one URL, as `archive` bounds it
     ):
         path = local_path(target)
         if path is not None:

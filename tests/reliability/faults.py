@@ -9,10 +9,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from click.testing import Result
+from click.testing import CliRunner, Result
 from factories import jpeg_bytes
 from recorded import fixture_json, serve_syndication
 
+import archiver.cli
 from archiver.media.blobstore import blob_relpath
 from archiver.settings import Settings
 from archiver.web.replay import ReplayServer
@@ -148,3 +149,53 @@ def blob_files(blobs_dir: Path) -> list[Path]:
     """Files under final names in the blob store (not its tmp/ directory)."""
     root = blobs_dir / "sha256"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def assert_verifies(settings: Settings) -> None:
+    """`archiver verify` finds every blob and the event chain as captured."""
+    args = ["verify", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
+    result = CliRunner().invoke(archiver.cli.main, args)
+    assert result.exit_code == 0, result.output
+    assert "OK: the archive is as it was captured." in result.output
+
+
+def serve_posts(replay: ReplayServer, count: int, first_id: int) -> list[str]:
+    """`count` one-photo posts with small, distinct photos; their URLs."""
+    return [
+        serve_photo_post(replay, str(first_id + i), jpeg_bytes(seed=i, size=(64, 48)))
+        for i in range(count)
+    ]
+
+
+def failure_of(settings: Settings, url: str) -> tuple[str, str, int]:
+    """The one capture of `url`: its status, its error, and how many events of the chain name it."""
+    [(capture_id, status, error)] = query(
+        settings, "select id, status, error from captures where url = ?", [url]
+    )
+    events = query(
+        settings, "select count(*) from events where target = ?", [f"capture:{capture_id}"]
+    )
+    return status, error, events[0][0]
+
+
+def article_html(post_ids: list[str]) -> str:
+    """An article embedding each post with X's blockquote markup."""
+    quotes = "".join(
+        f'<blockquote class="twitter-tweet"><p lang="en">Post {i}</p>&mdash; sammy (@SamuelSusla)'
+        f' <a href="{post_url(post_id)}">March 29, 2023</a></blockquote>'
+        for i, post_id in enumerate(post_ids, 1)
+    )
+    return f"<html><head><title>Three posts</title></head><body><p>Intro.</p>{quotes}</body></html>"
+
+
+def archived_ok(settings: Settings, urls: list[str]) -> set[str]:
+    """Those of `urls` archived whole (a capture with status ok)."""
+    rows = query(settings, "select url from captures where status = 'ok'")
+    return {url for (url,) in rows} & set(urls)
+
+
+def run_list(archive_cli, tmp_path: Path, urls: list[str], *extra: str) -> Run:
+    """`archiver archive --input LIST --concurrency 4`, the list in that order."""
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    return archive_cli("--concurrency", "4", "--input", str(listing), *extra)

@@ -12,9 +12,9 @@ import time
 from click.testing import CliRunner
 from faults import (
     archive_command,
+    article_html,
     assert_consistent,
     count_posts,
-    post_url,
     query,
     serve_photo_post,
 )
@@ -25,16 +25,6 @@ from archiver.web.replay import ReplayResponse
 
 ARTICLE = "https://news.example/2024/08/three-posts"
 POST_IDS = ["1700000000000000001", "1700000000000000002", "1700000000000000003"]
-
-
-def article_html(post_ids: list[str]) -> str:
-    """An article embedding each post with X's blockquote markup."""
-    quotes = "".join(
-        f'<blockquote class="twitter-tweet"><p lang="en">Post {i}</p>&mdash; sammy (@SamuelSusla)'
-        f' <a href="{post_url(post_id)}">March 29, 2023</a></blockquote>'
-        for i, post_id in enumerate(post_ids, 1)
-    )
-    return f"<html><head><title>Three posts</title></head><body><p>Intro.</p>{quotes}</body></html>"
 
 
 def page_capture_state(settings) -> dict[str, int]:

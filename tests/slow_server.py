@@ -1,0 +1,34 @@
+"""Servers too slow to finish: a body that drips, a body that stalls (replay handlers)."""
+
+from __future__ import annotations
+
+import time
+
+
+def drip(request, handler):
+    """A body of a byte every 0.1 s: no read ever times out."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    try:
+        for _ in range(200):
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            time.sleep(0.1)
+    except OSError:
+        pass  # the client hung up, as it should
+    handler.close_connection = True
+
+
+def stall(request, handler):
+    """The headers and a few bytes, then nothing for longer than a read timeout."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    try:
+        handler.wfile.write(b"the start")
+        handler.wfile.flush()
+        time.sleep(4)
+    except OSError:
+        pass
+    handler.close_connection = True
