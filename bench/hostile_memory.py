@@ -3,7 +3,8 @@
 A local replay server (its own process) serves every case: malformed X answers, JSON
 nested 10^6 deep, an article of 100,000 embeds, a 16 MB deeply nested page, an embed
 inside 1,000 nested spans, a page just under the element bound, an HLS playlist of
-5,000 segments and a malformed #EXTINF, and, as the baseline, one ordinary photo post.
+5,000 segments and a malformed #EXTINF, a 169-megapixel PNG, a gzip bomb as a photo,
+an IRI, `--input /dev/zero`, and, as the baseline, one ordinary photo post.
 Each case is one run of the real command in a subprocess, against a fresh archive;
 its peak RSS comes from the kernel (wait4) for that process alone. Target: one worker
 under about 500 MB whatever arrives.
@@ -95,6 +96,37 @@ def video_post(server: ReplayServer, playlist: str, segments: int) -> str:
     return f"https://bsky.app/profile/{DID}/post/3lvideoconstr2"
 
 
+def photo_post(server: ReplayServer, post_id: str, body: bytes, headers=None) -> str:
+    """A post whose photo is `body`, served with `headers`."""
+    serve_post(server, post_id)
+    server.add(f"https://pbs.twimg.com/media/R{post_id}?format=jpg&name=orig", body,
+               content_type="image/png", headers=headers or {})  # fmt: skip
+    return post(post_id)
+
+
+def huge_png(server: ReplayServer) -> str:
+    """A 169-megapixel PNG (under Pillow's bomb limit), as the post's photo."""
+    from test_media import bomb_png
+
+    return photo_post(server, "1500000000000000401", bomb_png(side=13_000))
+
+
+def gzip_photo(server: ReplayServer) -> str:
+    """A photo response of 1 MB of gzip that decodes to 1 GiB of zeros."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = b"\0" * (1 << 20)
+    body = b"".join(packer.compress(zeros) for _ in range(1024)) + packer.flush()
+    return photo_post(server, "1500000000000000402", body, {"Content-Encoding": "gzip"})
+
+
+def iri_page(server: ReplayServer) -> str:
+    server.add("https://xn--bcher-kva.example/%C3%A4rticle", b"<html><body>B\xc3\xbccher</body></html>",
+               content_type="text/html")  # fmt: skip
+    return "https://bücher.example/ärticle"
+
+
 def deep_json(server: ReplayServer) -> str:
     body = b'{"a":' * 1_000_000 + b"1" + b"}" * 1_000_000
     server.add(f"{SYNDICATION}?id=1500000000000000008", body, content_type="application/json")
@@ -126,6 +158,10 @@ CASES = {
     "spans_in_embed": ("an embed inside 1,000 nested spans", spans),
     "hls_5000": ("an HLS playlist of 5,000 segments", lambda s: video_post(s, "#EXTM3U\n" + "".join(f"#EXTINF:0.1,\nseg{i}.ts\n" for i in range(5000)), 0)),
     "extinf": ("#EXTINF:1.2.3", lambda s: video_post(s, "#EXTM3U\n#EXTINF:1.2.3,\nseg0.ts\n#EXTINF:2,\nseg1.ts\n", 2)),
+    "png_169mp": ("a 495 KB PNG of 169 megapixels as a photo", huge_png),
+    "gzip_1gib": ("1 MB of gzip decoding to 1 GiB, as a photo", gzip_photo),
+    "iri": ("an IRI: https://bücher.example/ärticle", iri_page),
+    "input_dev_zero": ("--input /dev/zero", lambda s: "--input=/dev/zero"),
 }  # fmt: skip
 
 
@@ -155,10 +191,22 @@ def run_case(name: str) -> tuple[float, float, int, str]:
 def measure(url: str, base_url: str, work: Path) -> tuple[float, float, int, str]:
     """Archive `url` into a fresh archive; (peak RSS in MB, seconds, exit status, its line)."""
     command = [
-        sys.executable, "-m", "archiver", "archive", "--json", "-q",
-        "--db", str(work / "archive.db"), "--blobs", str(work / "blobs"),
-        "--connect-to", f"*={base_url}", "--delay", "0", url,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "archiver",
+        "archive",
+        "--json",
+        "-q",
+        "--db",
+        str(work / "archive.db"),
+        "--blobs",
+        str(work / "blobs"),
+        "--connect-to",
+        f"*={base_url}",
+        "--delay",
+        "0",
+        url,
+    ]  # fmt: skip  (url may be an option: --input=/dev/zero)
     started = time.perf_counter()
     with open(work / "stdout", "wb") as out, open(work / "stderr", "wb") as err:
         proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
@@ -168,6 +216,8 @@ def measure(url: str, base_url: str, work: Path) -> tuple[float, float, int, str
     lines = [line for line in (work / "stdout").read_text().splitlines() if line.startswith("{")]
     result = json.loads(lines[-1]) if lines else {}
     said = f"{result.get('status', '?')}: {(result.get('error') or '')[:70]}"
+    if not lines:  # a usage error: what the command said
+        said = "usage error: " + (work / "stderr").read_text().strip().splitlines()[-1][:70]
     if "Traceback" in (work / "stderr").read_text():
         said = "TRACEBACK " + said
     return usage.ru_maxrss / 1024, elapsed, os.waitstatus_to_exitcode(status), said
