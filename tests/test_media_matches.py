@@ -171,3 +171,26 @@ def test_bit_counts_without_numpy_2():
     words = np.random.default_rng(3).integers(0, 2**64 - 1, size=(50, 4), dtype=np.uint64)
     expected = [[bin(int(w)).count("1") for w in row] for row in words]
     assert _popcount_bytes(words).tolist() == expected
+
+
+def test_verify_recomputes_the_pairs_and_catches_one_hidden_or_forged(db):
+    from archiver.evidence.verify_report import Report
+    from archiver.evidence.verify_rows import check_media_matches
+
+    a, b = media("a", PDQ, 90, PHASH), media("b", flip(PDQ, 10), 90, PHASH)
+    far = media("far", flip(PDQ, 120), 90, FAR_PHASH)
+    save(db, a, b, far)
+    clean = Report()
+    check_media_matches(db, clean)
+    assert clean.ok and clean.checked["media_matches rows"] == 2
+
+    # Hiding that two files look alike, or claiming two unlike files do: both derived lies.
+    db.execute("delete from media_matches where sha256 = ?", [a.sha256])
+    db.execute("insert into media_matches values (?, ?, 0, 0)", [far.sha256, a.sha256])
+    tampered = Report()
+    check_media_matches(db, tampered)
+    problems = {(p.where, p.detail.split(" (")[0]) for p in tampered.problems}
+    assert (f"media_matches {a.sha256} ~ {b.sha256}",
+            "a near-duplicate pair of the files' hashes is missing") in problems  # fmt: skip
+    assert (f"media_matches {far.sha256} ~ {a.sha256}",
+            "not a near-duplicate pair of the files' hashes") in problems  # fmt: skip

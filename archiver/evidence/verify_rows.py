@@ -7,10 +7,12 @@ from sqlite_utils import Database
 from annotations import check_log
 from archiver.evidence.verify_report import Report
 from archiver.store.eventlog import check_chain, payload_hash
+from archiver.store.media_matches import all_near_pairs, both_ways
 from archiver.store.queries_evidence import (
     first_post_state_capture_seq,
     latest_post_states,
     logged_payload_hashes,
+    media_match_rows,
     post_ids_with_last_capture_seq,
     post_state,
     posts_with_latest_version,
@@ -83,6 +85,7 @@ def check_rows(db: Database, report: Report) -> None:
             )
     check_current_posts(db, report)
     check_post_states(db, report)
+    check_media_matches(db, report)
     report.count("annotations rows", row_count(db, "annotations"))
     for problem in check_log(db):
         report.add("row", "annotations", problem)
@@ -159,3 +162,25 @@ def _state_hashes(state: dict) -> set[str]:
     post = state["post"] or {}
     earlier = {k: v for k, v in post.items() if not (k in added and v is None)}
     return {payload_hash(state), payload_hash({"post": earlier, "media": state["media"]})}
+
+
+# Up to this many media files, verify recomputes every near-duplicate pair (quadratic:
+# about 3 s at 20,000); past it, only the pairs kept are checked against their files' hashes.
+RECOMPUTE_MATCHES_UP_TO = 20_000
+
+
+def check_media_matches(db: Database, report: Report) -> None:
+    """media_matches is derived from the media rows' hashes: recompute it and compare."""
+    kept = set(media_match_rows(db))
+    report.count("media_matches rows", len(kept))
+    count = row_count(db, "media")
+    if count > RECOMPUTE_MATCHES_UP_TO:
+        report.notes.append(f"{count:,} media files: near-duplicate pairs were not all recomputed")
+        return
+    expected = {pair for found in all_near_pairs(db) for pair in both_ways(found)}
+    for sha256, other, *_ in sorted(kept - expected):
+        report.add("row", f"media_matches {sha256} ~ {other}",
+                   "not a near-duplicate pair of the files' hashes (or its distances differ)")  # fmt: skip
+    for sha256, other, *_ in sorted(expected - kept):
+        report.add("row", f"media_matches {sha256} ~ {other}",
+                   "a near-duplicate pair of the files' hashes is missing")  # fmt: skip

@@ -190,3 +190,10 @@ def sealed_warc_files(db: Database) -> list[dict]:
 def warc_file_names(db: Database) -> list[str]:
     """Every WARC file a record row names."""
     return [row[0] for row in db.execute("select distinct warc_file from warc_records")]
+
+
+def media_match_rows(db: Database) -> Iterator[tuple]:
+    """Every media_matches row: (sha256, other_sha256, pdq_distance, phash_distance)."""
+    return db.execute(
+        "select sha256, other_sha256, pdq_distance, phash_distance from media_matches"
+    )
