@@ -127,10 +127,12 @@ def latest_post_states(db: Database) -> dict[str, tuple[int, str]]:
 
 def post_ids_with_last_capture_seq(db: Database) -> Iterator[tuple[str, int | None]]:
     """(post id, seq of the event that logged the post's last capture) for every post."""
-    return db.execute(
-        "select p.id, (select e.seq from events e where e.action = 'capture'"
-        " and e.target = 'capture:' || p.last_capture_id) from posts p"
-    )
+    logged = {
+        target: seq
+        for target, seq in db.execute("select target, seq from events where action = 'capture'")
+    }
+    for post_id, capture_id in db.execute("select id, last_capture_id from posts"):
+        yield post_id, logged.get(f"capture:{capture_id}")
 
 
 def posts_with_latest_version(db: Database) -> Iterator[tuple]:
