@@ -11,7 +11,7 @@ import pytest
 from archiver.fetch.client import Fetcher
 from archiver.fetch.politeness import DECREASE, Politeness
 from archiver.settings import Settings
-from archiver.web.replay import ReplayResponse
+from archiver.web.replay import RateLimit, ReplayResponse
 
 
 class Clock:
@@ -150,20 +150,12 @@ def test_requests_to_one_host_run_in_parallel_up_to_its_limit(replay, settings, 
     assert 0.4 * rounds - 0.05 <= elapsed < 0.4 * rounds + 0.6
 
 
-def _limited(per_second: int, log: list):
-    """At most `per_second` requests in any second are answered; the rest get 429."""
-    accepted: list[float] = []
-    lock = threading.Lock()
+def _limited(limit: RateLimit, log: list):
+    """429 past the limit; each arrival noted (time, admitted)."""
 
     def handler(request, http):
-        now = time.monotonic()
-        with lock:
-            while accepted and accepted[0] <= now - 1.0:
-                accepted.pop(0)
-            ok = len(accepted) < per_second
-            if ok:
-                accepted.append(now)
-            log.append((now, ok))
+        ok = limit.admit()
+        log.append((time.monotonic(), ok))
         if not ok:
             return ReplayResponse(429, {"Retry-After": "1"}, b"slow down")
         time.sleep(0.02)
@@ -174,7 +166,7 @@ def _limited(per_second: int, log: list):
 
 def test_a_429_slows_the_host_down_and_good_answers_bring_it_back(replay, settings):
     log: list[tuple[float, bool]] = []
-    replay.add("https://api.example/limited", handler=_limited(10, log))
+    replay.add("https://api.example/limited", handler=_limited(RateLimit(10), log))
     ok_log, in_flight = [], [0, 0]
     replay.add("https://api.example/free", handler=_slow_ok(0.0, ok_log, in_flight))
     adaptive = settings.with_(host_delay=None, max_retries=4)
