@@ -344,8 +344,10 @@ class Fetcher:
         self._pinned.on = pin
         try:
             with (
-                self._network,
+                # The host's slot first: a thread queued for a busy host must not hold one of
+                # the run's network slots meanwhile, which requests to other hosts could use.
                 self.politeness.slot(host),
+                self._network,
                 # Evaluated once the slots are ours: waiting for them spends the deadline too.
                 self.client.stream(
                     "GET", url, headers=headers, timeout=self._timeout(url, budget)
