@@ -52,7 +52,9 @@ class Settings:
     url_deadline: float = 300.0
     max_requests_per_capture: int = 2000
     per_host_concurrency: int = 4
-    host_delay: float = 0.25  # politeness: seconds between requests to one host
+    # Politeness (fetch/politeness.py): seconds between request starts to one host, or
+    # None (the default) for a per-host rate that adapts to 429/503 answers.
+    host_delay: float | None = None
     concurrency: int = 4
     author: str | None = None
     # RFC 3161 Time Stamp Authorities that stamp each capture's manifest (none: off).

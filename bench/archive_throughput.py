@@ -1,20 +1,27 @@
 """Benchmark: `archiver archive --input` against a plain httpx script fetching the same URLs.
 
-A local replay server (in its own process) answers 500 X post URLs: each post's
-syndication JSON, then its photo (200 kB to 5 MB JPEGs), every response held
-back by an injected latency (50 ms by default), as a distant server would.
+A local replay server (in its own process) answers X post URLs: each post's
+syndication JSON, then its photo (200 kB to 5 MB JPEGs, or all 0.5 MB with
+`--photos small`), every response held back by an injected latency (50 ms by
+default), as a distant server would.
 
 - baseline: a plain httpx script with the same concurrency: GET the JSON,
   parse it, GET the photo and stream it to a file;
-- archiver: the `archiver archive --input urls.txt --concurrency N --delay 0`
-  command, as a user runs it (process start-up included), which also writes
-  every exchange to a WARC, hashes and analyses each photo (pHash, dHash, PDQ,
-  EXIF, thumbnail) and commits each post to SQLite.
+- archiver: `archiver archive --input urls.txt --concurrency N` as a user runs
+  it (process start-up included), at the default settings (adaptive politeness)
+  and with `--delay 0` (none), which also writes every exchange to a WARC, hashes
+  and analyses each photo (pHash, dHash, PDQ, EXIF, thumbnail) and commits each
+  post to SQLite;
+- rate-limited: the default settings against a second replay server whose API
+  host (the syndication JSON) answers 429 with `Retry-After: 1` to a request past
+  R a second (any 1 s window); the photos' CDN host is not limited.
 
-It prints URLs/s for both and the ratio (target: archiver >= 0.8x baseline).
+It prints URLs/s and the ratios: default / baseline (target >= 0.9x), and on the
+rate-limited replay the failed URLs (target 0) and the achieved rate / R (>= 0.8).
 
-    python bench/archive_throughput.py                  # 500 URLs, concurrency 4, 50 ms
+    python bench/archive_throughput.py --count 120 --concurrency 8   # the issue's run
     python bench/archive_throughput.py --count 100      # quicker
+    python bench/archive_throughput.py --rate 0         # no rate-limited run
     python bench/archive_throughput.py --profile OUT    # cProfile the archiver run (in-process)
     python bench/archive_throughput.py --src /old/tree   # and time another version too
     python bench/archive_throughput.py --repeat 3       # three rounds, order alternating; medians
@@ -44,20 +51,23 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from archiver.platforms.x import original_photo_url  # noqa: E402
-from archiver.web.replay import ReplayResponse, ReplayServer  # noqa: E402
+from archiver.web.replay import RateLimit, ReplayResponse, ReplayServer  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/x/syndication/tweet-result_1641086480675225601_photo.json"
 SYNDICATION = "https://cdn.syndication.twimg.com/tweet-result"
 FIRST_ID = 1800000000000000000
 # Photo sizes from 200 kB to 5 MB, log-spaced: (width, height) of noisy JPEGs at quality 92.
 SIZES = [(900, 675), (1024, 768), (1600, 1200), (2048, 1536), (3000, 2250), (4000, 3000)]
+SMALL = [(1400, 1050)]  # about 0.5 MB, as the issue measured
+STATS_HOST = "bench.stats"  # the limited server's own counts, as JSON
+LIMITED_HOST = "cdn.syndication.twimg.com"
 
 
-def make_photos(seed: int = 1) -> list[bytes]:
+def make_photos(seed: int = 1, sizes: list[tuple[int, int]] = SIZES) -> list[bytes]:
     """JPEGs with a camera file's texture (gradients, shapes, sensor noise) at each size."""
     rng = np.random.default_rng(seed)
     photos = []
-    for w, h in SIZES:
+    for w, h in sizes:
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
         base = np.stack([x / w * 255, y / h * 255, (x + y) / (w + h) * 255], axis=-1)
         noisy = base + rng.normal(0, 12 if w >= 3000 else 9, base.shape).astype(np.float32)
@@ -77,14 +87,20 @@ def post_ids(count: int) -> list[str]:
     return [str(FIRST_ID + i) for i in range(count)]
 
 
-def serve(count: int, latency: float, photos: list[bytes], ready) -> None:
-    """The replay server process: every post's JSON and photo, each answer after `latency`."""
+def serve(count: int, latency: float, photos: list[bytes], ready, per_second: int = 0) -> None:
+    """The replay server process: every post's JSON and photo, each answer after `latency`.
+
+    With `per_second`, the JSON's host answers 429 past that many requests a second.
+    """
     recorded = json.loads(FIXTURE.read_text("utf-8"))
     server = ReplayServer()
     server._httpd.request_queue_size = 256
+    limit = RateLimit(per_second) if per_second else None
 
     def delayed(body: bytes, content_type: str):
         def handler(request, http):
+            if limit is not None and not limit.admit():
+                return ReplayResponse(429, {"Retry-After": "1"}, b"rate limited")
             time.sleep(latency)
             return ReplayResponse(200, {"Content-Type": content_type}, body)
 
@@ -104,10 +120,24 @@ def serve(count: int, latency: float, photos: list[bytes], ready) -> None:
         body = json.dumps(dict(recorded, id_str=post_id, mediaDetails=[detail])).encode()
         server.add(f"{SYNDICATION}?id={post_id}", handler=delayed(body, "application/json"))
         server.add(original_photo_url(media), handler=photo_handler(i))
+    if limit is not None:
+        server.add(f"http://{STATS_HOST}/", handler=lambda r, h: ReplayResponse(
+            200, {"Content-Type": "application/json"}, json.dumps(limit.stats()).encode()
+        ))  # fmt: skip
     server.start()
     ready.put(server.base_url)
     while True:
         time.sleep(3600)
+
+
+def start_server(args, photos: list[bytes], per_second: int = 0):
+    """A replay server process and its base URL."""
+    ready = multiprocessing.Queue()
+    server = multiprocessing.Process(
+        target=serve, args=(args.count, args.latency, photos, ready, per_second), daemon=True
+    )
+    server.start()
+    return server, ready.get(timeout=60)
 
 
 def via(base_url: str, url: str) -> tuple[str, dict[str, str]]:
@@ -139,32 +169,68 @@ def run_baseline(base_url: str, ids: list[str], concurrency: int, out_dir: Path)
         return time.perf_counter() - started
 
 
-def archive_command(base_url: str, work: Path, concurrency: int, listing: Path) -> list[str]:
+def archive_command(
+    base_url: str, work: Path, concurrency: int, listing: Path, extra: tuple[str, ...] = ()
+) -> list[str]:
     return [
         sys.executable, "-m", "archiver", "archive", "--input", str(listing),
         "--db", str(work / "archive.db"), "--blobs", str(work / "blobs"),
-        "--connect-to", f"*={base_url}", "--concurrency", str(concurrency), "--delay", "0", "-q",
+        "--connect-to", f"*={base_url}", "--concurrency", str(concurrency), *extra,
     ]  # fmt: skip
 
 
 def run_archiver(
-    base_url: str, ids: list[str], concurrency: int, work: Path, src: Path = ROOT
-) -> float:
-    """The archiver command over the same posts; seconds taken, start-up included."""
+    base_url: str,
+    ids: list[str],
+    concurrency: int,
+    work: Path,
+    src: Path = ROOT,
+    extra: tuple[str, ...] = ("-q",),
+    check: bool = True,
+) -> tuple[float, str]:
+    """The archiver command over the same posts; seconds taken (start-up included), its stdout."""
     work.mkdir(parents=True, exist_ok=True)
     listing = work / "urls.txt"
     listing.write_text("\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids) + "\n")
     started = time.perf_counter()
     done = subprocess.run(
-        archive_command(base_url, work, concurrency, listing),
+        archive_command(base_url, work, concurrency, listing, extra),
         capture_output=True, text=True, cwd=src,  # `-m archiver` imports from src
     )  # fmt: skip
     elapsed = time.perf_counter() - started
-    if done.returncode != 0:
+    if check and done.returncode != 0:
         sys.exit(
             f"archiver failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
         )
-    return elapsed
+    return elapsed, done.stdout
+
+
+def run_rate_limited(args, photos: list[bytes], ids: list[str], work: Path) -> None:
+    """The default settings against a replay whose API host allows `args.rate` requests a second."""
+    server, base_url = start_server(args, photos, per_second=args.rate)
+    try:
+        settle()
+        counters = cpu_counters()
+        elapsed, out = run_archiver(
+            base_url, ids, args.concurrency, work, extra=("--json",), check=False
+        )
+        steal = steal_since(counters)
+        url, headers = via(base_url, f"http://{STATS_HOST}/")
+        stats = httpx.get(url, headers=headers).json()  # RateLimit.stats()
+    finally:
+        server.terminate()
+    statuses = [json.loads(line)["status"] for line in out.splitlines() if line.startswith("{")]
+    failed = sum(1 for status in statuses if status == "error") + len(ids) - len(statuses)
+    partial = sum(1 for status in statuses if status == "partial")
+    achieved = (stats["accepted"] - 1) / stats["span"] if stats["span"] else 0.0
+    print(
+        f"rate-limited replay ({LIMITED_HOST} at most {args.rate} requests/s, 429 + Retry-After: 1"
+        f" past it):\n  archiver archive (default):  {elapsed:6.1f} s  {len(ids) / elapsed:6.1f}"
+        f" URLs/s{steal}\n  {stats['accepted']} answered, {stats['refused']} refused (429);"
+        f" achieved {achieved:.1f} requests/s over {stats['span']:.1f} s\n"
+        f"ratio, failed URLs: {failed} (target 0; partial: {partial})\n"
+        f"ratio, achieved rate / R: {achieved / args.rate:.2f} (target >= 0.8)"
+    )
 
 
 def profile_archiver(base_url: str, ids: list[str], concurrency: int, work: Path, out: Path):
@@ -176,7 +242,7 @@ def profile_archiver(base_url: str, ids: list[str], concurrency: int, work: Path
 
     settings = Settings(
         db_path=work / "archive.db", blobs_dir=work / "blobs",
-        connect_to={"*": base_url}, host_delay=0.0, concurrency=concurrency,
+        connect_to={"*": base_url}, concurrency=concurrency,
     )  # fmt: skip
     urls = [f"https://x.com/SamuelSusla/status/{i}" for i in ids]
     profiler = cProfile.Profile()
@@ -233,29 +299,70 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=500, help="post URLs (default 500)")
     parser.add_argument("--concurrency", type=int, default=4, help="for both (default 4)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per response")
+    parser.add_argument(
+        "--photos", choices=["mixed", "small"], default="mixed",
+        help="0.2-4.9 MB photos (default), or all 0.5 MB",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rate", type=int, default=10,
+        help="R: requests a second the rate-limited replay allows (default 10; 0: no such run)",
+    )  # fmt: skip
     parser.add_argument("--profile", type=Path, help="profile the archiver in-process instead")
     parser.add_argument(
         "--src", type=Path, action="append", default=[],
-        help="also time the archiver of this source tree",
+        help="also time the archiver of this source tree (default settings)",
     )  # fmt: skip
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds, alternating the order; prints the median"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    photos = make_photos()
+
+def run_rounds(args, base_url: str, ids: list[str], tmp: Path) -> None:
+    """Baseline, then the archiver at its defaults, with --delay 0 and of other trees; ratios."""
+    runs = [("archiver archive (default)", ROOT, ()), ("archiver archive --delay 0", ROOT,
+            ("--delay", "0"))] + [(f"archiver of {t}", t, ()) for t in args.src]  # fmt: skip
+    ratios: dict[str, list[float]] = {}
+    for round_ in range(1, args.repeat + 1):
+        if args.repeat > 1:
+            print(f"round {round_} of {args.repeat}")
+        work = tmp / f"round{round_}"
+        settle()
+        counters = cpu_counters()
+        baseline = run_baseline(base_url, ids, args.concurrency, work / "baseline")
+        print(f"baseline (httpx):  {baseline:6.1f} s  {args.count / baseline:6.1f} URLs/s"
+              f"{steal_since(counters)}")  # fmt: skip
+        # Reversed in even rounds: no run always comes in the same place.
+        order = list(enumerate(runs))
+        if round_ % 2 == 0:
+            order.reverse()
+        for n, (name, src, extra) in order:
+            settle()
+            counters = cpu_counters()
+            ours, _ = run_archiver(
+                base_url, ids, args.concurrency, work / f"run{n}", src, ("-q", *extra)
+            )
+            ratios.setdefault(name, []).append(baseline / ours)
+            print(f"{name}:  {ours:6.1f} s  {args.count / ours:6.1f} URLs/s"
+                  f"  ratio {baseline / ours:.2f}x{steal_since(counters)}")  # fmt: skip
+        shutil.rmtree(work)
+    for name, values in ratios.items():
+        spread = f" (rounds: {', '.join(f'{v:.2f}' for v in values)})" if len(values) > 1 else ""
+        target = " (target >= 0.9x)" if name.endswith("(default)") else ""
+        print(f"ratio, {name}: {statistics.median(values):.2f}x the baseline's URLs/s"
+              f"{target}{spread}")  # fmt: skip
+
+
+def main() -> None:
+    args = parse_args()
+    photos = make_photos(sizes=SMALL if args.photos == "small" else SIZES)
     sizes = [len(variant(photos[i % len(photos)], i)) for i in range(args.count)]
-    ready = multiprocessing.Queue()
-    server = multiprocessing.Process(
-        target=serve, args=(args.count, args.latency, photos, ready), daemon=True
-    )
-    server.start()
-    base_url = ready.get(timeout=60)
+    server, base_url = start_server(args, photos)
     ids = post_ids(args.count)
     print(
         f"{args.count} posts, one photo each: {min(sizes) / 1e6:.1f}-{max(sizes) / 1e6:.1f} MB "
@@ -267,35 +374,11 @@ def main() -> None:
             if args.profile:
                 profile_archiver(base_url, ids, args.concurrency, Path(tmp) / "p", args.profile)
                 return
-            ratios: dict[str, list[float]] = {}
-            for round_ in range(1, args.repeat + 1):
-                if args.repeat > 1:
-                    print(f"round {round_} of {args.repeat}")
-                work = Path(tmp) / f"round{round_}"
-                settle()
-                counters = cpu_counters()
-                baseline = run_baseline(base_url, ids, args.concurrency, work / "baseline")
-                print(f"baseline (httpx):  {baseline:6.1f} s  {args.count / baseline:6.1f} URLs/s"
-                      f"{steal_since(counters)}")  # fmt: skip
-                # Other trees first in even rounds: no version always runs in the same place.
-                trees = [("archiver archive", ROOT)] + [(f"archiver of {t}", t) for t in args.src]
-                trees = list(enumerate(trees))
-                if round_ % 2 == 0:
-                    trees.reverse()
-                for n, (name, src) in trees:
-                    settle()
-                    counters = cpu_counters()
-                    ours = run_archiver(base_url, ids, args.concurrency, work / f"tree{n}", src)
-                    ratios.setdefault(name, []).append(baseline / ours)
-                    print(f"{name}:  {ours:6.1f} s  {args.count / ours:6.1f} URLs/s"
-                          f"  ratio {baseline / ours:.2f}x{steal_since(counters)}")  # fmt: skip
-                shutil.rmtree(work)
-            for name, values in ratios.items():
-                spread = (
-                    f" (rounds: {', '.join(f'{v:.2f}' for v in values)})" if len(values) > 1 else ""
-                )
-                print(f"ratio, {name}: {statistics.median(values):.2f}x the baseline's URLs/s"
-                      f" (target >= 0.8x){spread}")  # fmt: skip
+            run_rounds(args, base_url, ids, Path(tmp))
+            server.terminate()
+            if args.rate:
+                print()
+                run_rate_limited(args, photos, ids, Path(tmp) / "limited")
     finally:
         server.terminate()
 

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 @click.option(
     "--delay",
     type=Seconds(0, 60),
-    help="Seconds between requests to one host [ARCHIVER_DELAY, default 0.25]",
+    help="A fixed delay between requests to one host, in seconds [ARCHIVER_DELAY; default:"
+    " adaptive, slowing a host down when it answers 429 or 503]",
 )
 @click.option(
     "--retries",

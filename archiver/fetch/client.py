@@ -1,5 +1,8 @@
 """One HTTP client for a run: host mapping, redirects, retries, politeness, WARC recording.
 
+How hard each host is pressed (in-flight limits, a fixed delay or an adaptive rate) is
+politeness.py's.
+
 Every exchange (each redirect hop and each failed attempt included) is handed to
 the recorder, with the raw bytes as served. How a body is read, capped, decoded
 and kept is exchange.py's.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ from archiver.errors import FetchError
 from archiver.fetch.addresses import private_address
 from archiver.fetch.budget import Budget
 from archiver.fetch.exchange import BodyLimits, Fetched, Recorder, read_body, record_exchange
+from archiver.fetch.politeness import Politeness
 from archiver.fetch.scratch import ScratchDir
 from archiver.fetch.transport import MappedTransport, PinningBackend
 from archiver.fetch.urls import check_url, location_text, uri_form
@@ -32,10 +36,19 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
 class Fetcher:
-    """The run's HTTP client, shared by its threads: get() and get_ok() return a Fetched."""
+    """The run's HTTP client, shared by its threads: get() and get_ok() return a Fetched.
+
+    `media_hosts`: the media CDN hosts of the platform registry (subdomains included),
+    which the adaptive politeness never paces.
+    """
 
     def __init__(
-        self, settings: Settings, recorder: Recorder | None = None, *, tmp_dir: Path | None = None
+        self,
+        settings: Settings,
+        recorder: Recorder | None = None,
+        *,
+        tmp_dir: Path | None = None,
+        media_hosts: Iterable[str] = (),
     ):
         self.settings = settings
         self.recorder = recorder or Recorder()
@@ -64,11 +77,12 @@ class Fetcher:
         # in this run's own directory there, which a killed run leaves for the next to remove.
         self._scratch = None if tmp_dir else ScratchDir(settings.blobs_dir / "tmp")
         self._tmp_dir = tmp_dir
-        self._host_locks: dict[str, threading.BoundedSemaphore] = {}
+        self.politeness = Politeness(
+            settings.per_host_concurrency, settings.host_delay, media_hosts
+        )
         # Requests in flight across all threads: a bulk run keeps `concurrency` downloads
         # going while other threads hash and store what has arrived.
         self._network = threading.BoundedSemaphore(max(1, settings.concurrency))
-        self._next_turn: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @property
@@ -275,25 +289,15 @@ class Fetcher:
         budget = self.current_budget()
         time.sleep(min(seconds, budget.remaining()) if budget is not None else seconds)
 
-    def _host_slot(self, host: str) -> threading.BoundedSemaphore:
-        with self._lock:
-            slot = self._host_locks.get(host)
-            if slot is None:
-                slot = threading.BoundedSemaphore(self.settings.per_host_concurrency)
-                self._host_locks[host] = slot
-            return slot
-
-    def _wait_turn(self, host: str) -> None:
-        """Space requests to one host by the politeness delay, across all threads."""
-        delay = self.settings.host_delay
-        if delay <= 0:
-            return
-        with self._lock:
-            now = time.monotonic()
-            turn = max(now, self._next_turn.get(host, 0.0))
-            self._next_turn[host] = turn + delay
-        if turn > now:
-            time.sleep(turn - now)
+    def _wait_turn(self, host: str, url: str, budget: Budget | None) -> float:
+        """Wait until the host's politeness lets a request start; the time it started."""
+        while True:
+            wait, started = self.politeness.claim(host)
+            if not wait:
+                return started
+            self._sleep(wait)
+            if budget is not None:
+                budget.check_time(url)
 
     def _get_with_retries(
         self, url: str, headers: dict[str, str], cap: int, pin: bool = False
@@ -336,12 +340,14 @@ class Fetcher:
         budget = self.current_budget()
         if budget is not None:
             budget.charge(url)
-        self._wait_turn(host)
+        started = self._wait_turn(host, url, budget)
         self._pinned.on = pin
         try:
             with (
+                # The host's slot first: a thread queued for a busy host must not hold one of
+                # the run's network slots meanwhile, which requests to other hosts could use.
+                self.politeness.slot(host),
                 self._network,
-                self._host_slot(host),
                 # Evaluated once the slots are ours: waiting for them spends the deadline too.
                 self.client.stream(
                     "GET", url, headers=headers, timeout=self._timeout(url, budget)
@@ -350,6 +356,7 @@ class Fetcher:
                 body = read_body(response, url, self._limits(cap, budget), self.tmp_dir)
         finally:
             self._pinned.on = False
+        self.politeness.observe(host, response.status_code, started)
         # Recorded after the connection and its slots are given back.
         return record_exchange(response, url, body, self.recorder)
 

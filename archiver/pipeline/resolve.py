@@ -57,7 +57,7 @@ def list_embeds(target: str, settings: Settings, *, resolve: bool = True) -> lis
     validate_target(target)
     with (
         tempfile.TemporaryDirectory(prefix="archiver-") as tmp,
-        Fetcher(settings, tmp_dir=Path(tmp)) as fetcher,
+        Fetcher(settings, tmp_dir=Path(tmp), media_hosts=platforms.media_hosts()) as fetcher,
         fetcher.budget(target),  # one URL, as `archive` bounds it
     ):
         path = local_path(target)

@@ -15,6 +15,7 @@ from archiver.media.blobstore import BlobStore
 from archiver.media.download import MediaDownloader
 from archiver.models import Progress
 from archiver.pipeline.database import SessionDatabase
+from archiver.platforms import media_hosts
 from archiver.settings import Settings
 from archiver.store.eventlog import utc_now
 from archiver.store.writes import save_warc_file
@@ -36,7 +37,7 @@ class Session:
                 contextlib.closing(WarcRecorder(settings.warcs, operator=settings.author))
             )
             self.fetcher = opened.enter_context(
-                contextlib.closing(Fetcher(settings, self.recorder))
+                contextlib.closing(Fetcher(settings, self.recorder, media_hosts=media_hosts()))
             )
             self.media = MediaDownloader(
                 self.fetcher, self.blobs, max_bytes=settings.max_response_bytes,

@@ -64,6 +64,11 @@ def genre_of(name: str) -> str:
     return platform.genre if platform else "Post"
 
 
+def media_hosts() -> frozenset[str]:
+    """Every platform's media CDN hosts (each with its subdomains): the fetcher never paces them."""
+    return frozenset(host for platform in PLATFORMS for host in platform.media_hosts)
+
+
 def stored_alias(ref: PostRef) -> StoredAlias | None:
     """Where else the post `ref` names may be archived (see StoredAlias), or None."""
     platform = _BY_NAME.get(ref.platform)
@@ -78,6 +83,7 @@ __all__ = [
     "genre_of",
     "identify",
     "label_of",
+    "media_hosts",
     "platform_named",
     "stored_alias",
 ]

@@ -155,6 +155,40 @@ class ReplayServer:
         return [r for r in self.requests if r.host == host]
 
 
+class RateLimit:
+    """A server's rate limit for a handler to apply: `per_second` answers in any second.
+
+    Counts only the requests it admits (a refused one is not served), as a
+    sliding-window limiter does; `stats()` says what it admitted and refused.
+    """
+
+    def __init__(self, per_second: int):
+        self.per_second = per_second
+        self.admitted: list[float] = []  # when the requests of the last second came
+        self.first = self.last = 0.0
+        self.count = self.refused = 0
+        self._lock = threading.Lock()
+
+    def admit(self) -> bool:
+        """True if a request arriving now is within the limit (and count it)."""
+        now = time.monotonic()
+        with self._lock:
+            while self.admitted and self.admitted[0] <= now - 1.0:
+                self.admitted.pop(0)
+            if len(self.admitted) >= self.per_second:
+                self.refused += 1
+                return False
+            self.admitted.append(now)
+            self.first, self.last = self.first or now, now
+            self.count += 1
+            return True
+
+    def stats(self) -> dict:
+        """Admitted and refused requests, and seconds from the first admitted to the last."""
+        with self._lock:
+            return {"accepted": self.count, "refused": self.refused, "span": self.last - self.first}
+
+
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         # A client that goes away mid-answer (killed, timed out) is not the server's error.
