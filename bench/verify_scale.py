@@ -28,7 +28,7 @@ from archive_throughput import machine, make_photos, post_ids, run_archiver, ser
 
 
 def build(base_url: str, ids: list[str], work: Path, concurrency: int) -> float:
-    return run_archiver(base_url, ids, concurrency, work)
+    return run_archiver(base_url, ids, concurrency, work)[0]
 
 
 def time_verify(work: Path) -> float:
