@@ -199,3 +199,18 @@ def media_match_rows(db: Database) -> Iterator[tuple]:
     return db.execute(
         "select sha256, other_sha256, pdq_distance, phash_distance from media_matches"
     )
+
+
+def media_hash_rows(db: Database) -> Iterator[tuple]:
+    """Every media row's (sha256, pdq, pdq_quality, phash)."""
+    return db.execute("select sha256, pdq, pdq_quality, phash from media")
+
+
+def media_match_exists(db: Database, sha256: str, other: str) -> bool:
+    """Whether media_matches keeps the pair from `sha256` to `other`."""
+    return (
+        db.execute(
+            "select 1 from media_matches where sha256 = ? and other_sha256 = ?", [sha256, other]
+        ).fetchone()
+        is not None
+    )
