@@ -83,14 +83,27 @@ def variant(photo: bytes, index: int) -> bytes:
     return photo[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + photo[2:]
 
 
+def random_photo(index: int, side: int = 96) -> bytes:
+    """A small JPEG of noise seeded by `index`: every one a different picture."""
+    pixels = np.random.default_rng(index).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def post_ids(count: int) -> list[str]:
     return [str(FIRST_ID + i) for i in range(count)]
 
 
-def serve(count: int, latency: float, photos: list[bytes], ready, per_second: int = 0) -> None:
+def serve(
+    count: int, latency: float, photos: list[bytes], ready, per_second: int = 0,
+    distinct: bool = False,
+) -> None:  # fmt: skip
     """The replay server process: every post's JSON and photo, each answer after `latency`.
 
-    With `per_second`, the JSON's host answers 429 past that many requests a second.
+    With `per_second`, the JSON's host answers 429 past that many requests a second. With
+    `distinct`, each photo is its own small random picture instead of a variant of one of
+    `photos` (which all look alike: near duplicates of one another).
     """
     recorded = json.loads(FIXTURE.read_text("utf-8"))
     server = ReplayServer()
@@ -109,7 +122,7 @@ def serve(count: int, latency: float, photos: list[bytes], ready, per_second: in
     def photo_handler(index: int):
         def handler(request, http):
             time.sleep(latency)
-            body = variant(photos[index % len(photos)], index)
+            body = random_photo(index) if distinct else variant(photos[index % len(photos)], index)
             return ReplayResponse(200, {"Content-Type": "image/jpeg"}, body)
 
         return handler
