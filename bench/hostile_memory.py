@@ -203,8 +203,6 @@ def measure(url: str, base_url: str, work: Path) -> tuple[float, float, int, str
         str(work / "blobs"),
         "--connect-to",
         f"*={base_url}",
-        "--delay",
-        "0",
         url,
     ]  # fmt: skip  (url may be an option: --input=/dev/zero)
     started = time.perf_counter()
