@@ -111,9 +111,14 @@ def check_current_posts(db: Database, report: Report) -> None:
 
 def _row_hashes(row: dict, drop: str | None, added: set[str]) -> set[str]:
     """The row's payload hash, as written before or after the later columns existed."""
+    return {payload_hash(form) for form in _as_written(row, drop, added)}
+
+
+def _as_written(row: dict, drop: str | None, added: set[str]) -> tuple[dict, dict]:
+    """The row as a payload (less `drop`), and as written before its `added` columns existed
+    (a column added on open is None in the rows written before it)."""
     row = {k: v for k, v in row.items() if k != drop}
-    earlier = {k: v for k, v in row.items() if not (k in added and v is None)}
-    return {payload_hash(row), payload_hash(earlier)}
+    return row, {k: v for k, v in row.items() if not (k in added and v is None)}
 
 
 def _report_removed(
@@ -161,10 +166,8 @@ def check_post_states(db: Database, report: Report) -> None:
 
 def _state_hashes(state: dict) -> set[str]:
     """The post state's payload hash, as written before or after later columns existed."""
-    added = set(ADDED_COLUMNS.get("posts", {}))
-    post = state["post"] or {}
-    earlier = {k: v for k, v in post.items() if not (k in added and v is None)}
-    return {payload_hash(state), payload_hash({"post": earlier, "media": state["media"]})}
+    forms = _as_written(state["post"] or {}, None, set(ADDED_COLUMNS.get("posts", {})))
+    return {payload_hash({"post": post, "media": state["media"]}) for post in forms}
 
 
 # Up to this many media files, verify recomputes every near-duplicate pair (quadratic:
