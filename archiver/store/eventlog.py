@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from archiver.store.queries_evidence import chain_head
 from archiver.store.rows import insert_row
 
 if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
@@ -41,7 +42,7 @@ def append_event(
     db: Database, *, at: str, actor: str, action: str, target: str, payload: dict
 ) -> dict:
     """Append one event; call inside the transaction that makes the write it records."""
-    last = db.execute("select seq, hash from events order by seq desc limit 1").fetchone()
+    last = chain_head(db)
     seq = (last[0] + 1) if last else 1
     prev = last[1] if last else GENESIS
     digest = payload_hash(payload)
