@@ -177,15 +177,11 @@ def event_hash_at(db: Database, seq: int) -> str | None:
 
 def all_checkpoints(db: Database) -> list[dict]:
     """Every checkpoints row, oldest first."""
-    if not db["checkpoints"].exists():
-        return []
     return list(db.query("select * from checkpoints order by id"))
 
 
 def sealed_warc_files(db: Database) -> list[dict]:
     """Every warc_files row: each closed WARC file's length and SHA-256."""
-    if not db["warc_files"].exists():
-        return []
     return list(db.query("select * from warc_files order by warc_file"))
 
 
