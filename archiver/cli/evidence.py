@@ -95,20 +95,34 @@ def cite(ctx, target, style, base_url, as_json, **_):
     help="Write each capture's archived-copy page, with its media, into this directory",
 )
 @click.option("--title", help="The WACZ's title")
+@click.option(
+    "--signing-url",
+    envvar="ARCHIVER_WACZ_SIGNING_URL",
+    help="Sign the WACZ through this signing server (authsign's /sign endpoint); "
+    "env ARCHIVER_WACZ_SIGNING_URL",
+)
+@click.option(
+    "--signing-token",
+    envvar="ARCHIVER_WACZ_SIGNING_TOKEN",
+    help="The signing server's token; env ARCHIVER_WACZ_SIGNING_TOKEN",
+)
 @db_option
 @blobs_option
 @click.pass_context
-def export(ctx, targets, wacz_path, html_dir, title, **_):
+def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token, **_):
     """Export captures (all of them when no TARGET is given) as WACZ and/or static HTML.
 
     A TARGET is a post id or URL (all its captures), a capture id or a media SHA-256.
     """
     from archiver.evidence.archived import export_capture_ids
     from archiver.evidence.copy_page import export_html
-    from archiver.evidence.wacz_export import export_wacz
+    from archiver.evidence.wacz_export import Signing, export_wacz
 
     if not wacz_path and not html_dir:
         raise UsageError("say what to export: --wacz OUT.wacz and/or --html DIR")
+    if signing_url and not wacz_path:
+        raise UsageError("--signing-url signs a WACZ: give --wacz OUT.wacz too")
+    signing = Signing(signing_url, signing_token) if signing_url else None
     settings = settings_from_params(ctx.params)
     with archive_db(settings) as db:
         capture_ids = export_capture_ids(db, targets)
@@ -116,12 +130,15 @@ def export(ctx, targets, wacz_path, html_dir, title, **_):
             raise UsageError("nothing to export: the archive has no captures")
         if wacz_path:
             summary = export_wacz(
-                db, settings.db_path.resolve().parent, capture_ids, wacz_path, title=title
-            )
+                db, settings.db_path.resolve().parent, capture_ids, wacz_path, title=title,
+                signing=signing,
+            )  # fmt: skip
             click.echo(
                 f"wrote {summary.path}: {summary.captures} capture(s), {summary.records} WARC "
                 f"records, SHA-256 {summary.sha256}"
             )
+            if summary.signed_by:
+                click.echo(f"  signed by {summary.signed_by} (datapackage-digest.json)")
             for capture_id in summary.skipped:
                 click.echo(f"  capture {capture_id} has no WARC records; not in the WACZ", err=True)
         if html_dir:
