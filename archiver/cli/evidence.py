@@ -183,7 +183,7 @@ def verify(ctx, as_json, expect_head, **_):
         for note in report.notes:
             click.echo(f"note: {note}")
         for problem in report.problems:
-            click.echo(f"MISMATCH {problem.kind}: {problem.where}: {problem.detail}")
+            click.echo(f"MISMATCH {problem.in_words()}")
         click.echo(
             "OK: the archive is as it was captured."
             if report.ok

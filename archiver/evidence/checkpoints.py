@@ -122,7 +122,8 @@ def check_checkpoints(
     filed = _read_file(checkpoint_file(settings.db_path), report)
     for key in filed.keys() - kept.keys():
         report.add("checkpoint", f"checkpoint at event {key[0]}",
-                   "in the checkpoint file but missing from the database")  # fmt: skip
+                   "in the checkpoint file but missing from the database",
+                   table="checkpoints", event=key[0])  # fmt: skip
     roots = load_roots(settings.tsa_roots)
     for checkpoint in {**kept, **filed}.values():
         report.count("checkpoints")
@@ -132,7 +133,8 @@ def check_checkpoints(
         found = event_hash_at(db, seq)
         if found != head:
             report.add("checkpoint", f"expected head at event {seq}",
-                       f"the chain has {found or 'no event'} there, not {head}")  # fmt: skip
+                       f"the chain has {found or 'no event'} there, not {head}",
+                       table="events", key=str(seq), event=seq)  # fmt: skip
 
 
 def _check_one(db: Database, checkpoint: Checkpoint, roots, report: Report) -> None:
@@ -140,7 +142,8 @@ def _check_one(db: Database, checkpoint: Checkpoint, roots, report: Report) -> N
     found = event_hash_at(db, checkpoint.seq)
     if found != checkpoint.head:
         report.add("checkpoint", where, "the chain was rewritten at or before this checkpoint:"
-                   f" event {checkpoint.seq} is now {found or 'missing'}, sealed as {checkpoint.head}")  # fmt: skip
+                   f" event {checkpoint.seq} is now {found or 'missing'}, sealed as {checkpoint.head}",
+                   table="events", key=str(checkpoint.seq), event=checkpoint.seq)  # fmt: skip
     digest = hashlib.sha256(checkpoint.statement).hexdigest()
     for stamp in checkpoint.stamps:
         if stamp.status != STAMPED:
@@ -148,7 +151,8 @@ def _check_one(db: Database, checkpoint: Checkpoint, roots, report: Report) -> N
             continue
         check = check_stamp(stamp, digest, roots=roots)
         if not check.ok:
-            report.add("checkpoint", f"{where}, {stamp.tsa_url}", check.detail)
+            report.add("checkpoint", f"{where}, {stamp.tsa_url}", check.detail,
+                       table="checkpoints", event=checkpoint.seq)  # fmt: skip
         elif not check.trusted:
             report.notes.append(f"{where}, {stamp.tsa_url}: {check.detail}")
 
@@ -168,7 +172,8 @@ def _read_file(path: Path, report: Report) -> dict[tuple[int, str], Checkpoint]:
             stamps = [Stamp(**s) for s in data.get("stamps", [])]
             checkpoint = Checkpoint(int(data["seq"]), data["head"], data["sealed_at"], stamps)
         except (ValueError, KeyError, TypeError) as exc:
-            report.add("checkpoint", f"{path.name} line {number}", f"not a checkpoint ({exc})")
+            report.add("checkpoint", f"{path.name} line {number}", f"not a checkpoint ({exc})",
+                       file=str(path))  # fmt: skip
             continue
         found[(checkpoint.seq, checkpoint.head)] = checkpoint
     return found

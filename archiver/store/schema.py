@@ -44,6 +44,9 @@ ADDED_COLUMNS = {
     "post_versions": {"author_name": str, "author_handle": str, "metrics": str},
     "pages": {"description": str, "image_url": str, "meta": str},  # meta: OpenGraph etc. (JSON)
     "media": {"thumbnail_sha256": str},  # the thumbnail's own hash: a swapped one shows
+    # Each payload field's short hash, outside the event's hash: names a changed column
+    # (store.eventlog.column_digests).
+    "events": {"columns": str},
 }
 
 
