@@ -195,20 +195,37 @@ def verify(ctx, as_json, expect_head, **_):
 @click.command()
 @db_option
 @tsa_options
+@click.option(
+    "--ots",
+    multiple=True,
+    metavar="URL",
+    help="OpenTimestamps calendar to anchor the checkpoint in Bitcoin (repeatable) [ARCHIVER_OTS]",
+)
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Fetch the completed proofs of pending OpenTimestamps anchors (no new checkpoint)",
+)
 @json_flag("Print the checkpoint (head, time, each TSA's token) as one JSON object")
 @click.pass_context
-def seal(ctx, as_json, **_):
+def seal(ctx, upgrade, as_json, **_):
     """Checkpoint the event chain's head, signed by each TSA (--tsa), in the archive and beside it.
 
     Publish or send the printed head: `archiver verify --expect-head SEQ:HASH` then shows
-    that nothing up to that event was rewritten since.
+    that nothing up to that event was rewritten since. With --ots, each calendar's
+    OpenTimestamps proof is kept too: pending until `archiver seal --upgrade` finds it in Bitcoin.
     """
-    from archiver.evidence.checkpoints import checkpoint_file, describe
+    from archiver.evidence.checkpoints import checkpoint_file, describe, upgrade_anchors
     from archiver.evidence.checkpoints import seal as seal_chain
     from archiver.evidence.tsa import check_tsa_urls
 
     settings = settings_from_params(ctx.params)
     check_tsa_urls(settings.tsa_urls)
+    if upgrade:
+        with archive_db(settings) as db:
+            lines = upgrade_anchors(db, settings)
+        click.echo(json.dumps({"upgraded": lines}) if as_json else "\n".join(lines))
+        return
     with archive_db(settings) as db:
         checkpoint = seal_chain(db, settings)
     if as_json:

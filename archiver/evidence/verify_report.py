@@ -17,6 +17,7 @@ TABLE_WORDS = {
     "manifests": "the collection record of capture",
     "warc_files": "the sealed WARC file",
     "media_matches": "the near-duplicate pair",
+    "anchors": "the OpenTimestamps proof",
     "annotations": "an analyst's annotation",
 }
 

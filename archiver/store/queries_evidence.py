@@ -191,6 +191,11 @@ def all_checkpoints(db: Database) -> list[dict]:
     return list(db.query("select * from checkpoints order by id"))
 
 
+def all_anchors(db: Database) -> list[dict]:
+    """Every anchors row (OpenTimestamps proofs of checkpoints), oldest first."""
+    return list(db.query("select * from anchors order by id"))
+
+
 def sealed_warc_files(db: Database) -> list[dict]:
     """Every warc_files row: each closed WARC file's length and SHA-256."""
     return list(db.query("select * from warc_files order by warc_file"))
