@@ -116,6 +116,7 @@ def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token,
     """
     from archiver.evidence.archived import export_capture_ids
     from archiver.evidence.copy_page import export_html
+    from archiver.evidence.exports import record_html, record_wacz
     from archiver.evidence.wacz_export import Signing, export_wacz
 
     if not wacz_path and not html_dir:
@@ -139,10 +140,13 @@ def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token,
             )
             if summary.signed_by:
                 click.echo(f"  signed by {summary.signed_by} (datapackage-digest.json)")
+            packed = [c for c in capture_ids if c not in summary.skipped]
+            record_wacz(db, summary.path, summary.sha256, packed, summary.signed_by)
             for capture_id in summary.skipped:
                 click.echo(f"  capture {capture_id} has no WARC records; not in the WACZ", err=True)
         if html_dir:
             pages = export_html(db, settings.blobs_dir, capture_ids, html_dir)
+            record_html(db, html_dir, capture_ids)
             click.echo(f"wrote {len(pages)} archived-copy page(s) to {html_dir}/ (index.html)")
 
 

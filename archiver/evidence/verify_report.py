@@ -18,6 +18,7 @@ TABLE_WORDS = {
     "warc_files": "the sealed WARC file",
     "media_matches": "the near-duplicate pair",
     "anchors": "the OpenTimestamps proof",
+    "exports": "the export",
     "annotations": "an analyst's annotation",
 }
 

@@ -19,7 +19,6 @@ to be signed and came back unsigned is an error, never a silent unsigned file.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -33,6 +32,7 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
 from archiver.errors import ArchiveError, StorageError, UsageError
+from archiver.evidence.verify_files import file_sha256
 from archiver.fetch.warc_index import copy_record
 from archiver.store.queries import capture_row, post_row
 from archiver.store.queries_evidence import (
@@ -92,7 +92,7 @@ def export_wacz(
             "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages), "utf-8"
         )
         signed_by = _package(warc_path, pages_path, out, title, signing)
-    return WaczSummary(out, len(pages) - 1, records, _sha256(out), skipped, signed_by)
+    return WaczSummary(out, len(pages) - 1, records, file_sha256(out), skipped, signed_by)
 
 
 def _write_warc(db: Database, base: Path, captures: list[dict], warc, pages: list[dict]):
@@ -243,11 +243,3 @@ def _page(db: Database, capture: dict, first: dict) -> dict:
         "ts": first["warc_date"],
         "title": title or capture["url"],
     }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -196,6 +196,11 @@ def all_anchors(db: Database) -> list[dict]:
     return list(db.query("select * from anchors order by id"))
 
 
+def all_exports(db: Database) -> list[dict]:
+    """Every exports row (what `archiver export` wrote), oldest first."""
+    return list(db.query("select * from exports order by id"))
+
+
 def sealed_warc_files(db: Database) -> list[dict]:
     """Every warc_files row: each closed WARC file's length and SHA-256."""
     return list(db.query("select * from warc_files order by warc_file"))

@@ -238,7 +238,8 @@ def _enable_search(db: Database) -> None:
 
 def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
-    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files", "anchors")
+    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files", "anchors",
+              "exports")  # fmt: skip
     if all(db[t].exists() for t in tables):
         return
     with transaction(db):
@@ -288,4 +289,12 @@ def _create_evidence_tables(db: Database) -> None:
             "proof_b64": str, "bitcoin_height": int, "error": str, "recorded_at": str,
         },
         pk="id", foreign_keys=[("checkpoint_id", "checkpoints", "id")], if_not_exists=True,
+    )  # fmt: skip
+    # What `archiver export` wrote (evidence.exports): the files' SHA-256, the captures in it.
+    db["exports"].create(
+        {
+            "id": int, "kind": str, "path": str, "files": str, "captures": str,
+            "signed_by": str, "exported_at": str,
+        },
+        pk="id", if_not_exists=True,
     )  # fmt: skip

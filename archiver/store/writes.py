@@ -298,6 +298,13 @@ def save_anchor(db: Database, row: dict) -> int:
     return anchor_id
 
 
+def save_export(db: Database, row: dict) -> int:
+    """Keep what an export wrote (evidence.exports) and log it; returns its id."""
+    export_id = insert_row(db, "exports", row)
+    record_event(db, "archiver", "export", f"export:{export_id}", row)
+    return export_id
+
+
 def save_warc_file(db: Database, row: dict) -> None:
     """Keep a closed WARC file's length and SHA-256 (its seal), and log it."""
     insert_row(db, "warc_files", row)
