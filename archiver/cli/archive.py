@@ -281,6 +281,8 @@ def describe(result) -> str:
             lines.append(
                 f"         timestamp FAILED from {stamp['tsa']}: {stamp['error']} (the capture is archived)"
             )
+    if result.wayback is not None:
+        lines.append(wayback_line(result.wayback))
     for embed in result.embeds:
         where = embed["post_id"] or embed["post_url"] or "(no link to the post)"
         note = f" ({embed['error']})" if embed.get("error") else ""
@@ -288,6 +290,15 @@ def describe(result) -> str:
             f"         embed {embed['position']}: {embed['platform']} {where} via {embed['found_by']}: {embed['status']}{note}"
         )
     return "\n".join(lines)
+
+
+def wayback_line(copy: dict) -> str:
+    """What came of the Save Page Now submission (--wayback): the copy, or why there is none."""
+    if copy.get("status") == "saved":
+        return f"         Wayback Machine copy: {copy['wayback_url']} ({copy['archived_at']})"
+    return (
+        f"         Wayback Machine submission FAILED: {copy.get('error')} (the capture is archived)"
+    )
 
 
 @click.command()
