@@ -241,3 +241,20 @@ def test_wayback_usage_and_failures_are_one_line(replay, settings):
     replay.add(f"{WAYBACK}/cdx/search/cdx?url={url}", b"")
     none = run(["wayback", "--connect-to", f"*={replay.base_url}", "--archive-closest", url])
     assert none.exit_code == 1 and "has no copy" in none.stderr
+
+
+def test_citations_name_the_wayback_copy_as_a_second_copy(replay, settings):
+    url = archived_post_url(replay, settings)
+    serve_anonymous_save(replay, url)
+    run(archive_args(settings, "--wayback", POST_URL))
+    copy = f"{WAYBACK}/web/{SAVED_AT}/{url}"
+
+    cited = json.loads(run(["cite", "--db", str(settings.db_path), "--style", "all", "--json",
+                            f"x:{PHOTO_ID}"]).stdout)["citations"]  # fmt: skip
+    second = f"second copy at the Wayback Machine, saved 2026-12-07T13:45:12Z: {copy}"
+    for style in ("apa", "mla", "chicago", "bluebook"):
+        assert second in cited[style], style
+    assert cited["csl-json"][0]["custom"]["wayback"] == {
+        "url": copy, "saved_at": "2026-12-07T13:45:12Z"
+    }  # fmt: skip
+    assert "Wayback Machine" in cited["bibtex"]
