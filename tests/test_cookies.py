@@ -155,3 +155,21 @@ def test_a_malformed_cookie_file_is_one_clear_line(settings, tmp_path):
 
     missing = run(archive_args(settings, "--cookies", str(tmp_path / "nope.txt"), POST))
     assert missing.exit_code == 2 and "cannot read it" in missing.stderr
+
+
+def test_the_jar_keeps_to_each_cookies_path_and_secure_flag(tmp_path):
+    from archiver.fetch.cookies import SessionCookies
+
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text(
+        "# HTTP Cookie File\n"
+        ".threads.net\tTRUE\t/\tTRUE\t2145916800\tsessionid\tTHREADS\n"
+        "www.facebook.com\tFALSE\t/groups/\tFALSE\t2145916800\tgroup_pref\tG1\n"
+    )
+    jar = SessionCookies.load(cookies)
+    assert jar.header_for("https://www.threads.net/@zuck/post/C1") == "sessionid=THREADS"
+    assert jar.header_for("http://www.threads.net/@zuck/post/C1") is None  # secure: https only
+    assert jar.header_for("https://www.facebook.com/groups/1/posts/2") == "group_pref=G1"
+    assert jar.header_for("https://www.facebook.com/photo?fbid=1") is None  # another path
+    assert jar.header_for("https://m.facebook.com/groups/1") is None  # host-only cookie
+    assert jar.domains == ["threads.net", "www.facebook.com"]
