@@ -7,9 +7,12 @@ server; nothing here reaches the Internet Archive.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import sqlite3
 
+import pytest
 from test_cli import PHOTO_ID, archive_args, run, serve_photo_post
 from wayback_server import (
     JOB_ID,
@@ -69,11 +72,19 @@ def test_anonymous_save_page_now_records_the_copy_with_the_capture(replay, setti
     assert run(["verify", "--db", str(settings.db_path)]).exit_code == 0
 
 
-def test_a_redirect_to_the_copy_is_the_copy(replay, settings):
+@pytest.mark.parametrize("answer", ["redirect", "content-location"])
+def test_a_copy_named_in_the_answer_is_the_copy(replay, settings, answer):
     url = archived_post_url(replay, settings)
-    replay.redirect(f"{WAYBACK}/save/{url}", f"/web/{SAVED_AT}/{url}", status=302)
+    named = f"/web/{SAVED_AT}/{url}"
+    if answer == "redirect":
+        replay.redirect(f"{WAYBACK}/save/{url}", named, status=302)
+    else:
+        replay.add(
+            f"{WAYBACK}/save/{url}", "<html>saved</html>", headers={"Content-Location": named}
+        )
     out = json.loads(run(archive_args(settings, "--json", "--wayback", POST_URL)).stdout)
     assert out["wayback"]["wayback_url"] == f"{WAYBACK}/web/{SAVED_AT}/{url}"
+    assert out["wayback"]["job_id"] is None
     # The copy itself is not fetched: naming it is the answer.
     assert not [r for r in replay.requests if r.path.startswith("/web/")]
 
@@ -94,8 +105,6 @@ def test_keyed_spn2_posts_the_url_polls_the_job_and_keeps_no_key(replay, setting
     assert saves[0].form == {"url": url}
     assert all(r.headers["authorization"] == f"LOW {KEYS}" for r in saves)
     warcs = b"".join(p.read_bytes() for p in settings.warcs.glob("*.warc.gz"))
-    import gzip
-
     text = gzip.decompress(warcs).decode("latin-1")
     assert "s3cr3tK3yV4lu3" not in text and "WARC-Archiver-Redacted: Authorization" in text
     assert f"url={url}".replace(":", "%3A").replace("/", "%2F") in text  # the POST's form
@@ -221,8 +230,6 @@ def test_archive_closest_keeps_the_copys_original_bytes_as_a_page_capture(replay
         "select title from pages where capture_id = ?", [archived["capture_id"]]
     ).fetchone()
     db.close()
-    import hashlib
-
     assert capture == ("page", "wayback", f"{WAYBACK}/web/20240315090000id_/{url}",
                        hashlib.sha256(page).hexdigest())  # fmt: skip
     assert title == ("someone on X: the deleted words",)
