@@ -19,6 +19,7 @@ TABLE_WORDS = {
     "media_matches": "the near-duplicate pair",
     "anchors": "the OpenTimestamps proof",
     "exports": "the export",
+    "wayback_copies": "the Wayback Machine copy record",
     "annotations": "an analyst's annotation",
 }
 

@@ -44,11 +44,12 @@ ROW_EVENTS = [
     ("warc_files", "warc_file", "warc_file", "warc_file"),
     ("anchors", "id", "anchor", "anchor"),
     ("exports", "id", "export", "export"),
+    ("wayback_copies", "id", "wayback_copy", "wayback_copy"),
 ]
 # Tables whose rows are never removed: an event that logged one whose row is gone is a deletion.
 NEVER_REMOVED = {
     "captures", "media", "pages", "embeds", "manifests", "timestamps", "post_versions",
-    "checkpoints", "warc_files", "anchors", "exports",
+    "checkpoints", "warc_files", "anchors", "exports", "wayback_copies",
 }  # fmt: skip
 # Tables whose rows were first logged by a later version of the archiver: rows older than
 # the first one logged are noted, not reported (nothing recorded them to check against).

@@ -46,6 +46,25 @@ def capture_timestamps(db: Database, capture_id: str) -> list[dict]:
     return list(db.query("select * from timestamps where capture_id = ? order by id", [capture_id]))
 
 
+def capture_wayback_copies(db: Database, capture_id: str) -> list[dict]:
+    """The capture's Save Page Now submissions (archive --wayback), failures included, in order."""
+    if not db["wayback_copies"].exists():
+        return []
+    sql = "select * from wayback_copies where capture_id = ? order by id"
+    return list(db.query(sql, [capture_id]))
+
+
+def post_wayback_copies(db: Database, post_db_id: str) -> list[dict]:
+    """The Wayback copies of a post made with any of its captures, newest first, failures included."""
+    if not db["wayback_copies"].exists():
+        return []
+    sql = (
+        "select w.* from wayback_copies w join captures c on c.id = w.capture_id"
+        " where c.post_db_id = ? order by w.submitted_at desc, w.id desc"
+    )
+    return list(db.query(sql, [post_db_id]))
+
+
 # -- what verify walks -----------------------------------------------------------
 
 

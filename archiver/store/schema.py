@@ -239,7 +239,7 @@ def _enable_search(db: Database) -> None:
 def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
     tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files", "anchors",
-              "exports")  # fmt: skip
+              "exports", "wayback_copies")  # fmt: skip
     if all(db[t].exists() for t in tables):
         return
     with transaction(db):
@@ -274,6 +274,17 @@ def _create_evidence_tables(db: Database) -> None:
         {"warc_file": str, "bytes": int, "sha256": str, "sealed_at": str},
         pk="warc_file", if_not_exists=True,
     )  # fmt: skip
+    # A second copy at the Wayback Machine (archive --wayback): each Save Page Now submission
+    # of a capture's URL and what came of it, a failure with its reason (evidence.wayback).
+    db["wayback_copies"].create(
+        {
+            "id": int, "capture_id": str, "url": str, "api": str, "status": str,
+            "wayback_url": str, "archived_at": str, "job_id": str, "error": str,
+            "submitted_at": str, "finished_at": str,
+        },
+        pk="id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True,
+    )  # fmt: skip
+    db["wayback_copies"].create_index(["capture_id"], if_not_exists=True)
     # The chain's head at a moment, anchored by TSAs (archiver seal): evidence.checkpoints.
     db["checkpoints"].create(
         {

@@ -309,3 +309,10 @@ def save_warc_file(db: Database, row: dict) -> None:
     """Keep a closed WARC file's length and SHA-256 (its seal), and log it."""
     insert_row(db, "warc_files", row)
     record_event(db, "archiver", "warc_file", f"warc_file:{row['warc_file']}", row)
+
+
+def save_wayback_copy(db: Database, row: dict) -> int:
+    """Keep a Save Page Now submission of a capture's URL (evidence.wayback), and log it."""
+    copy_id = insert_row(db, "wayback_copies", row)
+    record_event(db, "archiver", "wayback_copy", f"wayback_copy:{copy_id}", row)
+    return copy_id
