@@ -179,13 +179,15 @@ NO_UNAUTHENTICATED = "!no-unauthenticated"
 def _labels(view: dict, author: dict, details: dict) -> None:
     """The post's labels and its author's account labels; the author's own request not to be
     shown logged out becomes a notice the post page shows."""
-    if labels := items(view.get("labels")):
-        details["labels"] = [short_text(label.get("val")) for label in labels]
+    if labels := [
+        val for label in items(view.get("labels")) if (val := short_text(label.get("val")))
+    ]:
+        details["labels"] = labels
     did = short_text(author.get("did"))
     own = [
-        short_text(label.get("val"))
+        val
         for label in items(author.get("labels"))
-        if label.get("src") in (None, did)
+        if label.get("src") in (None, did) and (val := short_text(label.get("val")))
     ]
     if own:
         details["author_labels"] = own

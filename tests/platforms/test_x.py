@@ -296,3 +296,36 @@ def test_reply_names_its_parent():
     )
     data["in_reply_to_status_id_str"] = "2023357000000000000"
     assert parse_syndication(data).reply_to == "x:2023357000000000000"
+
+
+def test_a_poll_card_keeps_its_choices_and_final_counts(replay, settings):
+    """X's GraphQL gives a card's binding_values as a list of {key, value}: the real poll card
+    of post 1899954694652309701 (FxEmbed's recording), put in place of the real link card of
+    the syndication answer for 1629262255744503809 (composed here from the two recordings)."""
+    answer = json.loads(
+        fixture_path("x", "syndication", "tweet-result_1629262255744503809_card.json").read_text()
+    )
+    graphql = json.loads(
+        fixture_path(
+            "x", "graphql", "TweetResultByRestId_1899954694652309701_poll_card.json"
+        ).read_text()
+    )
+    answer["card"] = graphql["data"]["tweetResult"]["result"]["card"]["legacy"]
+    serve_syndication(replay, "1629262255744503809", json.dumps(answer).encode())
+    with Archiver(settings) as archiver:
+        result = archiver.archive("https://x.com/i/status/1629262255744503809")
+        post = archiver.db["posts"].get("x:1629262255744503809")
+    assert result.status == "ok", result.error
+    assert json.loads(post["details"]) == {
+        "poll": {
+            "options": [
+                {"title": "MISC Freelancer", "votes": 2},
+                {"title": "Anvil Carrack", "votes": 6},
+                {"title": "Drake Cutlass (Any?)", "votes": 5},
+                {"title": "Origin 600i", "votes": 9},
+            ],
+            "votes": 22,
+            "expires_at": "2025-03-16T22:44:33Z",
+            "final": True,
+        }
+    }
