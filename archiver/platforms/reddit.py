@@ -216,7 +216,7 @@ def _gallery(data: dict, details: dict) -> list[MediaRef]:
         states = ", ".join(sorted(set(waiting))) or "no media metadata"
         details["incomplete"] = (
             f"Reddit lists {len(listed)} gallery items; {len(listed) - len(refs)} could not be"
-            f" downloaded (still processing: {states})"
+            f" downloaded (Reddit's status for them: {states})"
             if listed
             else "Reddit marks the post as a gallery but lists no items yet (still processing)"
         )

@@ -58,7 +58,7 @@ def test_a_gallery_still_processing_is_partial_and_says_how_many_items(replay, s
     assert result.status == "partial" and capture["status"] == "partial"
     assert media == [] and result.media_sha256s == []
     assert details["gallery"] == {"items": 5, "downloadable": 0}
-    said = "Reddit lists 5 gallery items; 5 could not be downloaded (still processing: unprocessed)"
+    said = "Reddit lists 5 gallery items; 5 could not be downloaded (Reddit's status for them: unprocessed)"
     assert details["incomplete"] == said
     assert said in result.error and said in capture["error"]
     assert post["status"] == "ok"  # the post is there; only its files are not yet
@@ -73,6 +73,27 @@ def test_a_gallery_with_every_item_ready_stays_ok(replay, settings):
     result, post, media, _ = archive_one(settings, f"{THREAD}/an_outfit/")
     assert result.status == "ok" and len(media) == 5
     assert "incomplete" not in json.loads(post["details"])
+
+
+def test_a_gallery_with_one_failed_item_keeps_the_rest_and_is_partial(replay, settings):
+    """Reddit answers `{"status": "failed"}` for an item it could not process (as curl showed
+    for gallery 10b485x in SpartanJ/ImgurViewer#60): the real gallery with its last item so."""
+    thread = fixture_json("reddit", GALLERY)
+    data = thread[0]["data"]["children"][0]["data"]
+    items = data["gallery_data"]["items"]
+    data["media_metadata"][items[-1]["media_id"]] = {"status": "failed"}
+    replay.add(f"{THREAD}.json", json.dumps(thread).encode(), content_type="application/json")
+    files = {}
+    for item in items[:-1]:
+        url = html.unescape(data["media_metadata"][item["media_id"]]["s"]["u"])
+        files[url] = jpeg_bytes(seed=len(files) + 20)
+        replay.add(url, files[url])
+    result, post, media, _ = archive_one(settings, f"{THREAD}/an_outfit/")
+    details = json.loads(post["details"])
+    assert result.status == "partial"
+    assert [m["url"] for m in media] == list(files)
+    assert details["gallery"] == {"items": 5, "downloadable": 4}
+    assert "1 could not be downloaded (Reddit's status for them: failed)" in result.error
 
 
 def test_a_video_still_processing_says_so_and_keeps_its_still_as_a_poster(replay, settings):
