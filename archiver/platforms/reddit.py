@@ -187,7 +187,9 @@ def _video_processing(data: dict, video: dict) -> bool:
     state = short_text(video.get("transcoding_status"))
     if state and state != "completed":
         return True
-    return bool(data.get("is_video")) and not text(video.get("fallback_url"))
+    # A removed post's video can be gone too: that is its status, not processing.
+    removed = data.get("removed_by_category") or data.get("selftext") in ("[removed]", "[deleted]")
+    return bool(data.get("is_video")) and not text(video.get("fallback_url")) and not removed
 
 
 def _gallery(data: dict, details: dict) -> list[MediaRef]:

@@ -138,3 +138,19 @@ def test_the_archive_with_these_details_verifies(replay, settings):
         archiver.archive(f"{THREAD}/comment/jzzzzz9/")
     report = verify_archive(settings)
     assert report.ok, report.problems
+
+
+def test_a_removed_video_post_without_its_video_is_not_called_processing(replay, settings):
+    """The real removed post 151unk5 with its video objects gone (as Reddit may strip them):
+    its status says what happened; nothing claims the video is still processing."""
+    thread = fixture_json("reddit", "comments_json_oddlysatisfying_151unk5_video_removed.json")
+    data = thread[0]["data"]["children"][0]["data"]
+    data["media"] = data["secure_media"] = None
+    replay.add(
+        "https://www.reddit.com/comments/151unk5.json", json.dumps(thread).encode(),
+        content_type="application/json",
+    )  # fmt: skip
+    result, post, media, _ = archive_one(settings, "https://redd.it/151unk5")
+    details = json.loads(post["details"])
+    assert (result.status, post["status"]) == ("unavailable", "unavailable")
+    assert "video" not in details and "incomplete" not in details
