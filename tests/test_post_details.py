@@ -85,6 +85,9 @@ def test_archive_json_says_what_could_not_be_archived_yet(replay, settings):
         [],
     )
     assert "Reddit lists 5 gallery items; 5 could not be downloaded" in printed["error"]
+    details = printed["post_details"][POLL_POST]
+    assert details["gallery"] == {"items": 5, "downloadable": 0}
+    assert details["incomplete"] in printed["error"]
 
 
 def tamper(settings, sql: str, *params) -> set[tuple[str, str]]:

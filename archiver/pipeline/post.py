@@ -121,6 +121,7 @@ class PostPath:
             media_sha256s=[m.sha256 for _, m, _ in all_media if m is not None],
             error=capture.error, warc_file=capture.warc_file, changed=list(rows.changes),
             changes=rows.changes, timestamps=timestamps,
+            post_details={p.db_id: p.details for p in (post, quoted) if p is not None and p.details},
         )  # fmt: skip
 
 

@@ -28,6 +28,9 @@ class CaptureResult:
     changes: dict[str, list[str]] = field(default_factory=dict)
     # One entry per Time Stamp Authority asked: tsa, status (stamped/failed), gen_time, error.
     timestamps: list[dict] = field(default_factory=list)
+    # What each post shows besides text and media, as posts.details holds it (link card, poll,
+    # labels, notices, what the platform could not give yet), for posts that have any.
+    post_details: dict[str, dict] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
