@@ -5,7 +5,10 @@ gallery items (`media_metadata`, in `gallery_data` order), its hosted image or
 video (`reddit_video.fallback_url`: DASH video without its audio track, which
 Reddit serves separately), or, for a link post, the preview Reddit made of the
 link. A crosspost quotes its parent. Removal is recorded as a status: removed
-by the author is `deleted`, removed by moderators, admins or Reddit `unavailable`.
+by the author is `deleted`, removed by moderators, admins or Reddit `unavailable`;
+a comment its own permalink no longer shows is `deleted`. A poll is `details["poll"]`.
+Gallery items and videos Reddit has not processed yet (no file to download) are
+said in `details["incomplete"]`, which makes the capture `partial`.
 """
 
 from __future__ import annotations
@@ -187,9 +190,15 @@ def _video_processing(data: dict, video: dict) -> bool:
     state = short_text(video.get("transcoding_status"))
     if state and state != "completed":
         return True
-    # A removed post's video can be gone too: that is its status, not processing.
-    removed = data.get("removed_by_category") or data.get("selftext") in ("[removed]", "[deleted]")
-    return bool(data.get("is_video")) and not text(video.get("fallback_url")) and not removed
+    return bool(data.get("is_video")) and not text(video.get("fallback_url")) and not _removed(data)
+
+
+def _removed(data: dict) -> bool:
+    """Removed or deleted: media gone with the post is its status, not media still processing."""
+    return bool(data.get("removed_by_category")) or data.get("selftext") in (
+        "[removed]",
+        "[deleted]",
+    )
 
 
 def _gallery(data: dict, details: dict) -> list[MediaRef]:
@@ -213,7 +222,7 @@ def _gallery(data: dict, details: dict) -> list[MediaRef]:
                 MediaRef(url=_unescape(url), type=kind, alt_text=text(item.get("caption")) or None,
                          width=integer(source.get("x")), height=integer(source.get("y")))
             )  # fmt: skip
-    if waiting or not refs:
+    if (waiting or not refs) and not _removed(data):
         details["gallery"] = {"items": len(listed), "downloadable": len(refs)}
         states = ", ".join(sorted(set(waiting))) or "no media metadata"
         details["incomplete"] = (
