@@ -108,7 +108,9 @@ class PostPath:
             hashlib.sha256(post.raw.encode("utf-8")).hexdigest() if post.raw else None
         )
         capture.status = capture_status(post, all_media)
-        capture.error = post.status_reason if post.status != POST_OK else media_errors(all_media)
+        capture.error = (
+            post.status_reason if post.status != POST_OK else capture_notes(post, all_media)
+        )
         capture.warc_file = self.writer.warc_file()
         capture.finished_at = utc_now()
         rows = PostRows(([(quoted, quoted_media)] if quoted is not None else []) + [(post, media)])
@@ -119,6 +121,7 @@ class PostPath:
             media_sha256s=[m.sha256 for _, m, _ in all_media if m is not None],
             error=capture.error, warc_file=capture.warc_file, changed=list(rows.changes),
             changes=rows.changes, timestamps=timestamps,
+            post_details={p.db_id: p.details for p in (post, quoted) if p is not None and p.details},
         )  # fmt: skip
 
 
@@ -155,4 +158,19 @@ def capture_status(post: Post, media: list[Downloaded]) -> str:
         return CAPTURE_UNAVAILABLE
     if post.source == "oembed" or any(stored is None for _, stored, _ in media):
         return CAPTURE_PARTIAL
+    if incomplete(post):
+        return CAPTURE_PARTIAL
     return CAPTURE_OK
+
+
+def incomplete(post: Post) -> str | None:
+    """What the platform said it could not give yet (`details["incomplete"]`: media still
+    processing), which makes the capture partial although every file it named was kept."""
+    said = post.details.get("incomplete") if isinstance(post.details, dict) else None
+    return said if isinstance(said, str) and said else None
+
+
+def capture_notes(post: Post, media: list[Downloaded]) -> str | None:
+    """A post capture's error line: what the platform could not give, then failed downloads."""
+    notes = [note for note in (incomplete(post), media_errors(media)) if note]
+    return "; ".join(notes) or None

@@ -30,6 +30,9 @@ class CaptureResult:
     timestamps: list[dict] = field(default_factory=list)
     # With --wayback: the Save Page Now submission (a wayback_copies row): status, wayback_url...
     wayback: dict | None = None
+    # What each post shows besides text and media, as posts.details holds it (link card, poll,
+    # labels, notices, what the platform could not give yet), for posts that have any.
+    post_details: dict[str, dict] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:

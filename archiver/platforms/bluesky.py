@@ -148,8 +148,7 @@ def parse_post_view(view: dict, raw: str | None = None) -> Post:
     links = _facet_links(record)
     if links:
         details["links"] = links
-    if labels := items(view.get("labels")):
-        details["labels"] = [short_text(label.get("val")) for label in labels]
+    _labels(view, author, details)
     parent = obj(obj(record.get("reply")).get("parent")).get("uri")
     return Post(
         platform=NAME,
@@ -170,6 +169,34 @@ def parse_post_view(view: dict, raw: str | None = None) -> Post:
         metrics=counts(view, ("likeCount", "repostCount", "replyCount", "quoteCount")),
         details={k: v for k, v in details.items() if v},
     )
+
+
+# The self-label an author sets to ask Bluesky's apps and site not to show them to
+# logged-out readers (the AppView still serves their posts to anyone who asks).
+NO_UNAUTHENTICATED = "!no-unauthenticated"
+
+
+def _labels(view: dict, author: dict, details: dict) -> None:
+    """The post's labels and its author's account labels; the author's own request not to be
+    shown logged out becomes a notice the post page shows."""
+    if labels := [
+        val for label in items(view.get("labels")) if (val := short_text(label.get("val")))
+    ]:
+        details["labels"] = labels
+    did = short_text(author.get("did"))
+    own = [
+        val
+        for label in items(author.get("labels"))
+        if label.get("src") in (None, did) and (val := short_text(label.get("val")))
+    ]
+    if own:
+        details["author_labels"] = own
+    if NO_UNAUTHENTICATED in own or NO_UNAUTHENTICATED in details.get("labels", []):
+        details["notices"] = [
+            f"The author asked Bluesky not to show their posts to logged-out readers"
+            f" (self-label {NO_UNAUTHENTICATED}). The archive keeps the post as served;"
+            " mind who you show it to."
+        ]
 
 
 def _embed(embed: dict | None, details: dict) -> tuple[list[MediaRef], Post | None, str | None]:

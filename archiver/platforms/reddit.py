@@ -5,7 +5,10 @@ gallery items (`media_metadata`, in `gallery_data` order), its hosted image or
 video (`reddit_video.fallback_url`: DASH video without its audio track, which
 Reddit serves separately), or, for a link post, the preview Reddit made of the
 link. A crosspost quotes its parent. Removal is recorded as a status: removed
-by the author is `deleted`, removed by moderators, admins or Reddit `unavailable`.
+by the author is `deleted`, removed by moderators, admins or Reddit `unavailable`;
+a comment its own permalink no longer shows is `deleted`. A poll is `details["poll"]`.
+Gallery items and videos Reddit has not processed yet (no file to download) are
+said in `details["incomplete"]`, which makes the capture `partial`.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from archiver.platforms.base import (
     iso_utc,
 )
 from archiver.platforms.embed_copy import absolute_url, linked_post, visible_text
-from archiver.platforms.shapes import integer, items, obj, short_text, text
+from archiver.platforms.shapes import integer, items, number, obj, short_text, text
 
 if TYPE_CHECKING:
     from archiver.fetch.client import Fetcher
@@ -122,6 +125,9 @@ def parse_post(data: dict, raw: str | None = None) -> Post:
     if link and not data.get("is_self"):
         details["link"] = _unescape(link)
     status, reason = _status(data)
+    if poll := _poll(obj(data.get("poll_data"))):
+        details["poll"] = poll
+    media = _media(data, details)
     parents = items(data.get("crosspost_parent_list"))
     quoted = parse_post(parents[0]) if parents and short_text(parents[0].get("id")) else None
     if quoted is not None:
@@ -141,19 +147,28 @@ def parse_post(data: dict, raw: str | None = None) -> Post:
         status=status,
         status_reason=reason,
         source="json",
-        media=_media(data),
+        media=media,
         quoted=quoted,
         metrics=counts(data, ("score", "upvote_ratio", "num_comments", "num_crossposts")),
         details=details,
     )
 
 
-def _media(data: dict) -> list[MediaRef]:
+def _media(data: dict, details: dict) -> list[MediaRef]:
+    """The post's media; what Reddit lists but cannot serve yet is said in `details`."""
     if data.get("is_gallery") or data.get("gallery_data"):
-        return _gallery(data)
+        return _gallery(data, details)
     video = obj(obj(data.get("secure_media") or data.get("media")).get("reddit_video"))
     preview = _preview(data)
     duration = integer(video.get("duration"))
+    if _video_processing(data, video):
+        state = short_text(video.get("transcoding_status")) or "no video file yet"
+        details["video"] = {"status": state}
+        details["incomplete"] = (
+            f"Reddit is still processing the video ({state}): no video file to keep yet"
+        )
+        # The preview is the video's still frame, not a link card.
+        return [MediaRef(url=preview, type="poster")] if preview else []
     if fallback := text(video.get("fallback_url")):
         refs = [
             MediaRef(
@@ -170,15 +185,33 @@ def _media(data: dict) -> list[MediaRef]:
     return [MediaRef(url=preview, type="card")] if preview else []
 
 
-def _gallery(data: dict) -> list[MediaRef]:
+def _video_processing(data: dict, video: dict) -> bool:
+    """A Reddit-hosted video Reddit has not finished transcoding: no file to download yet."""
+    state = short_text(video.get("transcoding_status"))
+    if state and state != "completed":
+        return True
+    return bool(data.get("is_video")) and not text(video.get("fallback_url")) and not _removed(data)
+
+
+def _removed(data: dict) -> bool:
+    """Removed or deleted: media gone with the post is its status, not media still processing."""
+    return bool(data.get("removed_by_category")) or data.get("selftext") in (
+        "[removed]",
+        "[deleted]",
+    )
+
+
+def _gallery(data: dict, details: dict) -> list[MediaRef]:
     metadata = obj(data.get("media_metadata"))
     gallery = items(obj(data.get("gallery_data")).get("items"))
-    refs = []
-    for item in gallery or [{"media_id": key} for key in metadata]:
+    listed = gallery or [{"media_id": key} for key in metadata]
+    refs, waiting = [], []
+    for item in listed:
         media_id = short_text(item.get("media_id"))
         meta = obj(metadata.get(media_id)) if media_id else {}
         source = obj(meta.get("s"))
         if meta.get("status") not in (None, "valid"):
+            waiting.append(short_text(meta.get("status")) or "no status")
             continue
         if meta.get("e") == "AnimatedImage":
             url, kind = source.get("mp4") or source.get("gif"), "gif"
@@ -189,7 +222,33 @@ def _gallery(data: dict) -> list[MediaRef]:
                 MediaRef(url=_unescape(url), type=kind, alt_text=text(item.get("caption")) or None,
                          width=integer(source.get("x")), height=integer(source.get("y")))
             )  # fmt: skip
+    if (waiting or not refs) and not _removed(data):
+        details["gallery"] = {"items": len(listed), "downloadable": len(refs)}
+        states = ", ".join(sorted(set(waiting))) or "no media metadata"
+        details["incomplete"] = (
+            f"Reddit lists {len(listed)} gallery items; {len(listed) - len(refs)} could not be"
+            f" downloaded (Reddit's status for them: {states})"
+            if listed
+            else "Reddit marks the post as a gallery but lists no items yet (still processing)"
+        )
     return refs
+
+
+def _poll(poll: dict) -> dict | None:
+    """A poll's options with their vote counts (Reddit shows counts once the poll has closed,
+    or to those who voted) and the vote total, in the shape the other platforms use."""
+    options = [
+        {"title": text(o.get("text")), "votes": integer(o.get("vote_count"))}
+        for o in items(poll.get("options"))
+    ]
+    if not options:
+        return None
+    ends = number(poll.get("voting_end_timestamp"))
+    return {
+        "options": options,
+        "votes": integer(poll.get("total_vote_count")),
+        "expires_at": iso_utc(ends / 1000) if ends is not None else None,
+    }
 
 
 def _preview(data: dict) -> str | None:
@@ -226,7 +285,14 @@ def _comment(data: list, thread: str, comment: str, raw: str) -> Post:
         None,
     )
     if found is None:
-        raise UnavailableError(f"Reddit's thread {thread} does not show comment {comment}")
+        # A comment deleted with no replies under it is gone from its own permalink.
+        return gone_post(
+            PostRef(NAME, f"{thread}/{comment}", canonical_url(f"{thread}/{comment}")),
+            POST_DELETED,
+            f"Reddit's thread {thread} no longer shows comment {comment} at its permalink"
+            " (deleted, with no replies left under it)",
+            source="json", raw=raw,
+        )  # fmt: skip
     parent = short_text(found.get("parent_id")) or ""
     status, reason = _status(found)
     author = short_text(found.get("author"))

@@ -43,6 +43,7 @@ from archiver.platforms.shapes import (
     text,
 )
 from archiver.platforms.soup import parse_html
+from archiver.platforms.x_cards import card_details
 from archiver.platforms.x_token import syndication_token
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def parse_syndication(data: dict, raw: str | None = None) -> Post:
     if quoted is not None:
         quoted.source = f"syndication (quoted by x:{post_id})"
     reply_id = ident(data.get("in_reply_to_status_id_str"))
+    details, card_media = card_details(data)
     return Post(
         platform=NAME,
         post_id=post_id,
@@ -166,12 +168,13 @@ def parse_syndication(data: dict, raw: str | None = None) -> Post:
         quote_of=quoted.db_id if quoted else None,
         raw=raw if raw is not None else json.dumps(data, ensure_ascii=False),
         source="syndication",
-        media=_media_refs(data),
+        media=_media_refs(data) + card_media,
         quoted=quoted,
         metrics=counts(
             data,
             ("favorite_count", "retweet_count", "reply_count", "quote_count", "conversation_count"),
         ),
+        details=details,
     )
 
 

@@ -28,6 +28,7 @@ from archiver.media.sniff import sniff_mime
 from archiver.models import POST_OK
 from archiver.store.queries_post_page import media_file, post_page_rows
 from archiver.web.blobhttp import safe_content_type, send_file
+from archiver.web.post_details import external_link, post_details
 from archiver.web.serve import Archive, archive_config, tune_connection
 
 T = TypeVar("T")
@@ -225,6 +226,7 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
         "last_seen_ok_at": seen_ok[-1] if gone and seen_ok else None,
         "origin_link": external_link(post["url"]),
         "metrics": json_object(post["metrics"]),
+        "details": post_details(post["details"]),
         "reply_to_url": post_url(datasette, archive, post["reply_to"]) if post["reply_to"] else None,
         "quote_of_url": post_url(datasette, archive, post["quote_of"]) if post["quote_of"] else None,
         "json_url": datasette.urls.row(archive.database, "posts", tilde_encode(post_id), format="json"),
@@ -289,13 +291,6 @@ def embed_item(datasette, archive: Archive, row: dict, post: dict) -> dict:
         "page_row_url": datasette.urls.row(archive.database, "pages", str(row["page_id"])) if row["page_id"] is not None else None,
         **compare_copies(served, row["article_text"]),
     }  # fmt: skip
-
-
-def external_link(url: str | None) -> dict | None:
-    """A link to the live web only for http(s) URLs; anything else is shown as text."""
-    if not url:
-        return None
-    return {"text": url, "href": url if url.lower().startswith(("http://", "https://")) else None}
 
 
 def json_object(text: str | None) -> dict:

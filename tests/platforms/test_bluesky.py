@@ -323,3 +323,25 @@ def test_url_forms_name_one_post():
         "at://test.marshal.dev/app.bsky.feed.post/3kaheyt6vpc22",
     ):
         assert identify(url).post_id == "test.marshal.dev/3kaheyt6vpc22"
+
+
+LOGGED_IN_ONLY_DID = "did:plc:yf6b2cgjhxo5wevddebvklna"
+
+
+def test_an_authors_request_not_to_be_shown_logged_out_is_kept(replay, settings):
+    """A real postView whose author set `!no-unauthenticated` (the AppView still serves it):
+    the post is archived, the label kept, and a notice says what the author asked."""
+    uri = f"at://{LOGGED_IN_ONLY_DID}/app.bsky.feed.post/3lhmgh4f5es2q"
+    serve_thread(replay, uri, "getPostThread_no_unauthenticated_extracted.json")
+    with Archiver(settings) as archiver:
+        result = archiver.archive(
+            f"https://bsky.app/profile/{LOGGED_IN_ONLY_DID}/post/3lhmgh4f5es2q"
+        )
+        post = archiver.db["posts"].get(result.post_ids[0])
+    details = json.loads(post["details"])
+    assert result.status == "ok", result.error
+    assert post["text"] == "There's a Peter Kay impersonator at a hotel near me next month"
+    assert details["author_labels"] == ["!no-unauthenticated"]
+    assert "labels" not in details  # the post itself carries none
+    assert "not to show their posts to logged-out readers" in details["notices"][0]
+    assert verify_archive(settings).ok

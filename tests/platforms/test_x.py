@@ -164,18 +164,36 @@ def test_quoted_post_is_archived_too(replay, settings):
     assert len(quoted_media) == 1 and quoted_media[0]["sha256"]
 
 
+CARD_IMAGE = "https://pbs.twimg.com/card_img/1639232954701594625/7ayIAMcm?format=png&name=orig"
+
+
 def test_text_only_and_card_posts(replay, settings):
     serve_syndication(
         replay, "2023357708301455483", "tweet-result_2023357708301455483_text_only.json"
     )
     serve_syndication(replay, "1629262255744503809", "tweet-result_1629262255744503809_card.json")
+    image = jpeg_bytes(seed=7, size=(1080, 567))
+    replay.add(CARD_IMAGE, image, content_type="image/jpeg")
     with Archiver(settings) as archiver:
         text_only = archiver.archive("https://x.com/jarredsumner/status/2023357708301455483")
         card = archiver.archive("https://x.com/i/status/1629262255744503809")
         post = archiver.db["posts"].get("x:2023357708301455483")
+        card_post = archiver.db["posts"].get("x:1629262255744503809")
+        card_media = list(archiver.db["post_media"].rows_where("post_id = ?", [card_post["id"]]))
     assert text_only.status == "ok" and card.status == "ok", (text_only.error, card.error)
     assert post["author_handle"] == "jarredsumner" and post["text"]
-    assert text_only.media_sha256s == []
+    assert text_only.media_sha256s == [] and post["details"] is None
+    # The link card as the post shows it: the t.co link's real target, title, text, site.
+    assert json.loads(card_post["details"])["card"] == {
+        "url": "https://beta.reactjs.org/learn/tutorial-tic-tac-toe",
+        "title": "Tutorial: Tic-Tac-Toe \u2013 React",
+        "description": "The library for web and native user interfaces",
+        "site_name": "react.dev",
+        "type": "summary_large_image",
+        "image": CARD_IMAGE,
+    }
+    assert [(m["type"], m["url"]) for m in card_media] == [("card", CARD_IMAGE)]
+    assert card.media_sha256s == [hashlib.sha256(image).hexdigest()]
 
 
 def test_deleted_post_is_recorded_as_deleted(replay, settings):
@@ -278,3 +296,36 @@ def test_reply_names_its_parent():
     )
     data["in_reply_to_status_id_str"] = "2023357000000000000"
     assert parse_syndication(data).reply_to == "x:2023357000000000000"
+
+
+def test_a_poll_card_keeps_its_choices_and_final_counts(replay, settings):
+    """X's GraphQL gives a card's binding_values as a list of {key, value}: the real poll card
+    of post 1899954694652309701 (FxEmbed's recording), put in place of the real link card of
+    the syndication answer for 1629262255744503809 (composed here from the two recordings)."""
+    answer = json.loads(
+        fixture_path("x", "syndication", "tweet-result_1629262255744503809_card.json").read_text()
+    )
+    graphql = json.loads(
+        fixture_path(
+            "x", "graphql", "TweetResultByRestId_1899954694652309701_poll_card.json"
+        ).read_text()
+    )
+    answer["card"] = graphql["data"]["tweetResult"]["result"]["card"]["legacy"]
+    serve_syndication(replay, "1629262255744503809", json.dumps(answer).encode())
+    with Archiver(settings) as archiver:
+        result = archiver.archive("https://x.com/i/status/1629262255744503809")
+        post = archiver.db["posts"].get("x:1629262255744503809")
+    assert result.status == "ok", result.error
+    assert json.loads(post["details"]) == {
+        "poll": {
+            "options": [
+                {"title": "MISC Freelancer", "votes": 2},
+                {"title": "Anvil Carrack", "votes": 6},
+                {"title": "Drake Cutlass (Any?)", "votes": 5},
+                {"title": "Origin 600i", "votes": 9},
+            ],
+            "votes": 22,
+            "expires_at": "2025-03-16T22:44:33Z",
+            "final": True,
+        }
+    }
