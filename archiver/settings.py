@@ -61,6 +61,10 @@ class Settings:
     tsa_urls: tuple[str, ...] = ()
     tsa_timeout: float = 15.0
     tsa_roots: Path | None = None  # PEM roots to trust for TSA signatures
+    # --screenshot: each post's page (or the article) rendered in Chromium, kept as PNG and PDF.
+    screenshot: bool = False
+    chromium_path: Path | None = None  # else chromium on PATH (media/render.py)
+    render_timeout: float = 60.0  # seconds for the page to load before it is shot as it is
 
     @property
     def warcs(self) -> Path:
@@ -101,6 +105,10 @@ class Settings:
             )
         if env.get("ARCHIVER_TSA"):
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))
+        if env.get("ARCHIVER_SCREENSHOT", "").strip().lower() in ("1", "true", "yes", "on"):
+            values["screenshot"] = True
+        if env.get("ARCHIVER_CHROMIUM"):
+            values["chromium_path"] = Path(env["ARCHIVER_CHROMIUM"])
         if env.get("ARCHIVER_TSA_ROOTS"):
             values["tsa_roots"] = Path(env["ARCHIVER_TSA_ROOTS"])
         mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))
