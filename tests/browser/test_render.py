@@ -287,3 +287,24 @@ def test_verify_passes_on_screenshots_and_catches_a_swapped_one(replay, shooting
     report = verify_archive(shooting)
     assert not report.ok
     assert any(p.kind == "blob" and shot in p.where for p in report.problems)
+
+
+def test_the_post_page_shows_the_screenshot_and_the_pdf(
+    replay, shooting, page, serve_app, tmp_path
+):
+    from archiver.web.serve import make_datasette
+
+    serve_telegram_post(replay)
+    with Archiver(shooting) as archiver:
+        archiver.archive(POST_URL)
+        files = check_files(shooting, archiver.db, "post_media", "telegram:tchantest/14", "post_id")
+    shot, pdf = files["screenshot"]["sha256"], files["pdf"]["sha256"]
+    with serve_app(make_datasette(shooting).app()) as base:
+        page.goto(base + "/archive/posts/telegram~3Atchantest~2F14", wait_until="load")
+        image = page.locator(f'img[src="/-/media/{shot}"]')
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 1280
+        assert page.locator(f'a[href="/-/media/{pdf}"]').first.is_visible()
+        assert page.get_by_text(shot, exact=True).first.is_visible()
+        image.scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "post-with-screenshot.png", full_page=True)
+    assert not page.errors, page.errors
