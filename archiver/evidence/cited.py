@@ -27,6 +27,8 @@ class CitedPost:
     gone_status: str | None = None  # deleted / unavailable: the original is no longer there
     gone_since: str | None = None
     timestamps: list[tuple[str, str]] = field(default_factory=list)  # (authority, time)
+    # The post's page as the browser rendered it in this capture: (screenshot / pdf, SHA-256).
+    renders: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

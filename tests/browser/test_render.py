@@ -308,3 +308,29 @@ def test_the_post_page_shows_the_screenshot_and_the_pdf(
         image.scroll_into_view_if_needed()
         page.screenshot(path=tmp_path / "post-with-screenshot.png", full_page=True)
     assert not page.errors, page.errors
+
+
+def test_the_archived_copy_page_and_the_citations_name_the_render(
+    replay, shooting, page, serve_app, tmp_path
+):
+    from archiver.evidence.archived import load_capture
+    from archiver.evidence.cite import cite, cited_post
+    from archiver.web.serve import make_datasette
+
+    serve_telegram_post(replay)
+    with Archiver(shooting) as archiver:
+        result = archiver.archive(POST_URL)
+        files = check_files(shooting, archiver.db, "post_media", "telegram:tchantest/14", "post_id")
+        citation = cite(cited_post(load_capture(archiver.db, result.capture_id)), "apa").text
+    shot, pdf = files["screenshot"]["sha256"], files["pdf"]["sha256"]
+    assert f"page screenshot SHA-256 {shot}" in citation and f"page PDF SHA-256 {pdf}" in citation
+    with serve_app(make_datasette(shooting).app()) as base:
+        page.goto(f"{base}/-/archive/{result.capture_id}", wait_until="load")
+        section = page.locator("section.rendered")
+        image = section.locator("img")
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 1280
+        assert section.get_by_text(pdf, exact=True).is_visible()
+        assert "every request through the archiver's client" in section.inner_text()
+        section.scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "archived-copy.png")
+    assert not page.errors, page.errors
