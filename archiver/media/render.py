@@ -154,7 +154,10 @@ class Renderer:
 
         thread = threading.Thread(target=run, name="archiver-browser", daemon=True)
         thread.start()
-        thread.join()
+        # Each step has its timeout; this is for a browser that stops answering Playwright.
+        thread.join(self.timeout * 4 + 30)
+        if thread.is_alive():
+            return Rendered(url, error=f"the browser did not finish rendering {url}")
         return rendered
 
     def _render(self, rendered: Rendered) -> None:
@@ -209,6 +212,10 @@ class Renderer:
             rendered.refused.append(f"{request.method} {url[:300]}: only GET is fetched")
             route.abort("blockedbyclient")
             return
+        if request.resource_type == "media":  # a stream to play: the picture needs its poster
+            rendered.refused.append(f"{url[:300]}: audio and video are not loaded for the render")
+            route.abort("blockedbyclient")
+            return
         headers = request.headers
         sent = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
         # The page the user asked for is theirs; what it names may not lead into a private network.
@@ -222,7 +229,8 @@ class Renderer:
         with fetched:
             served = {k: v for k, v in fetched.headers.items() if k.lower() not in DROPPED_HEADERS}
             rendered.requests += 1
-            route.fulfill(status=fetched.status, headers=served, body=fetched.read())
+            with contextlib.suppress(Exception):  # the page went away meanwhile
+                route.fulfill(status=fetched.status, headers=served, body=fetched.read())
 
 
 def dismiss_consent(page) -> list[dict]:

@@ -60,6 +60,8 @@ class RenderStep:
             return PageRender(manifest={"url": url, "error": self.missing})
         self.progress(f"rendering {url} in Chromium")
         rendered = self.renderer.render(url)
+        if rendered.error:
+            self.progress(f"no screenshot: {rendered.error}")
         try:
             return PageRender(self._keep(rendered), manifest_entry(rendered), rendered.dom)
         finally:
