@@ -18,7 +18,6 @@ carrying the calling thread's budget and WARC capture (Fetcher.handover).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 import threading
 import time
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.fetch.client import Fetcher
+from archiver.fetch.warc_index import stream_sha256
 
 # Chromium's own traffic off; a dead proxy behind whatever the routing does not take.
 BROWSER_ARGS = (
@@ -268,8 +268,5 @@ def _first_line(exc: Exception) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return stream_sha256(f)
