@@ -17,9 +17,12 @@ from archiver.platforms.soup import MarkupTooLarge
 RENDERED = "rendered"
 
 
-def rendered_embeds(static: list[Embed], dom: str | None, page_url: str | None) -> list[Embed]:
-    """The posts the rendered DOM embeds that `static` lacks, numbered after it."""
-    if not dom or len(static) >= MAX_EMBEDS:
+def rendered_embeds(
+    static: list[Embed], dom: str | None, page_url: str | None, *, max_chars: int
+) -> list[Embed]:
+    """The posts the rendered DOM embeds that `static` lacks, numbered after it (none from a DOM
+    longer than `max_chars`, as a served page that large is not parsed either)."""
+    if not dom or len(dom) > max_chars or len(static) >= MAX_EMBEDS:
         return []
     try:
         found = discover_within(dom, page_url, content_type="text/html").embeds

@@ -11,17 +11,20 @@ that answers nothing behind it, so whatever escaped the routing would find no wa
 Common cookie-consent dialogs are dismissed by their known "accept" buttons (never a link
 that leaves the page), and what was clicked is reported, for the capture's manifest.
 The result is a full-page PNG (cut at MAX_HEIGHT pixels) and a PDF, in temporary files,
-and the rendered DOM. Playwright's sync API runs in a thread of its own for each render,
-carrying the calling thread's budget and WARC capture (Fetcher.handover).
+and the rendered DOM. One Chromium serves a run, from a thread of its own (Playwright's sync
+API keeps to the thread that started it), one page at a time, each in a fresh browser context;
+each page's requests carry the calling thread's budget and WARC capture (Fetcher.handover).
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +102,22 @@ class Rendered:
                 path.unlink(missing_ok=True)
 
 
+@dataclass
+class _Job:
+    """One page for the browser's thread, with what its requests belong to (Fetcher.handover)."""
+
+    rendered: Rendered
+    carried: Callable[[], AbstractContextManager[None]]
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def failed(self, exc: Exception) -> None:
+        self.rendered.discard()
+        self.rendered.screenshot = self.rendered.pdf = None
+        self.rendered.error = (
+            f"the browser could not render {self.rendered.url}: {_first_line(exc)}"
+        )
+
+
 def find_chromium(configured: Path | None) -> Path | None:
     """The Chromium to drive: the configured one, else one on PATH, else Playwright's own."""
     if configured is not None:
@@ -137,47 +156,78 @@ class Renderer:
         self.chromium = chromium
         self.timeout = timeout
         self.cookies = list(cookies)
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._broken: str | None = None  # no render can be made any more, and why
 
     def render(self, url: str) -> Rendered:
         """Load `url`, let it settle, dismiss a consent dialog, keep a PNG, a PDF and the DOM."""
-        rendered = Rendered(url)
-        carried = self.fetcher.handover()
-
-        def run() -> None:
-            try:
-                with carried():
-                    self._render(rendered)
-            except Exception as exc:  # the browser failed: the capture goes on without a render
-                rendered.discard()
-                rendered.screenshot = rendered.pdf = None
-                rendered.error = f"the browser could not render {url}: {_first_line(exc)}"
-
-        thread = threading.Thread(target=run, name="archiver-browser", daemon=True)
-        thread.start()
-        # Each step has its timeout; this is for a browser that stops answering Playwright.
-        thread.join(self.timeout * 4 + 30)
-        if thread.is_alive():
-            return Rendered(url, error=f"the browser did not finish rendering {url}")
-        return rendered
-
-    def _render(self, rendered: Rendered) -> None:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=str(self.chromium), headless=True, args=list(BROWSER_ARGS)
-            )
-            try:
-                context = browser.new_context(
-                    viewport=VIEWPORT, service_workers="block", accept_downloads=False
+        if self._broken is not None:
+            return Rendered(url, error=self._broken)
+        job = _Job(Rendered(url), self.fetcher.handover())
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="archiver-browser", daemon=True
                 )
-                if self.cookies:
-                    context.add_cookies(self.cookies)
-                context.route("**/*", lambda route: self._answer(route, rendered))
-                context.route_web_socket("**/*", lambda ws: _refuse_socket(ws, rendered))
-                self._shoot(context.new_page(), rendered)
-            finally:
-                browser.close()
+                self._thread.start()
+        self._jobs.put(job)
+        # Each step has its timeout; this is for a browser that stops answering Playwright.
+        if not job.done.wait(self.timeout * 4 + 30):
+            self._broken = f"the browser stopped answering while rendering {url}"
+            return Rendered(url, error=self._broken)
+        return job.rendered
+
+    def close(self) -> None:
+        """Close the browser (a render in progress finishes first)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(None)
+            thread.join(self.timeout + 30)
+
+    def _serve(self) -> None:
+        """The browser's thread: one Playwright and one Chromium for the run, a fresh context
+        (no cookies, no cache) for each page; a browser that crashed is started again."""
+        try:
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                browser = None
+                while (job := self._jobs.get()) is not None:
+                    try:
+                        if browser is None or not browser.is_connected():
+                            browser = p.chromium.launch(
+                                executable_path=str(self.chromium), headless=True,
+                                args=list(BROWSER_ARGS),
+                            )  # fmt: skip
+                        with job.carried():
+                            self._render(browser, job.rendered)
+                    except Exception as exc:  # the capture goes on without a render
+                        job.failed(exc)
+                    finally:
+                        job.done.set()
+                if browser is not None:
+                    browser.close()
+        except Exception as exc:  # Playwright itself would not start
+            self._broken = f"the browser could not be started: {_first_line(exc)}"
+            while (job := self._jobs.get()) is not None:
+                job.failed(exc)
+                job.done.set()
+
+    def _render(self, browser, rendered: Rendered) -> None:
+        context = browser.new_context(
+            viewport=VIEWPORT, service_workers="block", accept_downloads=False
+        )
+        try:
+            if self.cookies:
+                context.add_cookies(self.cookies)
+            context.route("**/*", lambda route: self._answer(route, rendered))
+            context.route_web_socket("**/*", lambda ws: _refuse_socket(ws, rendered))
+            self._shoot(context.new_page(), rendered)
+        finally:
+            context.close()
 
     def _shoot(self, page, rendered: Rendered) -> None:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -236,7 +286,13 @@ class Renderer:
 def dismiss_consent(page) -> list[dict]:
     """Click the accept button of a known consent dialog, in any frame; what was clicked."""
     clicked: list[dict] = []
+    everything = ", ".join(selector for _, selector in CONSENT_BUTTONS)
     for frame in page.frames:
+        try:  # one look per frame first: most pages show no known dialog
+            if not frame.locator(everything).count():
+                continue
+        except Exception:
+            continue
         for cmp, selector in CONSENT_BUTTONS:
             try:
                 button = frame.locator(selector).first

@@ -58,9 +58,9 @@ class Archiver:
             stamper=Stamper(settings, progress), context=collection_context(settings),
             db_path=settings.db_path,
         )  # fmt: skip
-        render = None
+        self.render = render = None
         if settings.screenshot:
-            render = RenderStep(
+            self.render = render = RenderStep(
                 settings, session.fetcher, session.media, progress=progress,
                 notice=notice or progress,
             )  # fmt: skip
@@ -84,6 +84,8 @@ class Archiver:
         return self.session.database.writer
 
     def close(self) -> None:
+        if self.render is not None:
+            self.render.close()  # the browser's last requests still need the session
         self.session.close()
 
     def __enter__(self) -> Archiver:

@@ -157,7 +157,9 @@ class PagePath:
         shots = None
         if self.render is not None and capture.source == "http":
             shots = self.render.render(capture.final_url)
-            embeds = embeds + rendered_embeds(embeds, shots.dom, capture.final_url)
+            embeds = embeds + rendered_embeds(
+                embeds, shots.dom, capture.final_url, max_chars=self.max_parse_bytes
+            )
         if found.note:
             capture.status, capture.error = CAPTURE_PARTIAL, found.note
         self.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")

@@ -67,6 +67,10 @@ class RenderStep:
         finally:
             rendered.discard()
 
+    def close(self) -> None:
+        if self.renderer is not None:
+            self.renderer.close()
+
     def _keep(self, rendered: Rendered) -> list[Downloaded]:
         kept: list[Downloaded] = []
         for kind, path in ((SCREENSHOT, rendered.screenshot), (PDF, rendered.pdf)):

@@ -329,3 +329,20 @@ def test_the_archived_copy_page_and_the_citations_name_the_render(
         section.scroll_into_view_if_needed()
         page.screenshot(path=tmp_path / "archived-copy.png")
     assert not page.errors, page.errors
+
+
+def test_a_list_shares_one_browser_and_each_capture_keeps_its_own_records(replay, shooting):
+    serve_telegram_post(replay)
+    serve_article(replay)
+    with Archiver(shooting) as archiver:
+        results = {r.url: r for r in archiver.archive_many([POST_URL, ARTICLE], concurrency=2)}
+        db = archiver.db
+        uris = {url: warc_uris(shooting, db, r.capture_id) for url, r in results.items()}
+        renders = {url: manifest_of(db, r.capture_id)["render"] for url, r in results.items()}
+
+    assert {r.status for r in results.values()} == {"ok"}
+    assert all("error" not in render for render in renders.values()), renders
+    # The browser's requests went to the capture it rendered for, not to the other one.
+    assert "https://news.example/static/lazy-embeds.js" in uris[ARTICLE]
+    assert "https://news.example/static/lazy-embeds.js" not in uris[POST_URL]
+    assert set(ALBUM_PHOTOS) <= uris[POST_URL]
