@@ -109,6 +109,7 @@ class _Job:
     rendered: Rendered
     carried: Callable[[], AbstractContextManager[None]]
     done: threading.Event = field(default_factory=threading.Event)
+    started: float | None = None  # time.monotonic() when the browser's thread took it
 
     def failed(self, exc: Exception) -> None:
         self.rendered.discard()
@@ -119,7 +120,7 @@ class _Job:
 
 
 def find_chromium(configured: Path | None) -> Path | None:
-    """The Chromium to drive: the configured one, else one on PATH, else Playwright's own."""
+    """The Chromium to drive: the configured one, else one on PATH."""
     if configured is not None:
         return configured if configured.is_file() else None
     for name in CHROMIUM_NAMES:
@@ -173,10 +174,14 @@ class Renderer:
                 )
                 self._thread.start()
         self._jobs.put(job)
-        # Each step has its timeout; this is for a browser that stops answering Playwright.
-        if not job.done.wait(self.timeout * 4 + 30):
-            self._broken = f"the browser stopped answering while rendering {url}"
-            return Rendered(url, error=self._broken)
+        # Each step has its timeout; this is for a browser that stops answering Playwright
+        # (counted from when the page's turn came: renders queue for the one browser).
+        while not job.done.wait(1.0):
+            if self._broken is not None:
+                return Rendered(url, error=self._broken)
+            if job.started is not None and time.monotonic() - job.started > self.timeout * 4 + 30:
+                self._broken = f"the browser stopped answering while rendering {url}"
+                return Rendered(url, error=self._broken)
         return job.rendered
 
     def close(self) -> None:
@@ -196,6 +201,7 @@ class Renderer:
             with sync_playwright() as p:
                 browser = None
                 while (job := self._jobs.get()) is not None:
+                    job.started = time.monotonic()
                     try:
                         if browser is None or not browser.is_connected():
                             browser = p.chromium.launch(
