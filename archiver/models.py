@@ -18,13 +18,20 @@ CAPTURE_DELETED = "deleted"
 CAPTURE_ERROR = "error"
 
 
+# Media types of a page as a browser rendered it (--screenshot): they show the page at capture
+# time, not the post's content, so a post's content hash and versions leave them out.
+SCREENSHOT, PDF = "screenshot", "pdf"
+RENDER_TYPES = (SCREENSHOT, PDF)
+
+
 @dataclass
 class MediaRef:
     """One media file a post shows, as the platform names it (not yet downloaded)."""
 
     url: str
     # photo / video / gif / poster, and: audio, card (a link preview's image),
-    # playlist (an HLS playlist, kept as served), file (anything else)
+    # playlist (an HLS playlist, kept as served), file (anything else),
+    # screenshot / pdf (the post's page as rendered, RENDER_TYPES)
     type: str
     alt_text: str | None = None
     # Width/height/duration as the platform reports them; the stored media row

@@ -72,6 +72,10 @@ class Settings:
     wayback_keys: str | None = field(default=None, repr=False)
     wayback_poll: float = 5.0  # seconds between status polls of a Save Page Now job
     wayback_wait: float = 180.0  # seconds a job may take before it is recorded as failed
+    # --screenshot: each post's page (or the article) rendered in Chromium, kept as PNG and PDF.
+    screenshot: bool = False
+    chromium_path: Path | None = None  # else chromium on PATH (media/render.py)
+    render_timeout: float = 60.0  # seconds for the page to load before it is shot as it is
 
     @property
     def warcs(self) -> Path:
@@ -114,6 +118,10 @@ class Settings:
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))
         if env.get("ARCHIVER_OTS"):
             values["ots_calendars"] = tuple(split_env_list(env["ARCHIVER_OTS"]))
+        if env.get("ARCHIVER_SCREENSHOT", "").strip().lower() in ("1", "true", "yes", "on"):
+            values["screenshot"] = True
+        if env.get("ARCHIVER_CHROMIUM"):
+            values["chromium_path"] = Path(env["ARCHIVER_CHROMIUM"])
         if env.get("ARCHIVER_TSA_ROOTS"):
             values["tsa_roots"] = Path(env["ARCHIVER_TSA_ROOTS"])
         if env.get("ARCHIVER_COOKIES"):

@@ -62,6 +62,12 @@ if TYPE_CHECKING:
     help="Fetch again posts already archived; with no URL, re-check every post in the archive",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages")
+@click.option(
+    "--screenshot",
+    is_flag=True,
+    help="Also keep each post's page (or the article) as Chromium renders it: a full-page PNG"
+    " and a PDF [ARCHIVER_SCREENSHOT=1; needs Chromium, ARCHIVER_CHROMIUM]",
+)
 @tsa_options
 @click.option(
     "--cookies",
@@ -105,7 +111,8 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     tally = {"ok": 0, "failed": 0, "skipped": 0}
     # A list is resumable: what an earlier run archived is skipped, unless --refresh.
     skip_archived = bool(input_file) and not refresh
-    with Archiver(settings, progress=progress) as archiver:
+    notice = lambda message: click.echo(f"note: {message}", err=True)  # noqa: E731
+    with Archiver(settings, progress=progress, notice=notice) as archiver:
         if single and not quiet:
             click.echo(f"archiving {targets[0]}", err=True)
         with click.progressbar(

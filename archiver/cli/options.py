@@ -31,6 +31,7 @@ def settings_from_params(ctx_params: dict) -> Settings:
         ots_calendars=tuple(ctx_params.get("ots") or ()) or None,
         cookies_file=ctx_params.get("cookies"),
         wayback=ctx_params.get("wayback") or None,  # unset: ARCHIVER_WAYBACK decides
+        screenshot=ctx_params.get("screenshot") or None,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from archiver.errors import UsageError
-from archiver.models import POST_OK
+from archiver.models import POST_OK, RENDER_TYPES
 from archiver.platforms import db_id_of, label_of
 from archiver.store import queries
 from archiver.store.queries_evidence import (
@@ -103,6 +103,11 @@ class ArchivedCapture:
     def wayback_saved(self) -> list[dict]:
         return [w for w in self.wayback if w["status"] == "saved" and w["wayback_url"]]
 
+    # The post's page or the article as the browser rendered it (--screenshot): its PNG and
+    # PDF, as the manifest names them, and what the render did (the manifest's "render").
+    renders: list[MediaItem] = field(default_factory=list)
+    render: dict | None = None
+
     @property
     def id(self) -> str:
         return self.capture["id"]
@@ -143,6 +148,9 @@ def load_capture(db: Database, capture_id: str) -> ArchivedCapture:
         if capture["post_db_id"]
         else capture_wayback_copies(db, capture_id)[::-1]
     )
+    if archived.manifest is not None:
+        archived.render = archived.manifest.get("render")
+        archived.renders = _renders(db, archived.manifest)
     if capture["post_db_id"]:
         archived.post = _post_at(db, capture["post_db_id"], capture["started_at"])
     if archived.post is not None:
@@ -159,6 +167,20 @@ def load_capture(db: Database, capture_id: str) -> ArchivedCapture:
         if page is not None:
             archived.found_in = {k: page[k] for k in ("url", "title", "site_name", "capture_id")}
     return archived
+
+
+def _renders(db: Database, manifest: dict) -> list[MediaItem]:
+    """The screenshot and PDF the manifest names (a render is no part of a post's versions)."""
+    items = []
+    for entry in manifest.get("media", []):
+        sha256 = entry.get("sha256")
+        row = (
+            queries.media_row(db, sha256) if entry.get("type") in RENDER_TYPES and sha256 else None
+        )
+        if row is not None:
+            fields = {k: row.get(k) for k in MediaItem.__dataclass_fields__}
+            items.append(MediaItem(**fields | {"type": entry["type"], "url": entry.get("url")}))
+    return items
 
 
 def _post_at(db: Database, post_db_id: str, at: str) -> PostAsCaptured | None:

@@ -43,6 +43,8 @@ MONTHS_SHORT = ["Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "
 
 # -- the archived copy, said once -----------------------------------------------
 
+RENDER_LABELS = {"screenshot": "page screenshot", "pdf": "page PDF"}
+
 
 def archive_facts(p: CitedPost) -> list[str]:
     """The archived copy's particulars, in the order every style gives them."""
@@ -54,6 +56,7 @@ def archive_facts(p: CitedPost) -> list[str]:
     facts.append(f"archive id {p.capture_id}")
     if p.sha256:
         facts.append(f"{p.hash_label} SHA-256 {p.sha256}")
+    facts += [f"{RENDER_LABELS.get(kind, kind)} SHA-256 {sha256}" for kind, sha256 in p.renders]
     facts += [f"RFC 3161 timestamp by {who} at {when}" for who, when in p.timestamps]
     if p.wayback:
         url, saved_at = p.wayback
@@ -213,6 +216,7 @@ def csl_json(p: CitedPost) -> Citation:
             "captured_at": _iso(p.captured_at),
             "sha256": p.sha256,
             "sha256_of": p.hash_label,
+            **({"renders": [{"type": k, "sha256": s} for k, s in p.renders]} if p.renders else {}),
             "timestamps": [{"authority": a, "time": t} for a, t in p.timestamps],
         },
     }

@@ -52,6 +52,7 @@ def cited_post(
         capture_id=archived.id, captured_at=archived.capture["started_at"],
         hash_label=label, sha256=sha256, archive_url=archive_url(base_url, archived.id),
         gone_status=gone, gone_since=archived.status_since if gone else None,
+        renders=[(m.type, m.sha256) for m in archived.renders] if post is archived.post else [],
         timestamps=[
             (_authority(t["tsa_name"], t["tsa_url"]), t["gen_time"])
             for t in archived.timestamps if t["status"] == "stamped"

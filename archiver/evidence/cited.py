@@ -29,6 +29,8 @@ class CitedPost:
     timestamps: list[tuple[str, str]] = field(default_factory=list)  # (authority, time)
     # The newest second copy at the Wayback Machine: (its URL, when it was saved), if any.
     wayback: tuple[str, str] | None = None
+    # The post's page as the browser rendered it in this capture: (screenshot / pdf, SHA-256).
+    renders: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -165,7 +165,7 @@ def export_html(db: Database, blobs_dir: Path, capture_ids: list[str], out_dir: 
 
 def _all_media(archived: ArchivedCapture) -> list[MediaItem]:
     posts = [p for p in (archived.post, archived.quoted) if p is not None]
-    return [item for post in posts for item in post.media]
+    return [item for post in posts for item in post.media] + archived.renders
 
 
 def _safe_name(capture_id: str) -> str:

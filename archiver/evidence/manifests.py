@@ -92,8 +92,12 @@ def logged_in_hosts(refs: list[WarcRecordRef]) -> list[str]:
     return sorted(hosts - {""})
 
 
-def build_manifest(capture: dict, context: dict, media: list[dict], records: list[dict]) -> dict:
-    """The capture's collection record (see the module docstring); plain JSON values only."""
+def build_manifest(
+    capture: dict, context: dict, media: list[dict], records: list[dict], extra: dict | None = None
+) -> dict:
+    """The capture's collection record (see the module docstring); plain JSON values only.
+
+    `extra`: what only some captures have (a page's render, under "render")."""
     return {
         "manifest_version": MANIFEST_VERSION,
         "capture_id": capture["id"],
@@ -119,6 +123,7 @@ def build_manifest(capture: dict, context: dict, media: list[dict], records: lis
             }
             for r in records
         ],
+        **(extra or {}),
     }  # fmt: skip
 
 
@@ -133,6 +138,7 @@ def save_evidence(
     media: list[dict],
     context: dict,
     db_path: Path,
+    extra: dict | None = None,
 ) -> tuple[str, bytes]:
     """Write the capture's WARC record rows and its manifest; returns (manifest SHA-256, bytes).
 
@@ -148,7 +154,7 @@ def save_evidence(
     if rows:
         record_event(db, "archiver", "warc_records", f"capture:{capture_id}", {"records": rows})
     capture = get_row(db, "captures", "id", capture_id)
-    data = manifest_bytes(build_manifest(capture, context, media, rows))
+    data = manifest_bytes(build_manifest(capture, context, media, rows, extra))
     digest = hashlib.sha256(data).hexdigest()
     row = {
         "capture_id": capture_id,

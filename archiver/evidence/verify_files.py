@@ -12,6 +12,7 @@ from archiver.evidence.manifests import manifest_bytes
 from archiver.evidence.verify_report import Report
 from archiver.fetch.warc_index import read_record
 from archiver.media.blobstore import blob_relpath, is_sha256
+from archiver.models import RENDER_TYPES
 from archiver.settings import Settings
 from archiver.store.queries_evidence import (
     RECORD_HASH_COLUMNS,
@@ -160,6 +161,8 @@ def check_manifests(
                 report.add(
                     "manifest", where, f"media {sha256} is missing from the blob store", **at
                 )
+            elif item.get("type") in RENDER_TYPES:
+                continue  # made by the browser here, in no response: its blob's hash is the check
             elif has_records and not _recorded(item, found):
                 if _joined_before_parts_were_kept(item):
                     report.notes.append(f"{where}: video {sha256} was joined from segments"

@@ -10,11 +10,12 @@ and kept is exchange.py's.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -241,6 +242,29 @@ class Fetcher:
             yield budget
         finally:
             self._budgets.current = previous
+
+    def handover(self) -> Callable[[], AbstractContextManager[None]]:
+        """What this thread's requests belong to, to carry into a helper thread (the browser's).
+
+        Call on the thread doing the work; the helper thread enters what it returns, and
+        within, its requests are charged to the same budget, led by the same document, and
+        recorded as records of the same capture.
+        """
+        budget, led_by = self.current_budget(), getattr(self._led_by, "url", None)
+        collector = getattr(self.recorder, "collector", None)
+        records = collector.current() if collector is not None else None
+
+        @contextmanager
+        def carried() -> Iterator[None]:
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(self.charging(budget))
+                if led_by is not None:
+                    stack.enter_context(self.found_on(led_by))
+                if records is not None:
+                    stack.enter_context(collector.joining(records))
+                yield
+
+        return carried
 
     def current_budget(self) -> Budget | None:
         """The budget this thread's requests are charged to, if any."""

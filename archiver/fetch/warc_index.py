@@ -15,6 +15,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,17 @@ class RecordCollector:
     def current(self) -> list[WarcRecordRef] | None:
         stack = self._stack()
         return stack[-1] if stack else None
+
+    @contextmanager
+    def joining(self, records: list[WarcRecordRef]) -> Iterator[None]:
+        """Within, this thread's records go to `records`: a capture another thread opened
+        (a helper thread working for it, such as the browser's)."""
+        stack = self._stack()
+        stack.append(records)
+        try:
+            yield
+        finally:
+            self.end(records)
 
     def add(self, refs: list[WarcRecordRef]) -> None:
         records = self.current()

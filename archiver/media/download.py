@@ -93,6 +93,10 @@ class MediaDownloader:
         stored = self._keep_file(joined.path, joined.sha256, joined.variant.url)
         return video, stored, media_note(video, stored)
 
+    def keep_file(self, path: Path, sha256: str, url: str) -> StoredMedia:
+        """Keep a file made here (a page's screenshot), its SHA-256 known, in the blob store."""
+        return self._keep_file(path, sha256, url)
+
     def _keep_file(self, path: Path, sha256: str, url: str) -> StoredMedia:
         """Move a temporary file whose SHA-256 is known into the blob store; analyse it once."""
         final = self.blobs.adopt(path, sha256)

@@ -26,6 +26,7 @@ from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.inputs import local_path
 from archiver.pipeline.page import PagePath
 from archiver.pipeline.post import PostPath
+from archiver.pipeline.render import RenderStep
 from archiver.pipeline.results import SKIPPED, CaptureResult
 from archiver.pipeline.session import Session
 from archiver.pipeline.timestamps import Stamper
@@ -40,7 +41,15 @@ __all__ = ["SKIPPED", "Archiver", "CaptureResult"]
 class Archiver:
     """Archives post URLs, article URLs and local article files into one archive; close when done."""
 
-    def __init__(self, settings: Settings, *, progress: Progress | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        progress: Progress | None = None,
+        notice: Progress | None = None,
+    ):
+        """`progress` hears what each step does; `notice`, what the whole run should know
+        (once: no browser for --screenshot)."""
         self.settings = settings
         progress = progress or (lambda message: None)
         self.session = session = Session(settings, progress=progress)
@@ -50,9 +59,15 @@ class Archiver:
             stamper=Stamper(settings, progress), context=collection_context(settings),
             db_path=settings.db_path,
         )  # fmt: skip
+        self.render = render = None
+        if settings.screenshot:
+            self.render = render = RenderStep(
+                settings, session.fetcher, session.media, progress=progress,
+                notice=notice or progress,
+            )  # fmt: skip
         self.posts = PostPath(
             fetcher=session.fetcher, media=session.media, writer=writer,
-            operator=settings.author, errors=errors, progress=progress,
+            operator=settings.author, errors=errors, progress=progress, render=render,
         )  # fmt: skip
         embeds = EmbedPath(
             fetcher=session.fetcher, posts=self.posts, archived=session.database.has_post,
@@ -61,7 +76,7 @@ class Archiver:
         self.pages = PagePath(
             fetcher=session.fetcher, media=session.media, blobs=session.blobs, writer=writer,
             embeds=embeds, operator=settings.author, errors=errors,
-            max_parse_bytes=settings.max_parse_bytes, progress=progress,
+            max_parse_bytes=settings.max_parse_bytes, progress=progress, render=render,
         )  # fmt: skip
         self.wayback = WaybackSubmitter(
             fetcher=session.fetcher, database=session.database, settings=settings,
@@ -74,6 +89,8 @@ class Archiver:
         return self.session.database.writer
 
     def close(self) -> None:
+        if self.render is not None:
+            self.render.close()  # the browser's last requests still need the session
         self.session.close()
 
     def __enter__(self) -> Archiver:

@@ -38,6 +38,7 @@ class PostRows:
     """A post and the post it quotes (quoted first), each with its media."""
 
     posts: list[tuple[Post, list[Downloaded]]]
+    manifest_extra: dict | None = None  # {"render": ...} with --screenshot
     # Filled by write: posts seen before whose content or status moved, and what moved.
     changes: dict[str, list[str]] = field(default_factory=dict)
 
@@ -68,6 +69,7 @@ class PageRows:
     html_sha256: str | None
     media: list[Downloaded] = field(default_factory=list)
     embeds: list[EmbedRow] = field(default_factory=list)
+    manifest_extra: dict | None = None  # {"render": ...} with --screenshot
 
     def write(self, db: Database, capture_id: str) -> ManifestMedia:
         page_id = save_page(db, capture_id, self.url, self.meta, self.html_sha256)

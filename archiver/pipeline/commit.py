@@ -58,8 +58,9 @@ class CaptureWriter:
         with self.database.writing() as db:
             save_capture(db, capture)
             media = rows.write(db, capture.id) if rows is not None else []
+            extra = getattr(rows, "manifest_extra", None)
             _, manifest = save_evidence(
-                db, capture.id, records, media_entries(media), self.context, self.db_path
+                db, capture.id, records, media_entries(media), self.context, self.db_path, extra
             )
         if not (stamp and self.stamper.urls):
             return []

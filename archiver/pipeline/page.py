@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.discovery.embeds import discover_within
+from archiver.discovery.rendered import rendered_embeds
 from archiver.errors import StorageError
 from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
@@ -24,6 +25,7 @@ from archiver.pipeline.commit import CaptureWriter
 from archiver.pipeline.embedded import EmbedOutcome, EmbedPath
 from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.inputs import content_type_for, read_local
+from archiver.pipeline.render import RenderStep
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.pages import looks_like_html, page_metadata
 from archiver.platforms.soup import MarkupTooLarge
@@ -44,6 +46,7 @@ class PagePath:
     errors: ErrorLog  # the reason a failure records; a bug's traceback
     max_parse_bytes: int  # a larger page is kept, not parsed for embeds
     progress: Progress
+    render: RenderStep | None = None  # --screenshot: the page as Chromium renders it
 
     def archive_url(self, url: str, *, source: str = "http") -> CaptureResult:
         """Fetch a URL that names no post; keep the page and its embedded posts, or the media file.
@@ -158,11 +161,18 @@ class PagePath:
         except MarkupTooLarge as exc:
             return self._unparsed(capture, f"{exc} (no embedded posts or metadata were read)")
         embeds = found.embeds
+        shots = None
+        if self.render is not None and capture.source == "http":
+            shots = self.render.render(capture.final_url)
+            embeds = embeds + rendered_embeds(
+                embeds, shots.dom, capture.final_url, max_chars=self.max_parse_bytes
+            )
         if found.note:
             capture.status, capture.error = CAPTURE_PARTIAL, found.note
         self.progress(f"found {len(embeds)} embedded post(s) in {capture.url}")
         # A page that embeds no post is kept for itself: its link card and its main image.
         page_media = self._main_image(meta["image_url"], capture.final_url) if not embeds else []
+        page_media += shots.media if shots is not None else []
         if any(stored is None for _, stored, _ in page_media):
             capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
         # Each embedded post commits as it finishes; the page keeps only the outcomes till the end.
@@ -175,6 +185,7 @@ class PagePath:
         # Last and whole: the page's record includes the short-link hops of its embeds.
         rows = PageRows(capture.final_url, meta, capture.body_sha256, page_media)
         rows.embeds = [outcome.row for outcome in outcomes]
+        rows.manifest_extra = {"render": shots.manifest} if shots is not None else None
         result.timestamps = self.writer.commit(capture, rows)
         return result
 

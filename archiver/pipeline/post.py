@@ -31,6 +31,7 @@ from archiver.models import (
 from archiver.pipeline.capture_rows import PostRows
 from archiver.pipeline.commit import CaptureWriter
 from archiver.pipeline.failures import ErrorLog
+from archiver.pipeline.render import RenderStep
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.base import PostRef, gone_post, parse_display_date
 from archiver.store.eventlog import utc_now
@@ -47,6 +48,7 @@ class PostPath:
     operator: str | None  # who archives, as each capture records
     errors: ErrorLog  # the reason a failure records; a bug's traceback
     progress: Progress
+    render: RenderStep | None = None  # --screenshot: the post's page as Chromium renders it
 
     def archive(
         self, asked: str, ref: PostRef, *, embed: Embed | None = None, parent_id: str | None = None
@@ -98,6 +100,11 @@ class PostPath:
         media = self.media.download_all(post.media, found_at=post.url)
         quoted = post.quoted
         quoted_media = self.media.download_all(quoted.media, found_at=quoted.url) if quoted else []
+        # The post asked for (not one an article embeds) is also kept as its page shows it.
+        shots = None
+        if self.render is not None and capture.parent_id is None and post.status == POST_OK:
+            shots = self.render.render(post.url)
+            media = media + shots.media
         all_media = media + quoted_media
         capture.final_url, capture.source, capture.http_status = (
             post.url,
@@ -114,6 +121,7 @@ class PostPath:
         capture.warc_file = self.writer.warc_file()
         capture.finished_at = utc_now()
         rows = PostRows(([(quoted, quoted_media)] if quoted is not None else []) + [(post, media)])
+        rows.manifest_extra = {"render": shots.manifest} if shots is not None else None
         timestamps = self.writer.commit(capture, rows)
         return CaptureResult(
             url=capture.url, status=capture.status, capture_id=capture.id,

@@ -111,6 +111,11 @@ def media_as_shown(db: Database, post_db_id: str, sha256: str) -> dict | None:
     return _first(db, MEDIA_AS_SHOWN, {"post_id": post_db_id, "sha256": sha256})
 
 
+def media_row(db: Database, sha256: str) -> dict | None:
+    """The media file's own row (what its bytes say), by its SHA-256."""
+    return next(db.query("select * from media where sha256 = ?", [sha256]), None)
+
+
 # -- a post's captures and versions ----------------------------------------------
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from archiver import __version__
-from archiver.models import POST_OK, Capture, Embed, MediaRef, Post, StoredMedia
+from archiver.models import POST_OK, RENDER_TYPES, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import counts_moved
 from archiver.store.eventlog import payload_hash, record_event, utc_now
 from archiver.store.media_matches import forget_session_index, record_matches
@@ -150,7 +150,8 @@ def _write_post_media(
     capture_id: str,
     media: list[tuple[MediaRef, StoredMedia | None, str | None]],
 ) -> list[str | None]:
-    """The post's media list as this capture found it; returns each position's SHA-256."""
+    """The post's media list as this capture found it; returns each position's SHA-256, but for
+    a render of its page (RENDER_TYPES: new bytes each capture, not the post's content)."""
     sha256s: list[str | None] = []
     for position, (ref, stored, error) in enumerate(media):
         sha256 = stored.sha256 if stored else None
@@ -159,7 +160,8 @@ def _write_post_media(
         else:
             # A failed re-download must not unlink the file an earlier capture kept.
             sha256 = _kept_sha256(db, post.db_id, position, ref.url)
-        sha256s.append(sha256)
+        if ref.type not in RENDER_TYPES:
+            sha256s.append(sha256)
         upsert_row(
             db, "post_media",
             {
@@ -218,12 +220,10 @@ def _kept_sha256(db: Database, post_db_id: str, position: int, url: str) -> str 
 
 
 def _current_media(db: Database, post_db_id: str) -> list[str | None]:
-    return [
-        r[0]
-        for r in db.execute(
-            "select sha256 from post_media where post_id = ? order by position", [post_db_id]
-        )
-    ]
+    rows = db.execute(
+        "select sha256, type from post_media where post_id = ? order by position", [post_db_id]
+    )
+    return [sha256 for sha256, kind in rows if kind not in RENDER_TYPES]
 
 
 def _last_content(db: Database, post_db_id: str) -> str:
