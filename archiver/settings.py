@@ -61,6 +61,8 @@ class Settings:
     tsa_urls: tuple[str, ...] = ()
     tsa_timeout: float = 15.0
     tsa_roots: Path | None = None  # PEM roots to trust for TSA signatures
+    # The Redis of a scale-out run (archiver/queue/): redis://HOST:PORT/DB.
+    queue_url: str | None = None
 
     @property
     def warcs(self) -> Path:
@@ -85,6 +87,8 @@ class Settings:
             values["blobs_dir"] = Path(env["ARCHIVER_BLOBS"])
         if env.get("ARCHIVER_WARCS"):
             values["warc_dir"] = Path(env["ARCHIVER_WARCS"])
+        if env.get("ARCHIVER_QUEUE"):
+            values["queue_url"] = env["ARCHIVER_QUEUE"]
         if env.get("ARCHIVER_AUTHOR"):
             values["author"] = env["ARCHIVER_AUTHOR"]
         if env.get("ARCHIVER_DELAY"):

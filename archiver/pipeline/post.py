@@ -29,7 +29,7 @@ from archiver.models import (
     Progress,
 )
 from archiver.pipeline.capture_rows import PostRows
-from archiver.pipeline.commit import CaptureWriter
+from archiver.pipeline.commit import CaptureRecording
 from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.results import CaptureResult
 from archiver.platforms.base import PostRef, gone_post, parse_display_date
@@ -43,7 +43,7 @@ class PostPath:
 
     fetcher: Fetcher
     media: MediaDownloader
-    writer: CaptureWriter
+    writer: CaptureRecording
     operator: str | None  # who archives, as each capture records
     errors: ErrorLog  # the reason a failure records; a bug's traceback
     progress: Progress

@@ -24,11 +24,15 @@ from archiver.store.writes import save_warc_file
 class Session:
     """The settings, the database, the blob store, the WARC recorder, the HTTP client, the media downloader."""
 
-    def __init__(self, settings: Settings, *, progress: Progress):
+    def __init__(self, settings: Settings, *, progress: Progress, database: bool = True):
+        """`database=False`: a queue worker's session, which keeps no archive of its own (every
+        file is analysed, every post fetched) and whose sealed WARC files go into its bundle."""
         self.settings = settings
         with contextlib.ExitStack() as opened:
-            self.database = opened.enter_context(
-                contextlib.closing(SessionDatabase(settings.db_path))
+            self.database = (
+                opened.enter_context(contextlib.closing(SessionDatabase(settings.db_path)))
+                if database
+                else None
             )
             self.blobs = BlobStore(settings.blobs_dir)
             # Closed after the recorder, before the database: the WARC files' seals are rows.
@@ -41,7 +45,7 @@ class Session:
             )
             self.media = MediaDownloader(
                 self.fetcher, self.blobs, max_bytes=settings.max_response_bytes,
-                known=self.database.has_media, progress=progress,
+                known=self.database.has_media if self.database else _not_known, progress=progress,
                 max_pixels=settings.max_analysis_pixels,
             )  # fmt: skip
             # Opened whole: from here on close() releases them (the client, the WARC, the database).
@@ -52,6 +56,8 @@ class Session:
         self._opened.close()
 
     def _seal_warcs(self) -> None:
+        if self.database is None:
+            return  # a queue worker's: its bundle carries the seals to the writer
         for sealed in getattr(getattr(self, "recorder", None), "sealed", []):
             row = {
                 "warc_file": relative_warc(str(sealed.path), self.settings.db_path),
@@ -59,3 +65,7 @@ class Session:
             }  # fmt: skip
             with self.database.writing() as db:
                 save_warc_file(db, row)
+
+
+def _not_known(sha256: str) -> bool:
+    return False

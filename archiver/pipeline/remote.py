@@ -1,0 +1,50 @@
+"""A queue worker's job: one URL archived through the usual paths into a bundle, not the archive.
+
+The worker keeps no database: every post is fetched and every file analysed, and
+the captures, their rows and the hashes of their files go to the one writer as a
+bundle (bundle.py). Its blobs and its WARC file are in the shared storage before
+the bundle is sent, so the writer can check them.
+"""
+
+from __future__ import annotations
+
+from archiver import platforms
+from archiver.errors import StorageError
+from archiver.evidence.manifests import collection_context
+from archiver.models import Progress
+from archiver.pipeline.archive import Archiver
+from archiver.pipeline.bundle import Bundle, BundleWriter
+from archiver.settings import Settings
+
+
+def platform_of(target: str) -> str:
+    """The platform a URL's post is on, or "page" for a URL that names no post."""
+    try:
+        ref = platforms.identify(target)
+    except Exception:
+        return "page"
+    return ref.platform if ref is not None else "page"
+
+
+def capture_bundle(
+    target: str, settings: Settings, *, job_id: str, progress: Progress | None = None
+) -> Bundle:
+    """Archive `target` into a bundle; StorageError when the shared storage cannot take its files."""
+    archiver = Archiver(
+        settings, progress=progress, writer=lambda session: BundleWriter(recorder=session.recorder)
+    )
+    try:
+        result = archiver.archive(target)
+    finally:
+        archiver.close()  # seals the WARC file
+    entries = archiver.writer.entries
+    if not entries:  # only a StorageError leaves no capture at all
+        raise StorageError(result.error or f"nothing could be kept for {target}")
+    warcs = [
+        {"name": sealed.path.name, "bytes": sealed.bytes, "sha256": sealed.sha256}
+        for sealed in archiver.session.recorder.sealed
+    ]
+    return Bundle(
+        job_id=job_id, target=target, platform=platform_of(target),
+        context=collection_context(settings), entries=entries, warcs=warcs,
+    )  # fmt: skip
