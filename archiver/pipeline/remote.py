@@ -48,3 +48,24 @@ def capture_bundle(
         job_id=job_id, target=target, platform=platform_of(target),
         context=collection_context(settings), entries=entries, warcs=warcs,
     )  # fmt: skip
+
+
+def warm_up() -> None:
+    """Load, once in the worker before it forks a process per job, what the first analysis loads
+    lazily (the hashing libraries take half a second): each job starts warm."""
+    import hashlib
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from PIL import Image
+
+    from archiver.media.analyse import analyse_media
+
+    picture = io.BytesIO()
+    Image.new("RGB", (32, 32), (120, 60, 30)).save(picture, "JPEG")
+    data = picture.getvalue()
+    with tempfile.TemporaryDirectory(prefix="archiver-warm-up-") as root:
+        path = Path(root) / "picture.jpg"
+        path.write_bytes(data)
+        analyse_media(path, hashlib.sha256(data).hexdigest(), Path(root))

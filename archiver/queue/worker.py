@@ -17,6 +17,7 @@ import signal
 from rq import Worker
 from rq.serializers import JSONSerializer
 
+from archiver.pipeline.remote import warm_up
 from archiver.queue import jobs
 from archiver.queue.connection import connect, job_queue
 from archiver.settings import Settings
@@ -47,12 +48,13 @@ class CaptureWorker(Worker):
 def run_worker(settings: Settings, *, burst: bool, heartbeat: int) -> None:
     """One RQ worker in this process, until stopped (or, with burst, until the queue is empty)."""
     jobs.worker_settings = settings
+    warm_up()
     conn = connect(settings.queue_url)
     worker = CaptureWorker(
         [job_queue(conn)], connection=conn, serializer=JSONSerializer,
         job_monitoring_interval=heartbeat, maintenance_interval=max(heartbeat, 1),
     )  # fmt: skip
-    worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
+    worker.work(burst=burst, logging_level=os.environ.get("ARCHIVER_WORKER_LOG", "WARNING"), with_scheduler=False)
 
 
 def _child(settings: Settings, burst: bool, heartbeat: int) -> None:
