@@ -123,9 +123,15 @@ def archiver_run(*args: str, env: dict, timeout: float = 120) -> subprocess.Comp
 
 
 def queue_status(env: dict) -> dict:
-    done = archiver_run("queue", "status", "--json", env=env)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """What `archiver queue status --json` prints (read in this process: tests poll it)."""
+    from archiver.queue.connection import connect
+    from archiver.queue.status import queue_status as status
+
+    conn = connect(env["ARCHIVER_QUEUE"])
+    try:
+        return status(conn)
+    finally:
+        conn.close()
 
 
 def wait_for(check, timeout: float = 120, every: float = 0.2):
