@@ -142,3 +142,43 @@ def wait_for(check, timeout: float = 120, every: float = 0.2):
             return value
         time.sleep(every)
     raise AssertionError(f"not within {timeout} s")
+
+
+class LocalS3:
+    """moto's S3 server (its HTTP server mode) on a loopback port, with one bucket."""
+
+    def __init__(self, bucket: str = "archive"):
+        self.bucket = bucket
+        self.port = free_port()
+        self.server = None
+
+    @property
+    def env(self) -> dict:
+        """The standard variables boto3 reads: where the server is, and (fake) credentials."""
+        return {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.port}",
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }  # fmt: skip
+
+    def start(self) -> LocalS3:
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        self.client().create_bucket(Bucket=self.bucket)
+        return self
+
+    def client(self):
+        import boto3
+
+        env = self.env
+        return boto3.client(
+            "s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()

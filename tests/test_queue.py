@@ -11,7 +11,6 @@ import pytest
 
 from archiver.evidence.verify import verify_path
 from archiver.settings import Settings
-
 from tests.queue_support import (
     RedisServer,
     archiver_process,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -103,7 +104,7 @@ def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, se
 
 
 def check_manifests(
-    db: Database, blobs_dir: Path, payloads: dict[str, set[str]], report: Report
+    db: Database, has_blob: Callable[[str], bool], payloads: dict[str, set[str]], report: Report
 ) -> None:
     """Each manifest is intact, agrees with its capture and record rows, and its hashes are found."""
     manifests = manifests_by_capture(db)
@@ -141,7 +142,7 @@ def check_manifests(
             sha256 = item.get("sha256")
             if not sha256:
                 continue
-            if not (blobs_dir / blob_relpath(sha256)).is_file():
+            if not has_blob(sha256):
                 report.add("manifest", where, f"media {sha256} is missing from the blob store")
             elif has_records and not _recorded(item, found):
                 if _joined_before_parts_were_kept(item):

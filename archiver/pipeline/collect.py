@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archiver.evidence.manifests import collection_context, relative_warc
 from archiver.media.blobstore import BlobStore, file_sha256
+from archiver.media.s3blobs import S3BlobStore
 from archiver.models import Progress
 from archiver.pipeline.bundle import Bundle, BundleEntry
 from archiver.pipeline.commit import CaptureWriter
@@ -35,7 +36,10 @@ class BundleCommitter:
 
     def __init__(self, settings: Settings, *, progress: Progress | None = None):
         self.settings = settings
-        self.blobs = BlobStore(settings.blobs_dir)
+        # Where the workers put the files: the shared directory, or S3.
+        self.blobs = (
+            S3BlobStore(settings.blob_url) if settings.blob_url else BlobStore(settings.blobs_dir)
+        )
         self.database = SessionDatabase(settings.db_path)
         self.writer = CaptureWriter(
             recorder=None,  # the writer records nothing itself: the workers did
@@ -51,7 +55,7 @@ class BundleCommitter:
         for named in bundle.files():
             actual = self.blobs.sha256_of(named.relpath)
             if actual is None:
-                return f"{named.relpath} is not in the blob store {self.blobs.root}"
+                return f"{named.relpath} is not in the blob store {self._where()}"
             if actual != named.sha256:
                 return f"{named.relpath} hashes to {actual}, not the {named.sha256} its rows name"
         names = {warc["name"] for warc in bundle.warcs}
@@ -60,12 +64,24 @@ class BundleCommitter:
         if unsealed := {r.warc_file for e in bundle.entries for r in e.records} - names:
             return f"its records are in {sorted(unsealed)[0]}, a WARC file it does not name"
         for warc in bundle.warcs:
-            path = self._warc_path(warc["name"])
-            if not path.is_file():
-                return f"the WARC file {path} is missing"
-            if path.stat().st_size != warc["bytes"] or file_sha256(path) != warc["sha256"]:
-                return f"the WARC file {path} is not the file its worker sealed"
+            found = self._warc_found(warc["name"])
+            if found is None:
+                return f"the WARC file {warc['name']} is missing from {self._where()}"
+            if found != (warc["bytes"], warc["sha256"]):
+                return f"the WARC file {warc['name']} is not the file its worker sealed"
         return None
+
+    def _where(self) -> str:
+        return self.settings.blob_url or str(self.settings.blobs_dir)
+
+    def _warc_found(self, name: str) -> tuple[int, str] | None:
+        """(length, SHA-256) of a worker's WARC file where the workers put it; None if missing."""
+        if self.settings.blob_url:
+            relpath = f"warcs/{name}"
+            size = self.blobs.size_of(relpath)
+            return None if size is None else (size, self.blobs.sha256_of(relpath))
+        path = self._warc_path(name)
+        return (path.stat().st_size, file_sha256(path)) if path.is_file() else None
 
     def commit(self, bundle: Bundle) -> int:
         """Commit the captures not in the archive yet, then the WARC seals; how many were new."""
@@ -101,5 +117,8 @@ class BundleCommitter:
         return self.settings.warcs / Path(name).name  # a name only: never a path a worker chose
 
     def _warc_name(self, name: str) -> str:
-        """The WARC file as captures.warc_file names it: relative to the database's directory."""
+        """The WARC file as captures.warc_file names it: relative to the database's directory
+        (on S3: warcs/<name> under the prefix)."""
+        if self.settings.blob_url:
+            return f"warcs/{Path(name).name}"
         return relative_warc(str(self._warc_path(name)), self.settings.db_path)

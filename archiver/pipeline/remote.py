@@ -8,9 +8,13 @@ the bundle is sent, so the writer can check them.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from archiver import platforms
 from archiver.errors import StorageError
 from archiver.evidence.manifests import collection_context
+from archiver.media.s3blobs import S3BlobStore
 from archiver.models import Progress
 from archiver.pipeline.archive import Archiver
 from archiver.pipeline.bundle import Bundle, BundleWriter
@@ -29,7 +33,23 @@ def platform_of(target: str) -> str:
 def capture_bundle(
     target: str, settings: Settings, *, job_id: str, progress: Progress | None = None
 ) -> Bundle:
-    """Archive `target` into a bundle; StorageError when the shared storage cannot take its files."""
+    """Archive `target` into a bundle, its files in the shared storage (StorageError if they
+    cannot be put there): the blob directory, or S3 (settings.blob_url) through a local
+    directory of the job's own, emptied when the files are uploaded."""
+    if settings.blob_url is None:
+        return _capture(target, settings, job_id, progress)
+    with tempfile.TemporaryDirectory(prefix="archiver-job-") as staging:
+        local = settings.with_(blobs_dir=Path(staging) / "blobs", warc_dir=Path(staging) / "warcs")
+        bundle = _capture(target, local, job_id, progress)
+        store = S3BlobStore(settings.blob_url)
+        for named in bundle.files():
+            store.upload(local.blobs_dir / named.relpath, named.relpath)
+        for warc in bundle.warcs:
+            store.upload(local.warcs / warc["name"], f"warcs/{warc['name']}")
+        return bundle
+
+
+def _capture(target: str, settings: Settings, job_id: str, progress: Progress | None) -> Bundle:
     archiver = Archiver(
         settings, progress=progress, writer=lambda session: BundleWriter(recorder=session.recorder)
     )
@@ -55,8 +75,6 @@ def warm_up() -> None:
     lazily (the hashing libraries take half a second): each job starts warm."""
     import hashlib
     import io
-    import tempfile
-    from pathlib import Path
 
     from PIL import Image
 

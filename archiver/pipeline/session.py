@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
+from archiver.errors import UsageError
 from archiver.evidence.manifests import relative_warc
 from archiver.fetch.client import Fetcher
 from archiver.fetch.warc import WarcRecorder
@@ -28,6 +29,11 @@ class Session:
         """`database=False`: a queue worker's session, which keeps no archive of its own (every
         file is analysed, every post fetched) and whose sealed WARC files go into its bundle."""
         self.settings = settings
+        if database and settings.blob_url:
+            raise UsageError(
+                f"{settings.blob_url}: blobs go to S3 through the scale-out (archiver enqueue,"
+                " worker, collect); `archiver archive` keeps them in a directory"
+            )
         with contextlib.ExitStack() as opened:
             self.database = (
                 opened.enter_context(contextlib.closing(SessionDatabase(settings.db_path)))

@@ -54,7 +54,11 @@ def run_worker(settings: Settings, *, burst: bool, heartbeat: int) -> None:
         [job_queue(conn)], connection=conn, serializer=JSONSerializer,
         job_monitoring_interval=heartbeat, maintenance_interval=max(heartbeat, 1),
     )  # fmt: skip
-    worker.work(burst=burst, logging_level=os.environ.get("ARCHIVER_WORKER_LOG", "WARNING"), with_scheduler=False)
+    worker.work(
+        burst=burst,
+        logging_level=os.environ.get("ARCHIVER_WORKER_LOG", "WARNING"),
+        with_scheduler=False,
+    )
 
 
 def _child(settings: Settings, burst: bool, heartbeat: int) -> None:

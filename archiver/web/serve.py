@@ -67,6 +67,7 @@ class Archive(NamedTuple):
 
     database: str
     blobs_dir: Path
+    blob_url: str | None = None  # the files are on S3 (media/s3blobs.py): streamed from there
 
 
 def archive_config(datasette) -> Archive | None:
@@ -132,7 +133,9 @@ def make_datasette(
     )
     # Kept on the instance, never in metadata (which /-/metadata.json shows to anyone).
     ds.archiver_sign_in = {token: name for name, token in (sign_in or {}).items()}
-    ds._archiver_archive = Archive(settings.db_path.stem, settings.blobs_dir.resolve())
+    ds._archiver_archive = Archive(
+        settings.db_path.stem, settings.blobs_dir.resolve(), settings.blob_url
+    )
     return ds
 
 
