@@ -48,7 +48,7 @@ class CaptureWorker(Worker):
 def run_worker(settings: Settings, *, burst: bool, heartbeat: int) -> None:
     """One RQ worker in this process, until stopped (or, with burst, until the queue is empty)."""
     jobs.worker_settings = settings
-    warm_up()
+    warm_up(settings)
     conn = connect(settings.queue_url)
     worker = CaptureWorker(
         [job_queue(conn)], connection=conn, serializer=JSONSerializer,

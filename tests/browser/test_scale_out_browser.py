@@ -4,9 +4,9 @@ photos (streamed from S3), in Debian's Chromium."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -44,8 +44,9 @@ def scaled_out(tmp_path_factory):
         queued = archiver_run("enqueue", "--input", str(root / "urls.txt"), env=env)
         assert f"queued {COUNT}," in queued.stdout, queued.stdout + queued.stderr
         workers = [
-            archiver_process("worker", "--concurrency", "2", "--burst", env=env,
-                             log=root / f"worker{i}.log")  # fmt: skip
+            archiver_process(
+                "worker", "--concurrency", "2", "--burst", env=env, log=root / f"worker{i}.log"
+            )  # fmt: skip
             for i in range(2)
         ]
         collected = archiver_run("collect", "--burst", env=env, timeout=600)
@@ -86,7 +87,11 @@ def test_every_post_is_archived_once_with_its_photo_on_s3(scaled_out, monkeypatc
     listed = s3.client().list_objects_v2(Bucket=s3.bucket, Prefix="evidence/sha256/")
     assert {item["Key"].rsplit("/", 1)[1] for item in listed["Contents"]} == set(photos)
     status = queue_status(env)
-    assert (status["done"], status["failed"], status["by_platform"]["x"]["done"]) == (COUNT, 0, COUNT)
+    assert (status["done"], status["failed"], status["by_platform"]["x"]["done"]) == (
+        COUNT,
+        0,
+        COUNT,
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     report = verify_path(Settings.from_env())
@@ -125,8 +130,6 @@ def test_the_served_post_page_shows_its_photo_from_s3(scaled_out, page):
         assert answer.headers["content-type"] == "image/jpeg"
         assert answer.headers["x-content-type-options"] == "nosniff"
         body = answer.read()
-    import hashlib
-
     assert hashlib.sha256(body).hexdigest() == sha256
     ranged = urllib.request.Request(f"{base}/-/media/{sha256}", headers={"Range": "bytes=0-9"})
     with urllib.request.urlopen(ranged) as answer:
