@@ -1,4 +1,4 @@
-"""verify's checks of an archive whose files are on S3-compatible storage (media/s3blobs.py).
+"""verify's checks (and export's copies) of an archive whose files are on S3-compatible storage (media/s3blobs.py).
 
 Every object under sha256/ is read back and re-hashed (streamed), each media row's
 blob and each thumbnail must be there and hash as recorded. WARC files are copied
@@ -16,6 +16,7 @@ from archiver.evidence.verify_report import Report
 from archiver.media.blobstore import blob_relpath, is_sha256
 from archiver.media.s3blobs import S3BlobStore
 from archiver.store.queries_evidence import (
+    capture_warc_records,
     media_sha256s,
     media_thumbnails,
     sealed_warc_files,
@@ -52,9 +53,15 @@ def check_s3_blobs(db: Database, store: S3BlobStore, report: Report) -> set[str]
     return stored
 
 
-def fetch_warcs(db: Database, store: S3BlobStore, into: Path) -> None:
-    """Copy every WARC file the archive names (warcs/<name> under the prefix) into `into`."""
-    names = set(warc_file_names(db)) | {row["warc_file"] for row in sealed_warc_files(db)}
+def fetch_warcs(
+    db: Database, store: S3BlobStore, into: Path, capture_ids: list[str] | None = None
+) -> None:
+    """Copy every WARC file the archive names (warcs/<name> under the prefix), or those of
+    `capture_ids`' records, into `into`, where the checks and the export read them."""
+    if capture_ids is None:
+        names = set(warc_file_names(db)) | {row["warc_file"] for row in sealed_warc_files(db)}
+    else:
+        names = {r["warc_file"] for c in capture_ids for r in capture_warc_records(db, c)}
     for name in sorted(names):
         relpath = PurePosixPath(name)
         if relpath.parts[:1] != ("warcs",) or len(relpath.parts) != 2:

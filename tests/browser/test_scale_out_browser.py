@@ -134,3 +134,18 @@ def test_the_served_post_page_shows_its_photo_from_s3(scaled_out, page):
     ranged = urllib.request.Request(f"{base}/-/media/{sha256}", headers={"Range": "bytes=0-9"})
     with urllib.request.urlopen(ranged) as answer:
         assert answer.status == 206 and answer.read() == body[:10]
+
+
+def test_export_reads_the_warcs_and_photos_from_s3(scaled_out, tmp_path):
+    root, env, s3, _ = scaled_out
+    db = sqlite3.connect(root / "archive.db")
+    post_id, sha256 = db.execute("select post_id, sha256 from post_media limit 1").fetchone()
+    db.close()
+    out = archiver_run(
+        "export", post_id, "--wacz", str(tmp_path / "post.wacz"), "--html", str(tmp_path / "html"),
+        env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "1 capture(s)" in out.stdout and (tmp_path / "post.wacz").stat().st_size > 0
+    photos = list((tmp_path / "html" / "media").iterdir())
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in photos] == [sha256]
