@@ -88,7 +88,7 @@ def worker(ctx, concurrency, burst, heartbeat, **_):
 @db_option
 @blobs_option
 @click.option("--burst", is_flag=True, help="Stop when no job is queued, running or waiting")
-@click.option("--quiet", "-q", is_flag=True, help="No progress line")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line, only the summary")
 @click.pass_context
 def collect(ctx, burst, quiet, **_):
     """The one writer: commit the workers' captures to the archive, one transaction each."""
@@ -107,9 +107,9 @@ def collect(ctx, burst, quiet, **_):
             click.echo(f"{counts}: {line}", err=True)
 
     done = run_collect(settings, burst=burst, report=report)
-    if not quiet:
-        click.echo(("\n" if tty else "") + f"committed {done.committed} bundle(s)"
-                   f" ({done.captures} new capture(s)), refused {done.refused}", err=True)  # fmt: skip
+    click.echo(("\n" if tty and not quiet else "") + f"committed {done.committed} bundle(s)"
+               f" ({done.captures} new capture(s)), refused {done.refused},"
+               f" at {done.rate():.1f}/s", err=True)  # fmt: skip
 
 
 @click.group()

@@ -38,11 +38,11 @@ class Collected:
     committed: int = 0  # bundles
     captures: int = 0  # captures new to the archive
     refused: int = 0
-    started: float = 0.0
+    busy: float = 0.0  # seconds spent checking and committing (not waiting for bundles)
 
     def rate(self) -> float:
-        elapsed = time.monotonic() - self.started
-        return self.committed / elapsed if elapsed > 0 else 0.0
+        """Bundles committed a second of work: the writer's own limit, whatever fed it."""
+        return self.committed / self.busy if self.busy > 0 else 0.0
 
 
 Report = Callable[[Collected, str], None]
@@ -53,7 +53,7 @@ def collect(settings: Settings, *, burst: bool = False, report: Report | None = 
     conn = connect(settings.queue_url)
     report = report or (lambda done, line: None)
     _ensure_group(conn)
-    done = Collected(started=time.monotonic())
+    done = Collected()
     committer = BundleCommitter(settings)
     backlog = True  # first, what was delivered to this writer before and never acknowledged
     last_requeue = 0.0
@@ -65,7 +65,10 @@ def collect(settings: Settings, *, burst: bool = False, report: Report | None = 
             )  # fmt: skip
             entries = answer[0][1] if answer else []
             for entry_id, fields in entries:
-                report(done, _handle(conn, committer, done, entry_id, fields))
+                began = time.monotonic()
+                line = _handle(conn, committer, done, entry_id, fields)
+                done.busy += time.monotonic() - began
+                report(done, line)
             if backlog:
                 backlog = bool(entries)
                 continue
