@@ -122,6 +122,25 @@ def archiver_run(*args: str, env: dict, timeout: float = 120) -> subprocess.Comp
     )  # fmt: skip
 
 
+def enqueue_workers_collect(urls: list[str], env: dict, root: Path, timeout: float = 600) -> str:
+    """`archiver enqueue --input`, two `archiver worker --concurrency 2 --burst` and
+    `archiver collect --burst`, as a user runs them; what collect said."""
+    (root / "urls.txt").write_text("\n".join(urls) + "\n")
+    queued = archiver_run("enqueue", "--input", str(root / "urls.txt"), env=env)
+    assert f"queued {len(urls)}," in queued.stdout, queued.stdout + queued.stderr
+    workers = [
+        archiver_process(
+            "worker", "--concurrency", "2", "--burst", env=env, log=root / f"worker{i}.log"
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    collected = archiver_run("collect", "--burst", env=env, timeout=timeout)
+    for worker in workers:
+        assert worker.wait(120) == 0, (root / "worker0.log").read_text()[-2000:]
+    assert collected.returncode == 0, collected.stderr[-2000:]
+    return collected.stderr
+
+
 def queue_status(env: dict) -> dict:
     """What `archiver queue status --json` prints (read in this process: tests poll it)."""
     from archiver.queue.connection import connect

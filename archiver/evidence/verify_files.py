@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from archiver.evidence.manifests import manifest_bytes
 from archiver.evidence.verify_report import Report
 from archiver.fetch.warc_index import read_record
-from archiver.media.blobstore import blob_relpath, is_sha256
+from archiver.media.blobstore import blob_relpath, file_sha256, is_sha256
 from archiver.settings import Settings
 from archiver.store.queries_evidence import (
     RECORD_HASH_COLUMNS,
@@ -26,16 +26,6 @@ from archiver.store.queries_evidence import (
     warc_file_names,
     warc_records_in_file_order,
 )
-
-CHUNK = 1024 * 1024
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_blobs(db: Database, blobs_dir: Path, report: Report) -> None:

@@ -11,7 +11,6 @@ ReplayWeb.page accept the result.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -25,6 +24,7 @@ from warcio.warcwriter import WARCWriter
 from archiver import __version__
 from archiver.errors import ArchiveError, StorageError, UsageError
 from archiver.fetch.warc_index import copy_record
+from archiver.media.blobstore import file_sha256
 from archiver.store.queries import capture_row, post_row
 from archiver.store.queries_evidence import (
     capture_manifest,
@@ -105,7 +105,7 @@ def export_wacz(
             raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from exc
         finally:
             partial.unlink(missing_ok=True)
-    return WaczSummary(out, len(pages) - 1, records, _sha256(out), skipped)
+    return WaczSummary(out, len(pages) - 1, records, file_sha256(out), skipped)
 
 
 def _write_metadata(writer: WARCWriter, db: Database, capture: dict, first: dict) -> None:
@@ -148,11 +148,3 @@ def _page(db: Database, capture: dict, first: dict) -> dict:
         "ts": first["warc_date"],
         "title": title or capture["url"],
     }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -55,11 +55,9 @@ class S3BlobStore:
             return self.client.head_object(Bucket=self.bucket, Key=self.key(relpath))[
                 "ContentLength"
             ]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        except (BotoCoreError, ClientError) as exc:
+            if _missing(exc):
                 return None
-            raise self._failed(f"read {relpath} from", exc) from exc
-        except BotoCoreError as exc:
             raise self._failed(f"read {relpath} from", exc) from exc
 
     def sha256_of(self, relpath: str) -> str | None:
@@ -81,11 +79,9 @@ class S3BlobStore:
             ask["Range"] = f"bytes={start}-{'' if end is None else end}"
         try:
             body = self.client.get_object(**ask)["Body"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        except (BotoCoreError, ClientError) as exc:
+            if _missing(exc):
                 return None
-            raise self._failed(f"read {relpath} from", exc) from exc
-        except BotoCoreError as exc:
             raise self._failed(f"read {relpath} from", exc) from exc
         return body.iter_chunks(CHUNK)
 
@@ -127,3 +123,9 @@ class S3BlobStore:
                     yield item["Key"][cut:], item["Size"]
         except (BotoCoreError, ClientError) as exc:
             raise self._failed("list", exc) from exc
+
+
+def _missing(exc: Exception) -> bool:
+    """The S3 error says there is no such object (not that the store failed)."""
+    response = getattr(exc, "response", None) or {}
+    return response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")

@@ -18,6 +18,7 @@ from tests.queue_support import (
     RedisServer,
     archiver_process,
     archiver_run,
+    enqueue_workers_collect,
     free_port,
     queue_status,
     serve_posts,
@@ -41,18 +42,7 @@ def scaled_out(tmp_path_factory):
             **s3.env,
         }  # fmt: skip
         (root / "urls.txt").write_text("\n".join(urls) + "\n")
-        queued = archiver_run("enqueue", "--input", str(root / "urls.txt"), env=env)
-        assert f"queued {COUNT}," in queued.stdout, queued.stdout + queued.stderr
-        workers = [
-            archiver_process(
-                "worker", "--concurrency", "2", "--burst", env=env, log=root / f"worker{i}.log"
-            )  # fmt: skip
-            for i in range(2)
-        ]
-        collected = archiver_run("collect", "--burst", env=env, timeout=600)
-        for worker in workers:
-            assert worker.wait(120) == 0, (root / "worker0.log").read_text()[-2000:]
-        assert collected.returncode == 0, collected.stderr[-2000:]
+        enqueue_workers_collect(urls, env, root)
     port = free_port()
     server = archiver_process("serve", "--port", str(port), "--read-only", env=env,
                               log=root / "serve.log")  # fmt: skip
