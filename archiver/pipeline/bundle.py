@@ -13,6 +13,7 @@ back out of it: nothing in a bundle is ever executed or imported.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,4 +166,22 @@ def _decode(value):
     if "__dict__" in value:
         return {key: _decode(item) for key, item in value["__dict__"].items()}
     cls = _TYPES[value["__type__"]]  # KeyError: a type a bundle may not hold
-    return cls(**{key: _decode(item) for key, item in value["fields"].items()})
+    fields = {key: _decode(item) for key, item in value["fields"].items()}
+    for name, kind in _scalar_fields(cls).items():
+        if name in fields and not isinstance(fields[name], kind):
+            raise TypeError(f"{cls.__name__}.{name} is a {type(fields[name]).__name__}")
+    return cls(**fields)
+
+
+_SCALARS = {"str": str, "int": int, "float": (float, int), "bool": bool, "None": type(None)}
+
+
+@functools.cache
+def _scalar_fields(cls) -> dict[str, tuple[type, ...]]:
+    """The fields declared as plain values (str | None, int, ...): what a row binds as is."""
+    found = {}
+    for f in dataclasses.fields(cls):
+        parts = [part.strip() for part in str(f.type).split("|")]
+        if all(part in _SCALARS for part in parts):
+            found[f.name] = tuple(_SCALARS[part] for part in parts)  # isinstance takes nested
+    return found

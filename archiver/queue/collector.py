@@ -107,6 +107,8 @@ def _handle(conn: Redis, committer: BundleCommitter, done: Collected, entry_id, 
         done.captures += committer.commit(bundle)
     except StorageError:
         raise  # the archive cannot be written: stop, the bundle waits (unacknowledged)
+    except Exception as exc:  # a bundle no commit can take must not stop the writer for good
+        return _refuse(conn, done, entry_id, job_id, platform, f"could not be committed: {exc!r}")
     with conn.pipeline(transaction=True) as tx:
         tx.hincrby(DONE, bundle.platform, 1)
         tx.xack(BUNDLES, COLLECTORS, entry_id)
