@@ -30,12 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 from archive_throughput import SMALL, make_photos, post_ids, start_server  # noqa: E402
+from queue_support import RedisServer  # noqa: E402
 
 from archiver.queue.connection import BUNDLES, connect  # noqa: E402
 from archiver.queue.jobs import enqueue_targets  # noqa: E402
 from archiver.settings import Settings  # noqa: E402
-from tests.queue_support import RedisServer  # noqa: E402
 
 
 def worker_pids(pid: int) -> list[int]:

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from recorded import SYNDICATION, fixture_json
 
 from archiver.platforms.x import original_photo_url
 from archiver.web.replay import ReplayResponse, ReplayServer
-from tests.recorded import SYNDICATION, fixture_json
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 FIRST_ID = 1900000000000000000

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from queue_support import serve_posts
 
 from archiver.pipeline.bundle import MalformedBundle, decode_bundle, encode_bundle
 from archiver.pipeline.remote import capture_bundle
-from tests.queue_support import serve_posts
 
 
 def test_a_post_bundle_crosses_as_json_and_comes_back_equal(settings, replay):

@@ -8,10 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from archiver.evidence.verify import verify_path
-from archiver.settings import Settings
-from tests.queue_support import (
+from queue_support import (
     RedisServer,
     archiver_process,
     archiver_run,
@@ -19,6 +16,9 @@ from tests.queue_support import (
     serve_posts,
     wait_for,
 )
+
+from archiver.evidence.verify import verify_path
+from archiver.settings import Settings
 
 
 @pytest.fixture

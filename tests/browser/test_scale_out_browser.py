@@ -9,11 +9,7 @@ import sqlite3
 import urllib.request
 
 import pytest
-
-from archiver.evidence.verify import verify_path
-from archiver.settings import Settings
-from archiver.web.replay import ReplayServer
-from tests.queue_support import (
+from queue_support import (
     LocalS3,
     RedisServer,
     archiver_process,
@@ -24,6 +20,10 @@ from tests.queue_support import (
     serve_posts,
     wait_for,
 )
+
+from archiver.evidence.verify import verify_path
+from archiver.settings import Settings
+from archiver.web.replay import ReplayServer
 
 pytestmark = pytest.mark.browser
 COUNT = 120
