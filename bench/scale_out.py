@@ -9,7 +9,9 @@ on the stream (the workers' throughput). Then `archiver collect --burst` commits
 the backlog alone: the writer's bundles per second, with no worker competing.
 
 It prints URLs/s for each N, the ratio to N x one worker's (target >= 0.8 up to the
-writer's limit), the writer's bundles/s, and each worker process's peak memory.
+writer's limit), the writer's bundles/s, each worker process's peak memory, and the
+CPU the workers spent a URL: on one machine, N workers can only go as fast as its
+cores allow (cores / CPU a URL), whatever N is.
 
     python bench/scale_out.py                  # 200 posts, 1, 2 and 4 workers
     python bench/scale_out.py --count 400 --workers 1 2 4 8
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -47,6 +50,11 @@ def worker_pids(pid: int) -> list[int]:
         return []
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb(pid: int) -> float | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -66,6 +74,7 @@ def run(n: int, args, base_url: str, redis: RedisServer, work: Path) -> dict:
     conn = connect(redis.url)
     conn.flushall()
     command = [sys.executable, "-m", "archiver", "worker", "--concurrency", str(args.concurrency)]
+    cpu_before = children_cpu()
     workers = [
         subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, start_new_session=True)
         for _ in range(n)
@@ -87,6 +96,7 @@ def run(n: int, args, base_url: str, redis: RedisServer, work: Path) -> dict:
         os.kill(worker.pid, signal.SIGTERM)
     for worker in workers:
         worker.wait(60)
+    cpu = children_cpu() - cpu_before  # the workers' processes and their horses, start-up included
     collect = subprocess.run(
         [sys.executable, "-m", "archiver", "collect", "--burst", "--quiet"],
         env=env, capture_output=True, text=True,
@@ -95,7 +105,7 @@ def run(n: int, args, base_url: str, redis: RedisServer, work: Path) -> dict:
     return {
         "rate": args.count / took, "seconds": took,
         "writer": float(rate.group(1)) if rate else None,
-        "peak_mb": max((p for p in peaks if p), default=None),
+        "peak_mb": max((p for p in peaks if p), default=None), "cpu_per_url": cpu / args.count,
     }  # fmt: skip
 
 
@@ -122,7 +132,8 @@ def main() -> None:
             f"  {n} worker(s): {r['rate']:6.1f} URLs/s ({r['seconds']:.1f} s),"
             f" {r['rate'] / (n * one):.2f}x {n} x one worker's; writer alone"
             f" {r['writer'] or 0:.1f} bundles/s; peak RSS per worker process"
-            f" {r['peak_mb'] or 0:.0f} MB"
+            f" {r['peak_mb'] or 0:.0f} MB; {r['cpu_per_url'] * 1000:.0f} ms of CPU a URL"
+            f" (on {os.cpu_count()} cores at most {os.cpu_count() / r['cpu_per_url']:.1f} URLs/s)"
         )
 
 
