@@ -76,6 +76,11 @@ class Settings:
     screenshot: bool = False
     chromium_path: Path | None = None  # else chromium on PATH (media/render.py)
     render_timeout: float = 60.0  # seconds for the page to load before it is shot as it is
+    # Blobs, thumbnails and WARC files on S3-compatible storage (s3://BUCKET/PREFIX) instead of
+    # blobs_dir, for the queue's workers and writer, serve, verify and export (media/s3blobs.py).
+    blob_url: str | None = None
+    # The Redis of a scale-out run (archiver/queue/): redis://HOST:PORT/DB.
+    queue_url: str | None = None
 
     @property
     def warcs(self) -> Path:
@@ -97,9 +102,11 @@ class Settings:
         if env.get("ARCHIVER_DB"):
             values["db_path"] = Path(env["ARCHIVER_DB"])
         if env.get("ARCHIVER_BLOBS"):
-            values["blobs_dir"] = Path(env["ARCHIVER_BLOBS"])
+            values["blobs_dir"] = env["ARCHIVER_BLOBS"]
         if env.get("ARCHIVER_WARCS"):
             values["warc_dir"] = Path(env["ARCHIVER_WARCS"])
+        if env.get("ARCHIVER_QUEUE"):
+            values["queue_url"] = env["ARCHIVER_QUEUE"]
         if env.get("ARCHIVER_AUTHOR"):
             values["author"] = env["ARCHIVER_AUTHOR"]
         if env.get("ARCHIVER_DELAY"):
@@ -134,6 +141,10 @@ class Settings:
         extra_mapping = overrides.pop("connect_to", None) or {}
         values["connect_to"] = {**mapping, **extra_mapping}
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if str(values.get("blobs_dir", "")).lower().startswith("s3://"):
+            values["blob_url"] = str(values.pop("blobs_dir"))
+        elif "blobs_dir" in values:
+            values["blobs_dir"] = Path(values["blobs_dir"])
         if "blobs_dir" not in values and "db_path" in values:
             # An archive is its database and the blob store beside it: `--db dir/archive.db`
             # alone must not look for the files in the current directory.

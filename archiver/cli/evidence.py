@@ -6,8 +6,10 @@ parse, call the Python API and print.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import click
@@ -118,6 +120,7 @@ def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token,
     from archiver.evidence.copy_page import export_html
     from archiver.evidence.exports import record_html, record_wacz
     from archiver.evidence.wacz_export import Signing, export_wacz
+    from archiver.media.s3blobs import S3BlobStore
 
     if not wacz_path and not html_dir:
         raise UsageError("say what to export: --wacz OUT.wacz and/or --html DIR")
@@ -130,10 +133,10 @@ def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token,
         if not capture_ids:
             raise UsageError("nothing to export: the archive has no captures")
         if wacz_path:
-            summary = export_wacz(
-                db, settings.db_path.resolve().parent, capture_ids, wacz_path, title=title,
-                signing=signing,
-            )  # fmt: skip
+            with warc_files_of(settings, db, capture_ids) as base:
+                summary = export_wacz(
+                    db, base, capture_ids, wacz_path, title=title, signing=signing
+                )
             click.echo(
                 f"wrote {summary.path}: {summary.captures} capture(s), {summary.records} WARC "
                 f"records, SHA-256 {summary.sha256}"
@@ -145,9 +148,24 @@ def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token,
             for capture_id in summary.skipped:
                 click.echo(f"  capture {capture_id} has no WARC records; not in the WACZ", err=True)
         if html_dir:
-            pages = export_html(db, settings.blobs_dir, capture_ids, html_dir)
+            blobs = S3BlobStore(settings.blob_url) if settings.blob_url else settings.blobs_dir
+            pages = export_html(db, blobs, capture_ids, html_dir)
             record_html(db, html_dir, capture_ids)
             click.echo(f"wrote {len(pages)} archived-copy page(s) to {html_dir}/ (index.html)")
+
+
+@contextlib.contextmanager
+def warc_files_of(settings, db, capture_ids: list[str]):
+    """The directory the captures' WARC files are under: the database's, or copies from S3."""
+    if not settings.blob_url:
+        yield settings.db_path.resolve().parent
+        return
+    from archiver.evidence.verify_s3 import fetch_warcs
+    from archiver.media.s3blobs import S3BlobStore
+
+    with tempfile.TemporaryDirectory(prefix="archiver-export-") as copies:
+        fetch_warcs(db, S3BlobStore(settings.blob_url), Path(copies), capture_ids)
+        yield Path(copies)
 
 
 def parse_head(ctx, param, value: str | None) -> tuple[int, str] | None:

@@ -54,8 +54,9 @@ db_option = click.option(
 )
 blobs_option = click.option(
     "--blobs",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Blob store directory [ARCHIVER_BLOBS, default blobs/ beside the database]",
+    metavar="DIR|s3://BUCKET/PREFIX",
+    help="Blob store: a directory, or S3-compatible storage (scale-out: worker, collect, serve,"
+    " verify, export) [ARCHIVER_BLOBS, default blobs/ beside the database]",
 )
 connect_option = click.option(
     "--connect-to",

@@ -26,6 +26,7 @@ from archiver import __version__
 from archiver.evidence.archived import ArchivedCapture, MediaItem, load_capture
 from archiver.evidence.cite import STYLE_NAMES, cite_all, cited_post, post_page_url
 from archiver.media.blobstore import blob_relpath
+from archiver.media.s3blobs import S3BlobStore
 from archiver.store.queries import capture_row, page_of_capture
 
 EXTENSIONS = {
@@ -138,9 +139,12 @@ def media_filename(item: MediaItem) -> str:
     return item.sha256 + EXTENSIONS.get(item.mime or "", "")
 
 
-def export_html(db: Database, blobs_dir: Path, capture_ids: list[str], out_dir: Path) -> list[Path]:
+def export_html(
+    db: Database, blobs_dir: Path | S3BlobStore, capture_ids: list[str], out_dir: Path
+) -> list[Path]:
     """Write each capture's archived-copy page to out_dir/<capture id>.html, its media to
-    out_dir/media/, and an index.html listing them; returns the pages written."""
+    out_dir/media/ (from the blob directory or S3), and an index.html listing them; returns
+    the pages written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     media_dir = out_dir / "media"
     assets = page_assets()
@@ -151,7 +155,10 @@ def export_html(db: Database, blobs_dir: Path, capture_ids: list[str], out_dir: 
             target = media_dir / media_filename(item)
             if not target.exists():
                 media_dir.mkdir(exist_ok=True)
-                shutil.copyfile(blobs_dir / blob_relpath(item.sha256), target)
+                if isinstance(blobs_dir, S3BlobStore):
+                    blobs_dir.download(blob_relpath(item.sha256), target)
+                else:
+                    shutil.copyfile(blobs_dir / blob_relpath(item.sha256), target)
         html, _ = render_archived_copy(
             archived, media_href=lambda m: f"media/{media_filename(m)}", base_url=None,
             static=True, page=page_of_capture(db, capture_id), assets=assets,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archiver.evidence.verify_files import file_sha256
 from archiver.evidence.verify_report import Report
+from archiver.media.blobstore import file_sha256
 from archiver.store.eventlog import utc_now
 from archiver.store.queries_evidence import all_exports
 from archiver.store.transaction import transaction

@@ -15,7 +15,9 @@ means exit 0.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from archiver.evidence.checkpoints import check_checkpoints
@@ -29,6 +31,9 @@ from archiver.evidence.verify_files import (
 )
 from archiver.evidence.verify_report import Problem, Report
 from archiver.evidence.verify_rows import check_events, check_rows
+from archiver.evidence.verify_s3 import check_s3_blobs, fetch_warcs
+from archiver.media.blobstore import blob_relpath
+from archiver.media.s3blobs import S3BlobStore
 from archiver.settings import Settings
 from archiver.store.connection import open_db, open_reader
 from archiver.store.queries_evidence import has_media
@@ -43,19 +48,31 @@ def verify_archive(settings: Settings, expect_head: tuple[int, str] | None = Non
     report = Report()
     db = open_db(settings.db_path)
     try:
-        base = settings.db_path.resolve().parent
-        check_blobs(db, settings.blobs_dir, report)
-        check_events(db, report)
-        check_rows(db, report)
-        payloads = check_warc_records(db, base, report)
-        check_warc_files(db, base, report)
-        check_manifests(db, settings.blobs_dir, payloads, report)
+        with tempfile.TemporaryDirectory(prefix="archiver-verify-") as copies:
+            if settings.blob_url:  # re-hashed where they are; WARC files read from copies
+                store = S3BlobStore(settings.blob_url)
+                stored = check_s3_blobs(db, store, report)
+                has_blob, base = stored.__contains__, Path(copies)
+                fetch_warcs(db, store, base)
+            else:
+                check_blobs(db, settings.blobs_dir, report)
+                base = settings.db_path.resolve().parent
+                has_blob = functools.partial(_has_blob, settings.blobs_dir)
+            check_events(db, report)
+            check_rows(db, report)
+            payloads = check_warc_records(db, base, report)
+            check_warc_files(db, base, report)
+            check_manifests(db, has_blob, payloads, report)
         check_timestamps(db, settings, report)
         check_checkpoints(db, settings, report, expect_head)
         check_exports(db, report)
     finally:
         db.close()
     return report
+
+
+def _has_blob(blobs_dir: Path, sha256: str) -> bool:
+    return (blobs_dir / blob_relpath(sha256)).is_file()
 
 
 def verify_path(settings: Settings, expect_head: tuple[int, str] | None = None) -> Report:
@@ -65,7 +82,7 @@ def verify_path(settings: Settings, expect_head: tuple[int, str] | None = None) 
     if not settings.db_path.exists():
         raise UsageError(f"no archive at {settings.db_path}")
     keeps_files = _keeps_files(settings.db_path)
-    if not settings.blobs_dir.is_dir() and keeps_files:
+    if not settings.blob_url and not settings.blobs_dir.is_dir() and keeps_files:
         # Not a mismatch: every file would be reported missing from the wrong place.
         raise UsageError(
             f"no blob store at {settings.blobs_dir}: give --blobs DIR (or set ARCHIVER_BLOBS)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -11,7 +12,7 @@ from sqlite_utils import Database
 from archiver.evidence.manifests import manifest_bytes
 from archiver.evidence.verify_report import Report
 from archiver.fetch.warc_index import read_record
-from archiver.media.blobstore import blob_relpath, is_sha256
+from archiver.media.blobstore import blob_relpath, file_sha256, is_sha256
 from archiver.models import RENDER_TYPES
 from archiver.settings import Settings
 from archiver.store.queries_evidence import (
@@ -26,16 +27,6 @@ from archiver.store.queries_evidence import (
     warc_file_names,
     warc_records_in_file_order,
 )
-
-CHUNK = 1024 * 1024
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_blobs(db: Database, blobs_dir: Path, report: Report) -> None:
@@ -113,7 +104,7 @@ def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, se
 
 
 def check_manifests(
-    db: Database, blobs_dir: Path, payloads: dict[str, set[str]], report: Report
+    db: Database, has_blob: Callable[[str], bool], payloads: dict[str, set[str]], report: Report
 ) -> None:
     """Each manifest is intact, agrees with its capture and record rows, and its hashes are found."""
     manifests = manifests_by_capture(db)
@@ -157,7 +148,7 @@ def check_manifests(
             sha256 = item.get("sha256")
             if not sha256:
                 continue
-            if not (blobs_dir / blob_relpath(sha256)).is_file():
+            if not has_blob(sha256):
                 report.add(
                     "manifest", where, f"media {sha256} is missing from the blob store", **at
                 )

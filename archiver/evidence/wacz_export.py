@@ -32,8 +32,8 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
 from archiver.errors import ArchiveError, StorageError, UsageError
-from archiver.evidence.verify_files import file_sha256
 from archiver.fetch.warc_index import copy_record
+from archiver.media.blobstore import file_sha256
 from archiver.store.queries import capture_row, post_row
 from archiver.store.queries_evidence import (
     all_checkpoints,

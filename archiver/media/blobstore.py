@@ -112,7 +112,22 @@ class BlobStore:
             raise storage_error(exc, self.root) from exc
         return final
 
+    def sha256_of(self, relpath: str) -> str | None:
+        """What the stored file at `relpath` (under the root) hashes to now; None if it is not there."""
+        path = self.root / relpath
+        if not path.is_file():
+            return None
+        return file_sha256(path)
+
     def put_bytes(self, data: bytes) -> tuple[str, Path]:
         writer = self.writer()
         writer.write(data)
         return writer.commit()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -20,7 +20,7 @@ from archiver.evidence.manifests import collection_context
 from archiver.fetch.urls import check_url
 from archiver.models import CAPTURE_ERROR, Capture, Progress
 from archiver.pipeline.bulk import archive_concurrently
-from archiver.pipeline.commit import CaptureWriter
+from archiver.pipeline.commit import CaptureRecording, CaptureWriter
 from archiver.pipeline.embedded import EmbedPath
 from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.inputs import local_path
@@ -47,14 +47,18 @@ class Archiver:
         *,
         progress: Progress | None = None,
         notice: Progress | None = None,
+        writer: Callable[[Session], CaptureRecording] | None = None,
     ):
         """`progress` hears what each step does; `notice`, what the whole run should know
-        (once: no browser for --screenshot)."""
+        (once: no browser for --screenshot). `writer`, given the session, makes what takes each
+        capture instead of committing it to the archive (a queue worker's bundle,
+        pipeline/bundle.py); the session then keeps no database, and nothing counts as
+        archived already."""
         self.settings = settings
         progress = progress or (lambda message: None)
-        self.session = session = Session(settings, progress=progress)
+        self.session = session = Session(settings, progress=progress, database=writer is None)
         self.errors = errors = ErrorLog(settings.error_log)
-        self.writer = writer = CaptureWriter(
+        self.writer = writer = writer(session) if writer else CaptureWriter(
             database=session.database, recorder=session.recorder,
             stamper=Stamper(settings, progress), context=collection_context(settings),
             db_path=settings.db_path,
@@ -65,12 +69,14 @@ class Archiver:
                 settings, session.fetcher, session.media, progress=progress,
                 notice=notice or progress,
             )  # fmt: skip
+        database = session.database
         self.posts = PostPath(
             fetcher=session.fetcher, media=session.media, writer=writer,
             operator=settings.author, errors=errors, progress=progress, render=render,
         )  # fmt: skip
         embeds = EmbedPath(
-            fetcher=session.fetcher, posts=self.posts, archived=session.database.has_post,
+            fetcher=session.fetcher, posts=self.posts,
+            archived=database.has_post if database else _never,
             errors=errors, progress=progress,
         )  # fmt: skip
         self.pages = PagePath(
@@ -109,7 +115,7 @@ class Archiver:
             targets,
             concurrency=concurrency or self.settings.concurrency,
             # The pool's threads are gone: so is the use of their read connections.
-            when_done=lambda: database.close_readers(keep=threading.get_ident()),
+            when_done=lambda: database and database.close_readers(keep=threading.get_ident()),
             when_stopped=lambda: fetcher.halt("stopped: the run was interrupted"),
         )
 
@@ -170,7 +176,8 @@ class Archiver:
             check_url(target)
             return self.pages.archive_url(target)
         # A post whose media failed last time is fetched again: a re-run completes the list.
-        if skip_archived and (archived := self.session.database.complete_post_id(ref)) is not None:
+        database = self.session.database
+        if skip_archived and database and (archived := database.complete_post_id(ref)) is not None:
             return CaptureResult(url=target, status=SKIPPED, post_ids=[archived])
         return self.posts.archive(target, ref)
 
@@ -181,3 +188,7 @@ def kind_of(target: str) -> str:
         return "post" if platforms.identify(target) is not None else "page"
     except Exception:
         return "page"
+
+
+def _never(post_db_id: str) -> bool:
+    return False

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from archiver.evidence.manifests import media_entries, relative_warc, save_evidence, save_stamps
 from archiver.fetch.warc import WarcRecorder
+from archiver.fetch.warc_index import WarcRecordRef
 from archiver.models import CAPTURE_ERROR, Capture
 from archiver.pipeline.capture_rows import CaptureRows
 from archiver.pipeline.database import SessionDatabase
@@ -26,14 +27,12 @@ from archiver.store.writes import save_capture
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaptureWriter:
-    """Records captures in the WARC and commits each one whole (see the module docstring)."""
+class CaptureRecording:
+    """What the paths call to record a capture and hand it over whole: `recording`, `warc_file`,
+    `commit`, `commit_failure`. CaptureWriter commits to the archive; a queue worker's
+    BundleWriter (bundle.py) keeps the capture for the bundle the one writer commits."""
 
-    database: SessionDatabase
     recorder: WarcRecorder
-    stamper: Stamper
-    context: dict  # who and from where, for each manifest
-    db_path: Path  # WARC paths are recorded relative to its directory
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[None]:
@@ -43,6 +42,34 @@ class CaptureWriter:
             yield
         finally:
             self.recorder.collector.end(records)
+
+    def warc_file(self) -> str | None:
+        raise NotImplementedError
+
+    def commit(
+        self, capture: Capture, rows: CaptureRows | None = None, *, stamp: bool = True
+    ) -> list[dict]:
+        raise NotImplementedError
+
+    def commit_failure(self, capture: Capture, error: str) -> CaptureResult:
+        """Keep a capture that failed (when, and what came back) and report it as failed."""
+        capture.status, capture.error = CAPTURE_ERROR, error
+        capture.finished_at, capture.warc_file = utc_now(), self.warc_file()
+        self.commit(capture, stamp=False)  # kept as evidence, not stamped
+        return CaptureResult(
+            url=capture.url, status=CAPTURE_ERROR, kind=capture.kind, capture_id=capture.id,
+            error=error, warc_file=capture.warc_file,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptureWriter(CaptureRecording):
+    """Records captures in the WARC and commits each one whole (see the module docstring)."""
+
+    database: SessionDatabase
+    stamper: Stamper
+    context: dict  # who and from where, for each manifest
+    db_path: Path  # WARC paths are recorded relative to its directory
 
     def warc_file(self) -> str | None:
         """The WARC file being written, as captures.warc_file names it; None before the first record."""
@@ -55,12 +82,31 @@ class CaptureWriter:
     ) -> list[dict]:
         """Write the capture whole (call inside `recording`), then have it stamped; the stamps' summary."""
         records = list(self.recorder.collector.current() or [])
+        return self.commit_recorded(capture, rows, records, stamp=stamp)
+
+    def commit_recorded(
+        self,
+        capture: Capture,
+        rows: CaptureRows | None,
+        records: list[WarcRecordRef],
+        *,
+        stamp: bool = True,
+        context: dict | None = None,
+    ) -> list[dict]:
+        """`commit` with the capture's WARC records given (a bundle's, made by a queue worker,
+        whose `context` says who collected it and from where)."""
         with self.database.writing() as db:
             save_capture(db, capture)
             media = rows.write(db, capture.id) if rows is not None else []
             extra = getattr(rows, "manifest_extra", None)
             _, manifest = save_evidence(
-                db, capture.id, records, media_entries(media), self.context, self.db_path, extra
+                db,
+                capture.id,
+                records,
+                media_entries(media),
+                context or self.context,
+                self.db_path,
+                extra,
             )
         if not (stamp and self.stamper.urls):
             return []
@@ -68,13 +114,3 @@ class CaptureWriter:
         with self.database.writing() as db:
             save_stamps(db, capture.id, stamps, requested_at)
         return stamp_summary(stamps)
-
-    def commit_failure(self, capture: Capture, error: str) -> CaptureResult:
-        """Keep a capture that failed (when, and what came back) and report it as failed."""
-        capture.status, capture.error = CAPTURE_ERROR, error
-        capture.finished_at, capture.warc_file = utc_now(), self.warc_file()
-        self.commit(capture, stamp=False)  # kept as evidence, not stamped
-        return CaptureResult(
-            url=capture.url, status=CAPTURE_ERROR, kind=capture.kind, capture_id=capture.id,
-            error=error, warc_file=capture.warc_file,
-        )  # fmt: skip

@@ -21,7 +21,7 @@ from archiver.media.blobstore import BlobStore
 from archiver.media.download import Downloaded, MediaDownloader, media_errors
 from archiver.models import CAPTURE_OK, CAPTURE_PARTIAL, Capture, MediaRef, Progress
 from archiver.pipeline.capture_rows import MediaFileRows, PageRows
-from archiver.pipeline.commit import CaptureWriter
+from archiver.pipeline.commit import CaptureRecording
 from archiver.pipeline.embedded import EmbedOutcome, EmbedPath
 from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.inputs import content_type_for, read_local
@@ -40,7 +40,7 @@ class PagePath:
     fetcher: Fetcher
     media: MediaDownloader
     blobs: BlobStore
-    writer: CaptureWriter
+    writer: CaptureRecording
     embeds: EmbedPath
     operator: str | None  # who archives, as each capture records
     errors: ErrorLog  # the reason a failure records; a bug's traceback

@@ -29,7 +29,7 @@ from archiver.models import (
     Progress,
 )
 from archiver.pipeline.capture_rows import PostRows
-from archiver.pipeline.commit import CaptureWriter
+from archiver.pipeline.commit import CaptureRecording
 from archiver.pipeline.failures import ErrorLog
 from archiver.pipeline.render import RenderStep
 from archiver.pipeline.results import CaptureResult
@@ -44,7 +44,7 @@ class PostPath:
 
     fetcher: Fetcher
     media: MediaDownloader
-    writer: CaptureWriter
+    writer: CaptureRecording
     operator: str | None  # who archives, as each capture records
     errors: ErrorLog  # the reason a failure records; a bug's traceback
     progress: Progress

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
+from archiver.errors import UsageError
 from archiver.evidence.manifests import relative_warc
 from archiver.fetch.client import Fetcher
 from archiver.fetch.warc import WarcRecorder
@@ -24,11 +25,20 @@ from archiver.store.writes import save_warc_file
 class Session:
     """The settings, the database, the blob store, the WARC recorder, the HTTP client, the media downloader."""
 
-    def __init__(self, settings: Settings, *, progress: Progress):
+    def __init__(self, settings: Settings, *, progress: Progress, database: bool = True):
+        """`database=False`: a queue worker's session, which keeps no archive of its own (every
+        file is analysed, every post fetched) and whose sealed WARC files go into its bundle."""
         self.settings = settings
+        if database and settings.blob_url:
+            raise UsageError(
+                f"{settings.blob_url}: blobs go to S3 through the scale-out (archiver enqueue,"
+                " worker, collect); `archiver archive` keeps them in a directory"
+            )
         with contextlib.ExitStack() as opened:
-            self.database = opened.enter_context(
-                contextlib.closing(SessionDatabase(settings.db_path))
+            self.database = (
+                opened.enter_context(contextlib.closing(SessionDatabase(settings.db_path)))
+                if database
+                else None
             )
             self.blobs = BlobStore(settings.blobs_dir)
             # Closed after the recorder, before the database: the WARC files' seals are rows.
@@ -41,7 +51,7 @@ class Session:
             )
             self.media = MediaDownloader(
                 self.fetcher, self.blobs, max_bytes=settings.max_response_bytes,
-                known=self.database.has_media, progress=progress,
+                known=self.database.has_media if self.database else _not_known, progress=progress,
                 max_pixels=settings.max_analysis_pixels,
             )  # fmt: skip
             # Opened whole: from here on close() releases them (the client, the WARC, the database).
@@ -52,6 +62,8 @@ class Session:
         self._opened.close()
 
     def _seal_warcs(self) -> None:
+        if self.database is None:
+            return  # a queue worker's: its bundle carries the seals to the writer
         for sealed in getattr(getattr(self, "recorder", None), "sealed", []):
             row = {
                 "warc_file": relative_warc(str(sealed.path), self.settings.db_path),
@@ -59,3 +71,7 @@ class Session:
             }  # fmt: skip
             with self.database.writing() as db:
                 save_warc_file(db, row)
+
+
+def _not_known(sha256: str) -> bool:
+    return False

@@ -225,6 +225,14 @@ def sealed_warc_files(db: Database) -> list[dict]:
     return list(db.query("select * from warc_files order by warc_file"))
 
 
+def warc_file_sealed(db: Database, warc_file: str) -> bool:
+    """The WARC file (as captures.warc_file names it) has its seal already."""
+    return (
+        db.execute("select 1 from warc_files where warc_file = ?", [warc_file]).fetchone()
+        is not None
+    )
+
+
 def warc_file_names(db: Database) -> list[str]:
     """Every WARC file a record row names."""
     return [row[0] for row in db.execute("select distinct warc_file from warc_records")]

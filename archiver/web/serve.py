@@ -68,6 +68,7 @@ class Archive(NamedTuple):
 
     database: str
     blobs_dir: Path
+    blob_url: str | None = None  # the files are on S3 (media/s3blobs.py): streamed from there
 
 
 def archive_config(datasette) -> Archive | None:
@@ -133,7 +134,9 @@ def make_datasette(
     )
     # Kept on the instance, never in metadata (which /-/metadata.json shows to anyone).
     ds.archiver_sign_in = {token: name for name, token in (sign_in or {}).items()}
-    ds._archiver_archive = Archive(settings.db_path.stem, settings.blobs_dir.resolve())
+    ds._archiver_archive = Archive(
+        settings.db_path.stem, settings.blobs_dir.resolve(), settings.blob_url
+    )
     # With a TSA configured, an annotation saved in the browser is sealed as a CLI batch is.
     ds.archiver_seal = (
         functools.partial(seal_after_annotation, settings) if settings.tsa_urls else None

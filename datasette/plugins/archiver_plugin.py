@@ -10,6 +10,7 @@ Datasette's read connections.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -24,10 +25,11 @@ from sqlite_utils import Database
 
 from archiver.evidence.textdiff import compare_copies
 from archiver.media.blobstore import blob_relpath, is_sha256
+from archiver.media.s3blobs import S3BlobStore
 from archiver.media.sniff import sniff_mime
 from archiver.models import POST_OK
 from archiver.store.queries_post_page import media_file, post_page_rows
-from archiver.web.blobhttp import safe_content_type, send_file
+from archiver.web.blobhttp import safe_content_type, send_file, send_object
 from archiver.web.post_details import external_link, post_details
 from archiver.web.serve import Archive, archive_config, tune_connection
 
@@ -86,22 +88,48 @@ def stored_file_route(locate):
         found = locate(archive, sha256, media or {})
         if found is None:
             return not_found()
-        path, content_type, etag = found
-        await send_file(
-            send, path, content_type=content_type, range_header=request.headers.get("range"),
-            head_only=request.method == "HEAD", etag=etag, filename=path.name,
-        )  # fmt: skip
+        where, content_type, etag = found
+        how = {"content_type": content_type, "range_header": request.headers.get("range"),
+               "head_only": request.method == "HEAD", "etag": etag}  # fmt: skip
+        if isinstance(where, Path):
+            await send_file(send, where, filename=where.name, **how)
+        else:  # on S3: streamed through this server, with the same inert headers
+            store, relpath, size = where
+            await send_object(
+                send, store, relpath, size, filename=relpath.rsplit("/", 1)[-1], **how
+            )
 
     return serve
 
 
-def locate_blob(archive: Archive, sha256: str, media: dict) -> tuple[Path, str, str] | None:
+def stored_object(archive: Archive, relpath: str) -> tuple | None:
+    """(store, relpath, length) of an object of the archive's S3 blob store; None if missing."""
+    store = s3_store(archive.blob_url)
+    size = store.size_of(relpath)
+    return None if size is None else (store, relpath, size)
+
+
+@functools.cache
+def s3_store(url: str) -> S3BlobStore:
+    return S3BlobStore(url)  # one boto3 client for the server's threads (clients are thread-safe)
+
+
+def locate_blob(archive: Archive, sha256: str, media: dict) -> tuple | None:
     """The blob by its hash only: the path is never built from anything else the request says."""
+    if archive.blob_url:
+        found = stored_object(archive, blob_relpath(sha256))
+        return (found, safe_content_type(media.get("mime")), sha256) if found else None
     path = archive.blobs_dir / blob_relpath(sha256)
     return (path, safe_content_type(media.get("mime")), sha256) if path.is_file() else None
 
 
-def locate_thumbnail(archive: Archive, sha256: str, media: dict) -> tuple[Path, str, None] | None:
+def locate_thumbnail(archive: Archive, sha256: str, media: dict) -> tuple | None:
+    if archive.blob_url:  # only where analysis puts a thumbnail (a JPEG) is looked at
+        relpath = media.get("thumbnail_path")
+        if relpath != f"thumbs/{sha256[:2]}/{sha256}.jpg":  # analyse.thumbnail_relpath
+            return None
+        found = stored_object(archive, relpath)
+        return (found, "image/jpeg", None) if found else None
     path = thumbnail_file(archive, media.get("thumbnail_path"))
     return (path, safe_content_type(sniff_mime(path)), None) if path else None
 
