@@ -9,6 +9,7 @@ the "— Name (@handle) Month D, YYYY" signature line of a platform that signs s
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import itertools
@@ -20,6 +21,8 @@ from bs4 import NavigableString, Tag
 from bs4.element import PreformattedString
 
 from archiver.discovery.markup import IFRAME_ELEMENTS, MARKUP, WIDGETS, recognise
+from archiver.discovery.page_state import embeds_in_state
+from archiver.discovery.wrappers import quoted_post, wrapped_post
 from archiver.models import Embed
 from archiver.platforms import PLATFORMS, identify
 from archiver.platforms.base import Platform, TextSignature
@@ -49,7 +52,7 @@ _PLAIN_ELEMENTS = {"div", "span", "p", "section", "article", "a", "script"}
 def _escaped_opener() -> re.Pattern[str]:
     """An embed code's opening, raw or escaped the ways JSON, JS and HTML escape it."""
     elements = {*IFRAME_ELEMENTS, *MARKUP, *WIDGETS} - _PLAIN_ELEMENTS
-    names = {code.css_class for tag in MARKUP.keys() & _PLAIN_ELEMENTS for code in MARKUP[tag]}
+    names = {code.css_class for tag in MARKUP.keys() & _PLAIN_ELEMENTS for code, _ in MARKUP[tag]}
     names |= {
         code.attribute for tag in WIDGETS.keys() & _PLAIN_ELEMENTS for code, _ in WIDGETS[tag]
     }
@@ -62,6 +65,8 @@ def _either(words: set[str]) -> str:
 
 
 _ESCAPED_OPENER = _escaped_opener()
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_SHORTEST_BASE64 = 40
 _STILL_ESCAPED = re.compile(r"\\(?:u003c|x3c)", re.I)
 # String literals and comments of a script, scanned from its start so that a quote
 # inside one string is never taken for the start of another.
@@ -251,15 +256,22 @@ def _walk(root: Tag, page_url: str | None, depth: int) -> Iterator[Embed]:
                 yield from _walk_fragment(str(node), page_url, depth)
             continue
         embed = recognise(node, page_url)
+        if embed is None and node.name == "blockquote":
+            embed = quoted_post(node, page_url)
         if embed is not None:
             yield dataclasses.replace(embed, found_by="script-json") if depth else embed
             continue  # an embed code's insides are its own copy, not further embeds
+        wrapped = wrapped_post(node, page_url)
+        if wrapped is not None:
+            yield wrapped  # and on inside: the wrapper may hold the embed code itself
         for value in node.attrs.values():
-            if isinstance(value, str) and _ESCAPED_OPENER.search(value):
-                yield from _walk_fragment(value, page_url, depth)
+            if isinstance(value, str):
+                yield from _markup_in_attribute(value, page_url, depth)
         if node.name == "script":
-            for fragment in _markup_in_script(node.get_text(), node.get("type", "")):
+            source, script_type = node.get_text(), node.get("type", "")
+            for fragment in _markup_in_script(source, script_type):
                 yield from _walk_fragment(fragment, page_url, depth)
+            yield from embeds_in_state(source, script_type)
         elif node.name not in ("style", "textarea"):
             stack.append(iter(node.children))
 
@@ -271,6 +283,20 @@ def _walk_fragment(markup: str, page_url: str | None, depth: int) -> Iterator[Em
             yield from _walk(fragment, page_url, depth + 1)
         finally:
             release(fragment)
+
+
+def _markup_in_attribute(value: str, page_url: str | None, depth: int) -> Iterator[Embed]:
+    """Embed codes an attribute holds: escaped, or base64-encoded by a consent tool
+    (Borlabs' `data-borlabs-cookie-content`) until the reader agrees."""
+    if _ESCAPED_OPENER.search(value):
+        yield from _walk_fragment(value, page_url, depth)
+    elif len(value) >= _SHORTEST_BASE64 and _BASE64.fullmatch(value):
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return
+        if _ESCAPED_OPENER.search(decoded):
+            yield from _walk_fragment(decoded, page_url, depth)
 
 
 def _in_shown_text(node: NavigableString) -> bool:

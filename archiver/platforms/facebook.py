@@ -49,7 +49,7 @@ URL_PATTERNS = (
         re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?{_HOSTS}/(?P<kind>watch/?\?(?:.*&)?v=|video\.php\?(?:.*&)?v=|reel/){_ID}{_END}",
+        rf"^(?:https?://)?{_HOSTS}/(?P<kind>watch/?\?(?:.*&)?v=|video\.php\?(?:.*&)?v=|video/embed\?(?:.*&)?video_id=|reel/){_ID}{_END}",
         re.I | re.ASCII,
     ),
 )
@@ -135,6 +135,11 @@ PLATFORM = Platform(
     markup=(MarkupCode("div", "fb-post", _read_div), MarkupCode("div", "fb-video", _read_div)),
     widgets=(WidgetCode("amp-facebook", "data-href"),),
     accepts=(
+        UrlCase(
+            "https://www.facebook.com/video/embed?video_id=10153231379946729",
+            "10153231379946729",
+            "https://www.facebook.com/watch/?v=10153231379946729",
+        ),
         UrlCase(
             "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=100064",
             "pfbid02abc",

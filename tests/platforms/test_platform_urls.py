@@ -91,7 +91,7 @@ def test_discovery_recognises_every_registered_widget(platform, widget):
     assert (embed.platform, embed.post_id, embed.found_by) == (
         platform.name,
         case.post_id,
-        "iframe",
+        "widget",
     )
 
 

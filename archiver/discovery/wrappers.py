@@ -1,0 +1,131 @@
+"""Embed codes as publishers' systems leave them: stripped of their class, kept in a wrapper's
+data attribute, or reduced to the post's URL inside an embed block.
+
+- A `<blockquote>` whose class a sanitiser removed still shows the post and ends with the link
+  to it, whose text is the post's date (X, Instagram and Facebook all sign their copy so), or
+  names the post in its `cite`.
+- Page builders, lazy loaders and editors keep the post's URL in an attribute of a wrapper
+  (`<div class="embed" data-url="...">`, CKEditor's `<oembed url="...">`, a custom element's
+  attribute, an Elementor widget's `data-settings` JSON).
+- A WordPress embed block whose oEmbed failed shows the bare URL inside
+  `<figure class="wp-block-embed"><div class="wp-block-embed__wrapper">`.
+
+These are "weak" codes: the wrapper may also hold the platform's own embed code, so the
+walk goes on inside it, and the copies of one post are merged (see `embeds._deduplicate`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bs4 import Tag
+
+from archiver.models import Embed
+from archiver.platforms import identify, platform_named
+from archiver.platforms.base import PostRef
+from archiver.platforms.embed_copy import ArticleCopy, absolute_url, embed_of, links_of, visible_text
+
+# Elements whose attributes name other things than an embedded post: a link is running text
+# or a share button; images, scripts and forms are not embeds.
+_NOT_WRAPPERS = {
+    "a", "area", "link", "meta", "base", "img", "source", "picture", "script", "style",
+    "form", "input", "button", "video", "audio", "track", "html", "head", "body",
+}  # fmt: skip
+# A date as embed codes sign a post: a year, and few words beside it ("Tuesday, June 27, 2017",
+# "Feb 12, 2016 at 9:01am PST", "3. August 2024"), not a caption that happens to hold one.
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_WORD = re.compile(r"[^\W\d_]+")
+_MOST_DATE_WORDS = 4
+_LONGEST_DATE = 60
+_LONGEST_URL_TEXT = 500
+_URL_IN_JSON = re.compile(r"https?:(?:\\?/){2}[^\s\"'<>\\]+(?:\\/[^\s\"'<>\\]*)*", re.I)
+
+
+def quoted_post(tag: Tag, base_url: str | None) -> Embed | None:
+    """A class-less <blockquote> that is a post's embed code: it links the post with the
+    post's date as the link's text (or a <time> beside it), or names the post in `cite`."""
+    ref = _cited(tag, base_url) or _dated_link(tag, base_url)
+    platform = platform_named(ref.platform) if ref else None
+    if ref is None or platform is None or not platform.markup:
+        return None  # only platforms whose embed code is markup sign a copy of the post so
+    for code in platform.markup:
+        if code.tag == "blockquote":
+            embed = code.read(tag, base_url)
+            if embed is not None and embed.post_id == ref.post_id:
+                return embed
+    anchors = tag.find_all("a", href=True)
+    copy = ArticleCopy(text=visible_text(tag), links=links_of(anchors))
+    return embed_of(ref, "blockquote", copy)
+
+
+def _cited(tag: Tag, base_url: str | None) -> PostRef | None:
+    cite = tag.get("cite")
+    return identify(absolute_url(cite.strip(), base_url)) if isinstance(cite, str) else None
+
+
+def _dated_link(tag: Tag, base_url: str | None) -> PostRef | None:
+    for anchor in reversed(tag.find_all("a", href=True)):
+        ref = identify(absolute_url(anchor["href"], base_url))
+        if ref is None:
+            continue
+        if _is_date(visible_text(anchor) or "") or anchor.find("time") is not None or _time_beside(anchor):
+            return ref
+    return None
+
+
+def _is_date(shown: str) -> bool:
+    return (
+        len(shown) <= _LONGEST_DATE
+        and bool(_YEAR.search(shown))
+        and len(_WORD.findall(shown)) <= _MOST_DATE_WORDS
+    )
+
+
+def _time_beside(anchor: Tag) -> bool:
+    sibling = anchor.find_next_sibling()
+    return sibling is not None and sibling.name == "time"
+
+
+def wrapped_post(tag: Tag, base_url: str | None) -> Embed | None:
+    """The post a wrapper names in an attribute, or as the whole text of an embed block."""
+    if tag.name in _NOT_WRAPPERS:
+        return None
+    custom = "-" in tag.name or tag.name == "oembed"
+    for name, value in tag.attrs.items():
+        if not isinstance(value, str) or not (custom or name.startswith("data-")):
+            continue
+        ref = _attribute_post(value, base_url)
+        if ref is not None:
+            return embed_of(ref, "data-attribute", ArticleCopy())
+    if any("embed" in token.lower() for token in tag.get("class") or []):
+        return _url_block(tag, base_url)
+    return None
+
+
+def _attribute_post(value: str, base_url: str | None) -> PostRef | None:
+    value = value.strip()
+    if value.startswith(("http://", "https://", "//")) and len(value) < 2_000:
+        return identify(absolute_url(value, base_url))
+    if value.startswith("{") and len(value) < 100_000:
+        # A page builder's settings: {"youtube_url":"https:\/\/www.youtube.com\/watch?v=..."}
+        for m in _URL_IN_JSON.finditer(value):
+            try:
+                url = json.loads(f'"{m.group()}"')
+            except ValueError:
+                continue
+            ref = identify(url)
+            if ref is not None:
+                return ref
+    return None
+
+
+def _url_block(tag: Tag, base_url: str | None) -> Embed | None:
+    """<figure class="wp-block-embed"><div class="wp-block-embed__wrapper">https://...</div>"""
+    if tag.find(["blockquote", "iframe", "p", "img"]) is not None:
+        return None  # the block shows something else than a bare URL
+    text = (tag.get_text(" ", strip=True) or "").strip()
+    if not text or len(text) > _LONGEST_URL_TEXT or any(c.isspace() for c in text):
+        return None
+    ref = identify(absolute_url(text, base_url))
+    return embed_of(ref, "wrapper", ArticleCopy()) if ref else None
