@@ -65,6 +65,8 @@ def _either(words: set[str]) -> str:
 
 
 _ESCAPED_OPENER = _escaped_opener()
+# Script types whose text is code or data, not markup.
+_CODE_TYPES = ("javascript", "ecmascript", "json", "module", "jsx", "babel", "typescript")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _SHORTEST_BASE64 = 40
 _STILL_ESCAPED = re.compile(r"\\(?:u003c|x3c)", re.I)
@@ -306,10 +308,12 @@ def _in_shown_text(node: NavigableString) -> bool:
 def _markup_in_script(source: str, script_type: str, depth: int = 0) -> Iterator[str]:
     """The HTML fragments a script holds: its string literals that contain embed codes, decoded."""
     script_type = script_type.strip().lower()
-    if "template" in script_type or script_type.endswith("html"):
-        yield source  # text/template, text/html, ...: the script's text is markup
-        return
     if not _ESCAPED_OPENER.search(source):
+        return
+    if script_type and not any(kind in script_type for kind in _CODE_TYPES):
+        # text/template, text/html, and the types consent tools give a script to keep it
+        # from running (text/plain, text/blocked): the script's text is markup.
+        yield source
         return
     for m in _JS_TOKEN.finditer(source):
         token = m.group()

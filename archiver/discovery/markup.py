@@ -118,7 +118,11 @@ def _player(tag: Tag, base_url: str | None) -> Embed | None:
     for address in addresses:
         platform = _player_platform(address)
         if platform is not None:
-            shown = address if len(address) <= _LONGEST_REASON_URL else address[:_LONGEST_REASON_URL] + "…"
+            shown = (
+                address
+                if len(address) <= _LONGEST_REASON_URL
+                else address[:_LONGEST_REASON_URL] + "…"
+            )
             return unresolved(platform, "iframe", f"<{tag.name}> of {shown}")
     return None
 

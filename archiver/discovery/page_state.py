@@ -10,6 +10,7 @@ one of that platform's post URLs. Markup kept in that state (an oEmbed's `html`)
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ _PLATFORM_WORDS = {
 _LONGEST_STATE = 5_000_000
 _MOST_NODES = 200_000
 _DEEPEST = 64
+_MOST_ASSIGNMENTS = 20  # `x = {...}` read per script: each is a parse of the rest of it
 _JSON_TYPES = ("json", "ld+json")
 _ASSIGNED_OBJECT = re.compile(r"=\s*(?=[{\[])")
 _HOSTS = re.compile(
@@ -60,7 +62,7 @@ def _json_values(source: str, script_type: str) -> Iterator[object]:
     if script_type and "javascript" not in script_type and script_type != "module":
         return
     decoder = json.JSONDecoder()
-    for m in _ASSIGNED_OBJECT.finditer(source):
+    for m in itertools.islice(_ASSIGNED_OBJECT.finditer(source), _MOST_ASSIGNMENTS):
         try:
             value, _ = decoder.raw_decode(source, m.end())
         except (ValueError, RecursionError):
@@ -98,8 +100,15 @@ def _says_embed(node: dict) -> bool:
 
 
 def _posts_named(node: dict) -> Iterator[Embed]:
-    for value in node.values():
-        if isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) < 2_000:
+    """The post an embed object names: in one of its own values, else in an object it holds
+    (Arc's `raw_oembed`, a block's `attrs`)."""
+    inner = [value for value in node.values() if isinstance(value, dict)]
+    for value in [*node.values(), *(v for d in inner for v in d.values())]:
+        if (
+            isinstance(value, str)
+            and value.startswith(("http://", "https://"))
+            and len(value) < 2_000
+        ):
             ref = identify(value)
             if ref is not None:
                 yield embed_of(ref, "page-state", ArticleCopy())

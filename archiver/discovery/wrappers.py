@@ -24,7 +24,13 @@ from bs4 import Tag
 from archiver.models import Embed
 from archiver.platforms import identify, platform_named
 from archiver.platforms.base import PostRef
-from archiver.platforms.embed_copy import ArticleCopy, absolute_url, embed_of, links_of, visible_text
+from archiver.platforms.embed_copy import (
+    ArticleCopy,
+    absolute_url,
+    embed_of,
+    links_of,
+    visible_text,
+)
 
 # Elements whose attributes name other things than an embedded post: a link is running text
 # or a share button; images, scripts and forms are not embeds.
@@ -69,7 +75,11 @@ def _dated_link(tag: Tag, base_url: str | None) -> PostRef | None:
         ref = identify(absolute_url(anchor["href"], base_url))
         if ref is None:
             continue
-        if _is_date(visible_text(anchor) or "") or anchor.find("time") is not None or _time_beside(anchor):
+        if (
+            _is_date(visible_text(anchor) or "")
+            or anchor.find("time") is not None
+            or _time_beside(anchor)
+        ):
             return ref
     return None
 

@@ -37,7 +37,9 @@ URL_PATTERNS = (
 
 def _read_match(m: re.Match) -> PostRef:
     video_id = m.group("id")
-    return PostRef(platform=NAME, post_id=video_id, url=canonical_url(video_id, m.groupdict().get("hash")))
+    return PostRef(
+        platform=NAME, post_id=video_id, url=canonical_url(video_id, m.groupdict().get("hash"))
+    )
 
 
 def canonical_url(post_id: str, unlisted_hash: str | None = None) -> str:
