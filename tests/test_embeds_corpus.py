@@ -101,6 +101,14 @@ TWEET = "https://twitter.com/jack/status/20"
         # A sanitiser stripped the class: the dated status link still names the post.
         ('<blockquote><p>just setting up my twttr</p>&mdash; jack (@jack) '
          f'<a href="{TWEET}">March 21, 2006</a></blockquote>', "blockquote"),
+        # widgets.js marks the iframe it renders with the post's id; embed proxies (Embedly,
+        # Iframely, twitframe) carry the post's URL in their player's query, or in a link.
+        ('<iframe id="twitter-widget-0" src="about:blank" data-tweet-id="20"></iframe>', "iframe"),
+        ('<iframe src="https://cdn.embedly.com/widgets/media.html?src=x&url=https%3A%2F%2F'
+         'twitter.com%2Fjack%2Fstatus%2F20"></iframe>', "iframe"),
+        (f'<a class="embedly-card" href="{TWEET}">jack on Twitter</a>', "link"),
+        (f'<div class="iframely-embed"><a href="{TWEET}" data-iframely-url="//cdn.iframe.ly/a">x</a></div>',
+         "link"),
         # A consent tool renamed the class until the reader agrees.
         (f'<div consent-original-class-_="twitter-tweet"><a href="{TWEET}">March 21, 2006</a></div>',
          "blockquote"),
@@ -109,6 +117,26 @@ TWEET = "https://twitter.com/jack/status/20"
 def test_documented_embed_forms_name_their_post(markup, found_by):
     [embed] = discover_in_html(f"<p>Before</p>{markup}<p>After</p>")
     assert (embed.platform, embed.post_id, embed.found_by) == ("x", "20", found_by)
+
+
+@pytest.mark.parametrize(
+    ("markup", "platform", "post_id"),
+    [
+        ('<fb:post href="https://www.facebook.com/20531316728/posts/10154009990506729/"></fb:post>',
+         "facebook", "10154009990506729"),
+        ('<amp-tiktok data-src="6948210747285441798" width="325" height="575"></amp-tiktok>',
+         "tiktok", "6948210747285441798"),
+        ('<amp-facebook data-embed-as="video" data-href="https://www.facebook.com/facebook/videos/10153231379946729/">'
+         "</amp-facebook>", "facebook", "10153231379946729"),
+        ('<embed src="http://vimeo.com/moogaloop.swf?clip_id=76979871&server=vimeo.com" '
+         'type="application/x-shockwave-flash">', "vimeo", "76979871"),
+        ('<iframe src="https://twitter.com/i/videos/tweet/1819675899329130543"></iframe>',
+         "x", "1819675899329130543"),
+    ],
+)  # fmt: skip
+def test_other_platforms_documented_widgets_and_players(markup, platform, post_id):
+    [embed] = discover_in_html(markup)
+    assert (embed.platform, embed.post_id) == (platform, post_id)
 
 
 def test_consent_wrapped_embeds_are_found_in_template_noscript_and_base64():
@@ -162,6 +190,8 @@ def test_platform_buttons_and_page_widgets_are_not_embeds():
     <iframe src="//www.facebook.com/plugins/like.php?href=https%3A%2F%2Fwww.facebook.com%2Fcnn"></iframe>
     <iframe src="https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2Fx"></iframe>
     <amp-facebook-page data-href="https://www.facebook.com/imdb/"></amp-facebook-page>
+    <iframe src="https://www.facebook.com/plugins/like.php?href=https%3A%2F%2Fwww.facebook.com%2F20531316728%2Fposts%2F10154009990506729%2F"></iframe>
+    <amp-social-share type="twitter" data-param-url="https://twitter.com/jack/status/20"></amp-social-share>
     <div class="share" data-url="https://twitter.com/intent/tweet?url=https://example.org"></div>
     <p>As <a href="https://twitter.com/jack/status/20">jack wrote</a>, in 2006.</p>
     """

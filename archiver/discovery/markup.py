@@ -13,12 +13,13 @@ Finding those elements in a page, escaped markup included, is `archiver.discover
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 from bs4 import Tag
 
 from archiver.models import Embed
 from archiver.platforms import PLATFORMS, identify
-from archiver.platforms.base import MarkupCode, Platform, WidgetCode
+from archiver.platforms.base import MarkupCode, Platform, PostRef, WidgetCode
 from archiver.platforms.embed_copy import ArticleCopy, absolute_url, embed_of
 
 # Attributes that hold a player's address, looked at first: src, the lazy loaders' and the
@@ -42,6 +43,9 @@ _PLAYER_PATH = re.compile(
     re.I,
 )
 _LONGEST_REASON_URL = 300
+# A platform's buttons and page widgets, which carry a URL (often the post's) in their query.
+_BUTTON_PATH = re.compile(r"like|share|follow|button|comment|subscribe|send|page\.php|login", re.I)
+_MOST_QUERY_VALUES = 20
 
 # The registered platforms' markup codes and widget elements, by element name.
 MARKUP: dict[str, list[tuple[MarkupCode, Platform]]] = {}
@@ -65,7 +69,7 @@ def recognise(tag: Tag, base_url: str | None = None) -> Embed | None:
     for code, platform in MARKUP.get(tag.name, ()):
         if code.css_class in classes:
             return _read(code, platform, tag, base_url)
-    for widget, platform in WIDGETS.get(tag.name, ()):
+    for widget, platform in [*WIDGETS.get(tag.name, ()), *WIDGETS.get("*", ())]:
         value = (tag.get(widget.attribute) or "").strip()
         if value:
             ref = platform.parse_url(widget.to_url(value) if widget.to_url else value)
@@ -112,9 +116,12 @@ def _renamed_class(tag: Tag, base_url: str | None) -> Embed | None:
 def _player(tag: Tag, base_url: str | None) -> Embed | None:
     addresses = [absolute_url(value, base_url) for value in _player_addresses(tag)]
     for address in addresses:
-        ref = identify(address)
+        ref = identify(address) or _proxied(address)
         if ref is not None:
             return embed_of(ref, "iframe", ArticleCopy())
+    widget = _widget(tag)
+    if widget is not None:
+        return widget
     for address in addresses:
         platform = _player_platform(address)
         if platform is not None:
@@ -124,6 +131,36 @@ def _player(tag: Tag, base_url: str | None) -> Embed | None:
                 else address[:_LONGEST_REASON_URL] + "…"
             )
             return unresolved(platform, "iframe", f"<{tag.name}> of {shown}")
+    return None
+
+
+def _proxied(address: str) -> PostRef | None:
+    """The post an embed proxy's player shows (Embedly's `?url=`, Iframely's, twitframe's):
+    a post URL in the player's query; never a like, share or follow button's."""
+    try:
+        parts = urlsplit(address)
+    except ValueError:  # "http://[not an address" and the like
+        return None
+    if not parts.query or _BUTTON_PATH.search(parts.path):
+        return None
+    for _, value in parse_qsl(parts.query)[:_MOST_QUERY_VALUES]:
+        if value.startswith(("http://", "https://")):
+            ref = identify(value)
+            if ref is not None:
+                return ref
+    return None
+
+
+def _widget(tag: Tag) -> Embed | None:
+    """A player a platform marks with its widget attribute (`data-tweet-id` on the iframe
+    widgets.js renders) when its address names no post."""
+    for widget, platform in WIDGETS.get("*", ()):
+        value = (tag.get(widget.attribute) or "").strip()
+        ref = (
+            platform.parse_url(widget.to_url(value) if widget.to_url else value) if value else None
+        )
+        if ref is not None:
+            return embed_of(ref, "iframe", ArticleCopy())
     return None
 
 

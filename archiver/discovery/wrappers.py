@@ -35,9 +35,10 @@ from archiver.platforms.embed_copy import (
 # Elements whose attributes name other things than an embedded post: a link is running text
 # or a share button; images, scripts and forms are not embeds.
 _NOT_WRAPPERS = {
-    "a", "area", "link", "meta", "base", "img", "source", "picture", "script", "style",
+    "area", "link", "meta", "base", "img", "source", "picture", "script", "style",
     "form", "input", "button", "video", "audio", "track", "html", "head", "body",
 }  # fmt: skip
+_BUTTONS = re.compile(r"share|sharing|follow|like-?button|fb-like|social-icon", re.I)
 # A date as embed codes sign a post: a year, and few words beside it ("Tuesday, June 27, 2017",
 # "Feb 12, 2016 at 9:01am PST", "3. August 2024"), not a caption that happens to hold one.
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -98,7 +99,13 @@ def _time_beside(anchor: Tag) -> bool:
 
 
 def wrapped_post(tag: Tag, base_url: str | None) -> Embed | None:
-    """The post a wrapper names in an attribute, or as the whole text of an embed block."""
+    """The post a wrapper names in an attribute, or as the whole text of an embed block; or
+    the post an embed service's link names (`<a class="embedly-card" href="...">`)."""
+    classes = [token.lower() for token in tag.get("class") or []]
+    if _BUTTONS.search(tag.name) or any(_BUTTONS.search(token) for token in classes):
+        return None  # share, like and follow buttons name the article, or the post they share
+    if tag.name == "a":
+        return _embed_link(tag, classes, base_url)
     if tag.name in _NOT_WRAPPERS:
         return None
     custom = "-" in tag.name or tag.name == "oembed"
@@ -108,9 +115,22 @@ def wrapped_post(tag: Tag, base_url: str | None) -> Embed | None:
         ref = _attribute_post(value, base_url)
         if ref is not None:
             return embed_of(ref, "data-attribute", ArticleCopy())
-    if any("embed" in token.lower() for token in tag.get("class") or []):
+    if any("embed" in token for token in classes):
         return _url_block(tag, base_url)
     return None
+
+
+def _embed_link(tag: Tag, classes: list[str], base_url: str | None) -> Embed | None:
+    """A link an embed service's script turns into the post (Embedly's `embedly-card`,
+    Iframely's `data-iframely-url`); any other link is running text, never an embed."""
+    marked = any("embed" in token for token in classes) or any(
+        "iframely" in name or "embed" in name for name in tag.attrs
+    )
+    href = tag.get("href")
+    if not marked or not isinstance(href, str):
+        return None
+    ref = identify(absolute_url(href.strip(), base_url))
+    return embed_of(ref, "link", ArticleCopy(links=[href])) if ref else None
 
 
 def _attribute_post(value: str, base_url: str | None) -> PostRef | None:

@@ -133,7 +133,12 @@ PLATFORM = Platform(
     media_hosts=("fbcdn.net",),
     genre="Status update",
     markup=(MarkupCode("div", "fb-post", _read_div), MarkupCode("div", "fb-video", _read_div)),
-    widgets=(WidgetCode("amp-facebook", "data-href"),),
+    widgets=(
+        WidgetCode("amp-facebook", "data-href"),
+        # XFBML, the embed code of 2011-2016: <fb:post href="...">, <fb:video href="...">.
+        WidgetCode("fb:post", "href"),
+        WidgetCode("fb:video", "href"),
+    ),
     accepts=(
         UrlCase(
             "https://www.facebook.com/video/embed?video_id=10153231379946729",

@@ -63,7 +63,10 @@ PLATFORM = Platform(
     hosts=("vimeo.com",),
     media_hosts=("vimeocdn.com",),
     genre="Video",
-    widgets=(WidgetCode("amp-vimeo", "data-videoid", canonical_url),),
+    widgets=(
+        WidgetCode("amp-vimeo", "data-videoid", canonical_url),
+        WidgetCode("lite-vimeo", "videoid", canonical_url),
+    ),
     accepts=(
         UrlCase("http://vimeo.com/moogaloop.swf?clip_id=76979871&server=vimeo.com", "76979871", "https://vimeo.com/76979871"),
         UrlCase("https://vimeo.com/channels/staffpicks/76979871", "76979871", "https://vimeo.com/76979871"),

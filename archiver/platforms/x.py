@@ -355,6 +355,8 @@ PLATFORM = Platform(
     widgets=(
         WidgetCode("amp-twitter", "data-tweetid", canonical_url),
         WidgetCode("twitter-widget", "data-tweet-id", canonical_url),
+        # widgets.js marks the iframe (and, before 2017, the div) it renders a post into.
+        WidgetCode("*", "data-tweet-id", canonical_url),
     ),
     embed_words=("twitter", "tweet"),
     text_signature=TextSignature(
