@@ -96,7 +96,7 @@ TWEET = "https://twitter.com/jack/status/20"
         (f'<x-social-embed permalink="{TWEET}"></x-social-embed>', "data-attribute"),
         # Page builders keep the URL in a data attribute, or in their settings JSON.
         (f'<div class="embed-container" data-embed-url="{TWEET}"></div>', "data-attribute"),
-        ('<div class="elementor-widget" data-settings="{&quot;url&quot;:&quot;https:\\/\\/'
+        ('<div class="elementor-widget elementor-widget-video" data-settings="{&quot;url&quot;:&quot;https:\\/\\/'
          'twitter.com\\/jack\\/status\\/20&quot;}"></div>', "data-attribute"),
         # A sanitiser stripped the class: the dated status link still names the post.
         ('<blockquote><p>just setting up my twttr</p>&mdash; jack (@jack) '
@@ -109,6 +109,9 @@ TWEET = "https://twitter.com/jack/status/20"
         (f'<a class="embedly-card" href="{TWEET}">jack on Twitter</a>', "link"),
         (f'<div class="iframely-embed"><a href="{TWEET}" data-iframely-url="//cdn.iframe.ly/a">x</a></div>',
          "link"),
+        # A CMS turned the blockquote into a div, keeping its class.
+        (f'<div class="twitter-tweet"><p>hi</p>&mdash; J (@jack) <a href="{TWEET}">March 21, 2006</a></div>',
+         "blockquote"),
         # A consent tool renamed the class until the reader agrees.
         (f'<div consent-original-class-_="twitter-tweet"><a href="{TWEET}">March 21, 2006</a></div>',
          "blockquote"),
@@ -132,6 +135,11 @@ def test_documented_embed_forms_name_their_post(markup, found_by):
          'type="application/x-shockwave-flash">', "vimeo", "76979871"),
         ('<iframe src="https://twitter.com/i/videos/tweet/1819675899329130543"></iframe>',
          "x", "1819675899329130543"),
+        # embed.js attributes left on whatever element a CMS made of the blockquote.
+        ('<div data-instgrm-permalink="https://www.instagram.com/p/BNpLF8LD0GD/"></div>',
+         "instagram", "BNpLF8LD0GD"),
+        ('<div data-bluesky-uri="at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3k44deefqdk2g"></div>',
+         "bluesky", "did:plc:z72i7hdynmk6r22z27h6tvur/3k44deefqdk2g"),
     ],
 )  # fmt: skip
 def test_other_platforms_documented_widgets_and_players(markup, platform, post_id):
@@ -194,6 +202,9 @@ def test_platform_buttons_and_page_widgets_are_not_embeds():
     <amp-social-share type="twitter" data-param-url="https://twitter.com/jack/status/20"></amp-social-share>
     <div class="share" data-url="https://twitter.com/intent/tweet?url=https://example.org"></div>
     <p>As <a href="https://twitter.com/jack/status/20">jack wrote</a>, in 2006.</p>
+    <ul class="related-videos"><li data-url="https://www.youtube.com/watch?v=dQw4w9WgXcQ">More</li></ul>
+    <iframe src="https://platform.twitter.com/embed/Timeline.html?screen_name=x"></iframe>
+    <div class="twitter-tweet twitter-tweet-rendered"><p>A tweet still loading</p></div>
     """
     assert discover_in_html(html, "https://example.org/") == []
 

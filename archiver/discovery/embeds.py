@@ -3,8 +3,11 @@
 HTML: every element that is a post's embed code (see `archiver.discovery.markup`),
 in document order, including embed codes a page keeps escaped inside its
 scripts' JSON state or inside attributes, which a browser would render but a
-DOM scan alone does not see. Plain text: posts pasted as text, recognised by
-the "— Name (@handle) Month D, YYYY" signature line of a platform that signs so.
+DOM scan alone does not see; and the forms publishers' systems leave codes in
+(`archiver.discovery.wrappers`) and embeds kept as data in page state
+(`archiver.discovery.page_state`); archiver/discovery/README.md surveys every form.
+Plain text: posts pasted as text, recognised by the "— Name (@handle) Month D, YYYY"
+signature line of a platform that signs so.
 """
 
 from __future__ import annotations
@@ -51,10 +54,12 @@ _PLAIN_ELEMENTS = {"div", "span", "p", "section", "article", "a", "script"}
 
 def _escaped_opener() -> re.Pattern[str]:
     """An embed code's opening, raw or escaped the ways JSON, JS and HTML escape it."""
-    elements = {*IFRAME_ELEMENTS, *MARKUP, *WIDGETS} - _PLAIN_ELEMENTS
+    elements = {*IFRAME_ELEMENTS, *MARKUP, *WIDGETS} - _PLAIN_ELEMENTS - {"*"}
     names = {code.css_class for tag in MARKUP.keys() & _PLAIN_ELEMENTS for code, _ in MARKUP[tag]}
     names |= {
-        code.attribute for tag in WIDGETS.keys() & _PLAIN_ELEMENTS for code, _ in WIDGETS[tag]
+        code.attribute
+        for tag in WIDGETS.keys() & {*_PLAIN_ELEMENTS, "*"}
+        for code, _ in WIDGETS[tag]
     }
     opener = r"(?:<|\\u003c|\\x3c|&lt;|&#0*60;|&#x0*3c;)\s*"
     return re.compile(rf"{opener}(?:{_either(elements)})\b|(?<![\w-])(?:{_either(names)})\b", re.I)

@@ -44,7 +44,9 @@ _PLAYER_PATH = re.compile(
 )
 _LONGEST_REASON_URL = 300
 # A platform's buttons and page widgets, which carry a URL (often the post's) in their query.
-_BUTTON_PATH = re.compile(r"like|share|follow|button|comment|subscribe|send|page\.php|login", re.I)
+_BUTTON_PATH = re.compile(
+    r"like|share|follow|button|comment|subscribe|send|page\.php|login|timeline", re.I
+)
 _MOST_QUERY_VALUES = 20
 
 # The registered platforms' markup codes and widget elements, by element name.
@@ -76,7 +78,7 @@ def recognise(tag: Tag, base_url: str | None = None) -> Embed | None:
             if ref is not None:
                 return embed_of(ref, "widget", ArticleCopy())
             return unresolved(platform, "widget", f"<{tag.name} {widget.attribute}={value[:80]!r}>")
-    return _renamed_class(tag, base_url)
+    return _renamed_class(tag, base_url) or _code_on_another_element(tag, classes, base_url)
 
 
 def unresolved(platform: Platform, found_by: str, what: str) -> Embed:
@@ -110,6 +112,19 @@ def _renamed_class(tag: Tag, base_url: str | None) -> Embed | None:
             if token in _BY_CLASS:
                 code, platform = _BY_CLASS[token]
                 return _read(code, platform, tag, base_url)
+    return None
+
+
+def _code_on_another_element(tag: Tag, classes: set[str], base_url: str | None) -> Embed | None:
+    """A code's class on another element than the platform's (a CMS turned the blockquote
+    into a <div class="twitter-tweet">): an embed only when it names its post, since the
+    same class marks the wrapper widgets.js renders the post's iframe into."""
+    for token in classes & _BY_CLASS.keys():
+        code, platform = _BY_CLASS[token]
+        if code.tag != tag.name:
+            embed = code.read(tag, base_url)
+            if embed is not None and embed.post_id:
+                return embed
     return None
 
 
@@ -187,6 +202,6 @@ def _player_platform(address: str) -> Platform | None:
     """The platform whose own player this address is, when it names no post we can read
     (a playlist, a numeric SoundCloud track, a player URL of a shape not seen before)."""
     path = re.sub(r"^(?:https?:)?//[^/?#]*", "", address, flags=re.I)
-    if not _PLAYER_PATH.match(path or "/"):
+    if not _PLAYER_PATH.match(path or "/") or _BUTTON_PATH.search(path.split("?")[0]):
         return None
     return next((p for p in PLATFORMS if p.hosts and p.owns(address)), None)

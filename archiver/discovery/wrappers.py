@@ -22,7 +22,7 @@ import re
 from bs4 import Tag
 
 from archiver.models import Embed
-from archiver.platforms import identify, platform_named
+from archiver.platforms import PLATFORMS, identify, platform_named
 from archiver.platforms.base import PostRef
 from archiver.platforms.embed_copy import (
     ArticleCopy,
@@ -38,6 +38,11 @@ _NOT_WRAPPERS = {
     "area", "link", "meta", "base", "img", "source", "picture", "script", "style",
     "form", "input", "button", "video", "audio", "track", "html", "head", "body",
 }  # fmt: skip
+# Words an embed's wrapper, or the attribute it keeps the post's URL in, is named with.
+_EMBED_WORDS = (
+    "embed", "social", "player", "lazy", "consent", "cookie", "post", "media", "video",
+    *sorted({w.lower() for p in PLATFORMS for w in (p.name, p.label, *p.embed_words) if len(w) > 2}),
+)  # fmt: skip
 _BUTTONS = re.compile(r"share|sharing|follow|like-?button|fb-like|social-icon", re.I)
 # A date as embed codes sign a post: a year, and few words beside it ("Tuesday, June 27, 2017",
 # "Feb 12, 2016 at 9:01am PST", "3. August 2024"), not a caption that happens to hold one.
@@ -109,8 +114,13 @@ def wrapped_post(tag: Tag, base_url: str | None) -> Embed | None:
     if tag.name in _NOT_WRAPPERS:
         return None
     custom = "-" in tag.name or tag.name == "oembed"
+    # A post URL in a data attribute is an embed where the element says it embeds (its
+    # class or id, or the attribute's name); a "related videos" list's items do not.
+    marked = custom or _says_embed(" ".join([*classes, str(tag.get("id") or "")]))
     for name, value in tag.attrs.items():
         if not isinstance(value, str) or not (custom or name.startswith("data-")):
+            continue
+        if not (marked or _says_embed(name)):
             continue
         ref = _attribute_post(value, base_url)
         if ref is not None:
@@ -131,6 +141,11 @@ def _embed_link(tag: Tag, classes: list[str], base_url: str | None) -> Embed | N
         return None
     ref = identify(absolute_url(href.strip(), base_url))
     return embed_of(ref, "link", ArticleCopy(links=[href])) if ref else None
+
+
+def _says_embed(words: str) -> bool:
+    words = words.lower()
+    return any(word in words for word in _EMBED_WORDS)
 
 
 def _attribute_post(value: str, base_url: str | None) -> PostRef | None:
