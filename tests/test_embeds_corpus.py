@@ -154,6 +154,7 @@ def test_consent_wrapped_embeds_are_found_in_template_noscript_and_base64():
         f"<noscript>{code}</noscript>",
         f'<script type="text/plain" data-cookieconsent="marketing">{code}</script>',
         f'<div data-borlabs-cookie-content="{base64.b64encode(code.encode()).decode()}"></div>',
+        f'<script type="text/template">{base64.b64encode(code.encode()).decode()}</script>',
     ):
         assert [e.post_id for e in discover_in_html(wrapped)] == ["20"], wrapped
 
