@@ -61,6 +61,8 @@ class Settings:
     tsa_urls: tuple[str, ...] = ()
     tsa_timeout: float = 15.0
     tsa_roots: Path | None = None  # PEM roots to trust for TSA signatures
+    # OpenTimestamps calendars that anchor each checkpoint in Bitcoin (none: off).
+    ots_calendars: tuple[str, ...] = ()
 
     @property
     def warcs(self) -> Path:
@@ -101,6 +103,8 @@ class Settings:
             )
         if env.get("ARCHIVER_TSA"):
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))
+        if env.get("ARCHIVER_OTS"):
+            values["ots_calendars"] = tuple(split_env_list(env["ARCHIVER_OTS"]))
         if env.get("ARCHIVER_TSA_ROOTS"):
             values["tsa_roots"] = Path(env["ARCHIVER_TSA_ROOTS"])
         mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))

@@ -28,6 +28,7 @@ def settings_from_params(ctx_params: dict) -> Settings:
         host_delay=ctx_params.get("delay"),
         tsa_urls=tuple(ctx_params.get("tsa") or ()) or None,
         tsa_roots=ctx_params.get("tsa_roots"),
+        ots_calendars=tuple(ctx_params.get("ots") or ()) or None,
     )
 
 

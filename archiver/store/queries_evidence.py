@@ -93,6 +93,17 @@ def logged_payload_hashes(db: Database, action: str, prefix: str) -> dict[str, s
     return logged
 
 
+def events_for_target(db: Database, action: str, target: str) -> list[dict]:
+    """The `action` events naming `target`, latest first: seq, payload_sha256 and columns."""
+    return list(
+        db.query(
+            "select seq, payload_sha256, columns from events where action = ? and target = ?"
+            " order by seq desc",
+            [action, target],
+        )
+    )
+
+
 def post_state(db: Database, post_db_id: str) -> dict:
     """A post's row and its post_media rows (by position), as one payload: {"post", "media"}."""
     post = next(db.query("select * from posts where id = ?", [post_db_id]), None)
@@ -178,6 +189,11 @@ def event_hash_at(db: Database, seq: int) -> str | None:
 def all_checkpoints(db: Database) -> list[dict]:
     """Every checkpoints row, oldest first."""
     return list(db.query("select * from checkpoints order by id"))
+
+
+def all_anchors(db: Database) -> list[dict]:
+    """Every anchors row (OpenTimestamps proofs of checkpoints), oldest first."""
+    return list(db.query("select * from anchors order by id"))
 
 
 def sealed_warc_files(db: Database) -> list[dict]:

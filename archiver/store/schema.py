@@ -44,6 +44,9 @@ ADDED_COLUMNS = {
     "post_versions": {"author_name": str, "author_handle": str, "metrics": str},
     "pages": {"description": str, "image_url": str, "meta": str},  # meta: OpenGraph etc. (JSON)
     "media": {"thumbnail_sha256": str},  # the thumbnail's own hash: a swapped one shows
+    # Each payload field's short hash, outside the event's hash: names a changed column
+    # (store.eventlog.column_digests).
+    "events": {"columns": str},
 }
 
 
@@ -235,7 +238,7 @@ def _enable_search(db: Database) -> None:
 
 def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
-    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files")
+    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files", "anchors")
     if all(db[t].exists() for t in tables):
         return
     with transaction(db):
@@ -277,4 +280,12 @@ def _create_evidence_tables(db: Database) -> None:
             "stamps": str,  # JSON: each TSA's Stamp, failures included
         },
         pk="id", if_not_exists=True,
+    )  # fmt: skip
+    # A checkpoint's OpenTimestamps proofs (evidence.ots): pending, then a new row when attested.
+    db["anchors"].create(
+        {
+            "id": int, "checkpoint_id": int, "kind": str, "calendar": str, "status": str,
+            "proof_b64": str, "bitcoin_height": int, "error": str, "recorded_at": str,
+        },
+        pk="id", foreign_keys=[("checkpoint_id", "checkpoints", "id")], if_not_exists=True,
     )  # fmt: skip

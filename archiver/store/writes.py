@@ -291,6 +291,13 @@ def save_checkpoint(db: Database, row: dict) -> int:
     return checkpoint_id
 
 
+def save_anchor(db: Database, row: dict) -> int:
+    """Keep a checkpoint's OpenTimestamps proof (evidence.ots) and log it; returns its id."""
+    anchor_id = insert_row(db, "anchors", row)
+    record_event(db, "archiver", "anchor", f"anchor:{anchor_id}", row)
+    return anchor_id
+
+
 def save_warc_file(db: Database, row: dict) -> None:
     """Keep a closed WARC file's length and SHA-256 (its seal), and log it."""
     insert_row(db, "warc_files", row)
