@@ -78,7 +78,7 @@ class Embed:
     """One post an article shows, with the article's own copy of it."""
 
     platform: str
-    found_by: str  # blockquote / iframe / widget / data-attribute / page-state / script-json / link / text-signature
+    found_by: str  # blockquote / iframe / widget / wrapper / data-attribute / page-state / script-json / link / text-signature
     post_url: str | None  # canonical post URL; None while unresolved
     post_id: str | None = None
     article_text: str | None = None
