@@ -135,6 +135,9 @@ def test_documented_embed_forms_name_their_post(markup, found_by):
          'type="application/x-shockwave-flash">', "vimeo", "76979871"),
         ('<iframe src="https://twitter.com/i/videos/tweet/1819675899329130543"></iframe>',
          "x", "1819675899329130543"),
+        # Lazy loaders' placeholders that keep only the post's id (WP Rocket, lite embeds).
+        ('<div class="rll-youtube-player" data-id="dQw4w9WgXcQ"></div>', "youtube", "dQw4w9WgXcQ"),
+        ('<div class="lazy-tweet" data-id="1819675899329130543"></div>', "x", "1819675899329130543"),
         # embed.js attributes left on whatever element a CMS made of the blockquote.
         ('<div data-instgrm-permalink="https://www.instagram.com/p/BNpLF8LD0GD/"></div>',
          "instagram", "BNpLF8LD0GD"),
@@ -204,6 +207,7 @@ def test_platform_buttons_and_page_widgets_are_not_embeds():
     <div class="share" data-url="https://twitter.com/intent/tweet?url=https://example.org"></div>
     <p>As <a href="https://twitter.com/jack/status/20">jack wrote</a>, in 2006.</p>
     <ul class="related-videos"><li data-url="https://www.youtube.com/watch?v=dQw4w9WgXcQ">More</li></ul>
+    <div id="sb_instagram"><div class="sbi_item" data-id="17841400000"></div></div>
     <iframe src="https://platform.twitter.com/embed/Timeline.html?screen_name=x"></iframe>
     <div class="twitter-tweet twitter-tweet-rendered"><p>A tweet still loading</p></div>
     """

@@ -23,7 +23,7 @@ from bs4 import Tag
 
 from archiver.models import Embed
 from archiver.platforms import PLATFORMS, identify, platform_named
-from archiver.platforms.base import PostRef
+from archiver.platforms.base import Platform, PostRef
 from archiver.platforms.embed_copy import (
     ArticleCopy,
     absolute_url,
@@ -43,6 +43,14 @@ _EMBED_WORDS = (
     "embed", "social", "player", "lazy", "consent", "cookie", "post", "media", "video",
     *sorted({w.lower() for p in PLATFORMS for w in (p.name, p.label, *p.embed_words) if len(w) > 2}),
 )  # fmt: skip
+# A platform as a wrapper's class or id names it: its name, label or own words, whole.
+_PLATFORM_NAMES = [
+    (p, {w.lower() for w in (p.name, p.label, *p.embed_words) if len(w) > 2}) for p in PLATFORMS
+]
+_ID_NAME = re.compile(r"(?:^|-)(?:id|video-?id|embed|embed-?id|post-?id|shortcode|tweet)$", re.I)
+# A lazy loader's or consent tool's placeholder says so (a feed or a profile widget does not).
+_LOADER = re.compile(r"embed|player|lazy|lite|consent|placeholder|facade", re.I)
+_ID_VALUE = re.compile(r"[A-Za-z0-9_-]{4,40}")
 _BUTTONS = re.compile(r"share|sharing|follow|like-?button|fb-like|social-icon", re.I)
 # A date as embed codes sign a post: a year, and few words beside it ("Tuesday, June 27, 2017",
 # "Feb 12, 2016 at 9:01am PST", "3. August 2024"), not a caption that happens to hold one.
@@ -125,8 +133,36 @@ def wrapped_post(tag: Tag, base_url: str | None) -> Embed | None:
         ref = _attribute_post(value, base_url)
         if ref is not None:
             return embed_of(ref, "data-attribute", ArticleCopy())
+    names = " ".join([*classes, str(tag.get("id") or "")])
+    named = _platform_named(names) if _LOADER.search(names) else None
+    if named is not None and (ref := _id_attribute_post(tag, named)) is not None:
+        return embed_of(ref, "data-attribute", ArticleCopy())
     if any("embed" in token for token in classes):
         return _url_block(tag, base_url)
+    return None
+
+
+def _platform_named(words: str) -> Platform | None:
+    """The platform a wrapper's class or id names (`rll-youtube-player`, `lazy-tweet`)."""
+    tokens = set(re.split(r"[^a-z0-9]+", words.lower()))
+    return next((p for p, names in _PLATFORM_NAMES if tokens & names), None)
+
+
+def _id_attribute_post(tag: Tag, platform: Platform) -> PostRef | None:
+    """A lazy loader's placeholder that keeps only the post's id (`<div class="rll-youtube-player"
+    data-id="...">`): the id, in the platform's canonical URL, must give that post back."""
+    for name, value in tag.attrs.items():
+        if not (name.startswith("data-") and _ID_NAME.search(name)) or not isinstance(value, str):
+            continue
+        value = value.strip()
+        if not _ID_VALUE.fullmatch(value):
+            continue
+        try:
+            ref = platform.parse_url(platform.canonical_url(value))
+        except (TypeError, ValueError):
+            continue
+        if ref is not None and ref.post_id == value:
+            return ref
     return None
 
 
