@@ -85,7 +85,7 @@ class Embed:
     """One post an article shows, with the article's own copy of it."""
 
     platform: str
-    found_by: str  # blockquote / iframe / script-json / link / text-signature
+    found_by: str  # blockquote / iframe / widget / wrapper / data-attribute / page-state / script-json / link / text-signature
     post_url: str | None  # canonical post URL; None while unresolved
     post_id: str | None = None
     article_text: str | None = None
@@ -96,6 +96,8 @@ class Embed:
     # post_url is not known from the markup itself.
     short_links: list[str] = field(default_factory=list)
     position: int = 0
+    # Why an element that looks like an embed code names no post (kept, never dropped).
+    unresolved_reason: str | None = None
 
     @property
     def resolved(self) -> bool:

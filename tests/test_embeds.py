@@ -269,10 +269,15 @@ def test_lazy_and_privacy_iframes_documented_markup():
     <iframe src="https://www.youtube.com/embed/videoseries?list=PL123"></iframe>
     <iframe src="https://www.facebook.com/plugins/like.php?href=https%3A%2F%2Fwww.facebook.com%2FSPD"></iframe>
     """
-    assert [(e.platform, e.found_by, e.post_url) for e in discover_in_html(html)] == [
+    embeds = discover_in_html(html)
+    assert [(e.platform, e.found_by, e.post_url) for e in embeds] == [
         ("youtube", "iframe", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
         ("vimeo", "iframe", "https://vimeo.com/76979871/8272103f6e"),
+        # A playlist player names no post: kept as unresolved, with the reason; the like
+        # button is no embed at all.
+        ("youtube", "iframe", None),
     ]
+    assert "videoseries?list=PL123" in embeds[2].unresolved_reason
 
 
 def test_bluesky_embed_documented_markup():

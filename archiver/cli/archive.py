@@ -331,6 +331,8 @@ def embeds(ctx, target, no_resolve, as_json, **_):
         click.echo(
             f"{item['position']}: {item['platform']} {item['post_url'] or '(unresolved)'}  [{item['found_by']}]"
         )
+        if item.get("unresolved_reason"):
+            click.echo(f"   unresolved: {item['unresolved_reason']}")
         if item["article_author"] or item["article_date"]:
             click.echo(f"   {item['article_author'] or ''} {item['article_date'] or ''}".rstrip())
         if item["article_text"]:

@@ -83,7 +83,8 @@ class EmbedPath:
         try:
             ref = resolve_embed(embed, self.fetcher, self.progress, found_at=page.final_url)
             if ref is None:
-                return EmbedOutcome(EmbedRow(embed, "unresolved", None, UNRESOLVED))
+                reason = embed.unresolved_reason or UNRESOLVED
+                return EmbedOutcome(EmbedRow(embed, "unresolved", None, reason))
             # A public article may not send us into a private network through its embeds.
             self.fetcher.check_named(page.final_url, ref.url)
         except StorageError:

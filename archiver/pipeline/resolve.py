@@ -48,6 +48,7 @@ def resolve_embed(
         ref = platforms.identify(target) if target else None
         if ref is not None:
             embed.post_url, embed.post_id = ref.url, ref.post_id
+            embed.unresolved_reason = None
             return ref
     return None
 

@@ -113,6 +113,8 @@ class Platform:
     markup: tuple[MarkupCode, ...] = ()
     widgets: tuple[WidgetCode, ...] = ()
     text_signature: TextSignature | None = None
+    # Other words than its name and label that name it in pages' embed data ("tweet").
+    embed_words: tuple[str, ...] = ()
     stored_alias: Callable[[PostRef], StoredAlias | None] | None = None
     accepts: tuple[UrlCase, ...] = ()  # URLs it must recognise, and what they name
     rejects: tuple[str, ...] = ()  # URLs that look like its posts but name none

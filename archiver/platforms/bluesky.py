@@ -27,6 +27,7 @@ from archiver.platforms.base import (
     PostRef,
     StoredAlias,
     UrlCase,
+    WidgetCode,
     counts,
     describe_status,
     fetch_answer,
@@ -308,6 +309,8 @@ PLATFORM = Platform(
     hosts=("bsky.app",),
     media_hosts=("cdn.bsky.app", "video.bsky.app"),
     markup=(MarkupCode("blockquote", "bluesky-embed", _read_blockquote),),
+    # embed.js's attribute, on whatever element a CMS turned the blockquote into.
+    widgets=(WidgetCode("*", "data-bluesky-uri"),),
     stored_alias=_stored_alias,
     accepts=(
         UrlCase(

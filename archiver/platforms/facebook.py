@@ -49,7 +49,7 @@ URL_PATTERNS = (
         re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?{_HOSTS}/(?P<kind>watch/?\?(?:.*&)?v=|video\.php\?(?:.*&)?v=|reel/){_ID}{_END}",
+        rf"^(?:https?://)?{_HOSTS}/(?P<kind>watch/?\?(?:.*&)?v=|video\.php\?(?:.*&)?v=|video/embed\?(?:.*&)?video_id=|reel/){_ID}{_END}",
         re.I | re.ASCII,
     ),
 )
@@ -133,8 +133,18 @@ PLATFORM = Platform(
     media_hosts=("fbcdn.net",),
     genre="Status update",
     markup=(MarkupCode("div", "fb-post", _read_div), MarkupCode("div", "fb-video", _read_div)),
-    widgets=(WidgetCode("amp-facebook", "data-href"),),
+    widgets=(
+        WidgetCode("amp-facebook", "data-href"),
+        # XFBML, the embed code of 2011-2016: <fb:post href="...">, <fb:video href="...">.
+        WidgetCode("fb:post", "href"),
+        WidgetCode("fb:video", "href"),
+    ),
     accepts=(
+        UrlCase(
+            "https://www.facebook.com/video/embed?video_id=10153231379946729",
+            "10153231379946729",
+            "https://www.facebook.com/watch/?v=10153231379946729",
+        ),
         UrlCase(
             "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=100064",
             "pfbid02abc",

@@ -140,7 +140,11 @@ PLATFORM = Platform(
     hosts=("instagram.com", "instagr.am"),
     media_hosts=("cdninstagram.com", "fbcdn.net"),
     markup=(MarkupCode("blockquote", "instagram-media", _read_blockquote),),
-    widgets=(WidgetCode("amp-instagram", "data-shortcode", canonical_url),),
+    widgets=(
+        WidgetCode("amp-instagram", "data-shortcode", canonical_url),
+        # embed.js's attribute, on whatever element a CMS turned the blockquote into.
+        WidgetCode("*", "data-instgrm-permalink"),
+    ),
     accepts=(
         UrlCase(
             "https://www.instagram.com/reel/Ci22crtrcRL/?igsh=x",

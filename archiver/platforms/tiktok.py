@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from bs4 import Tag
 
 from archiver.models import Embed, Post
-from archiver.platforms.base import Answer, MarkupCode, Platform, PostRef, UrlCase, iso_utc
+from archiver.platforms.base import (
+    Answer,
+    MarkupCode,
+    Platform,
+    PostRef,
+    UrlCase,
+    WidgetCode,
+    iso_utc,
+)
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, links_of, visible_text
 from archiver.platforms.oembed import oembed_post
 from archiver.platforms.shapes import ident, obj, short_text
@@ -126,6 +134,12 @@ PLATFORM = Platform(
     media_hosts=("tiktokcdn.com", "tiktokcdn-us.com"),
     genre="Video",
     markup=(MarkupCode("blockquote", "tiktok-embed", _read_blockquote),),
+    # <amp-tiktok data-src="..."> takes the post's URL or its bare id.
+    widgets=(
+        WidgetCode(
+            "amp-tiktok", "data-src", lambda value: value if "/" in value else canonical_url(value)
+        ),
+    ),
     accepts=(
         UrlCase(
             "https://www.tiktok.com/embed/v2/7362946149227056416",

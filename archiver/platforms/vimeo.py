@@ -23,6 +23,11 @@ URL_PATTERNS = (
         rf"(?:album|showcase)/\d+/video/)?{_ID}(?:/(?P<hash>{_HASH}))?/?(?:[?#]|$)",
         re.I | re.ASCII,
     ),
+    # The Flash player of Vimeo's first embed codes: moogaloop.swf?clip_id=<id>.
+    re.compile(
+        rf"^(?:https?://)?(?:www\.)?vimeo\.com/moogaloop\.swf\?(?:.*&)?clip_id={_ID}(?:[&#]|$)",
+        re.I | re.ASCII,
+    ),
     re.compile(
         rf"^(?:https?://)?player\.vimeo\.com/video/{_ID}/?(?:\?(?:.*&)?h=(?P<hash>{_HASH}))?(?:[&?#]|$)",
         re.I | re.ASCII,
@@ -32,7 +37,9 @@ URL_PATTERNS = (
 
 def _read_match(m: re.Match) -> PostRef:
     video_id = m.group("id")
-    return PostRef(platform=NAME, post_id=video_id, url=canonical_url(video_id, m.group("hash")))
+    return PostRef(
+        platform=NAME, post_id=video_id, url=canonical_url(video_id, m.groupdict().get("hash"))
+    )
 
 
 def canonical_url(post_id: str, unlisted_hash: str | None = None) -> str:
@@ -56,8 +63,12 @@ PLATFORM = Platform(
     hosts=("vimeo.com",),
     media_hosts=("vimeocdn.com",),
     genre="Video",
-    widgets=(WidgetCode("amp-vimeo", "data-videoid", canonical_url),),
+    widgets=(
+        WidgetCode("amp-vimeo", "data-videoid", canonical_url),
+        WidgetCode("lite-vimeo", "videoid", canonical_url),
+    ),
     accepts=(
+        UrlCase("http://vimeo.com/moogaloop.swf?clip_id=76979871&server=vimeo.com", "76979871", "https://vimeo.com/76979871"),
         UrlCase("https://vimeo.com/channels/staffpicks/76979871", "76979871", "https://vimeo.com/76979871"),
         UrlCase("https://player.vimeo.com/video/76979871?h=8272103f6e", "76979871", "https://vimeo.com/76979871/8272103f6e"),
     ),

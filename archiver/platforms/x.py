@@ -59,15 +59,15 @@ _HOSTS = (
 )
 URL_PATTERNS = (
     re.compile(
-        rf"^(?:https?://)?(?:{_HOSTS})/(?P<handle>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})(?:[/?#]|$)",
+        rf"^(?:https?://)?(?:{_HOSTS})/(?:#!/)?(?P<handle>[A-Za-z0-9_]{{1,15}})/status(?:es)?/(?P<id>\d{{1,20}})(?:[/?#]|$)",
         re.I | re.ASCII,
     ),
     re.compile(
-        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/)?status/(?P<id>\d{{1,20}})(?:[/?#]|$)",
+        rf"^(?:https?://)?(?:{_HOSTS})/i/(?:web/status|status|videos/tweet|videos)/(?P<id>\d{{1,20}})(?:[/?#]|$)",
         re.I | re.ASCII,
     ),
     re.compile(
-        r"^(?:https?://)?platform\.twitter\.com/embed/Tweet\.html\?(?:.*&)?id=(?P<id>\d{1,20})(?:[&#]|$)",
+        r"^(?:https?://)?platform\.twitter\.com/embed/(?:Tweet|index)\.html\?(?:.*&)?id=(?P<id>\d{1,20})(?:[&#]|$)",
         re.I | re.ASCII,
     ),
 )
@@ -358,11 +358,28 @@ PLATFORM = Platform(
     widgets=(
         WidgetCode("amp-twitter", "data-tweetid", canonical_url),
         WidgetCode("twitter-widget", "data-tweet-id", canonical_url),
+        # widgets.js marks the iframe (and, before 2017, the div) it renders a post into.
+        WidgetCode("*", "data-tweet-id", canonical_url),
     ),
+    embed_words=("twitter", "tweet"),
     text_signature=TextSignature(
         handle=r"[A-Za-z0-9_]{1,15}", display_link=_DISPLAY_LINK, short_links=short_links
     ),
     accepts=(
+        # The iframe widgets.js renders today, its video player of 2015-2019, a hashbang URL of 2010.
+        UrlCase(
+            "https://platform.twitter.com/embed/index.html?dnt=false&embedId=twitter-widget-0&id=1819675899329130543",
+            "1819675899329130543",
+            "https://x.com/i/status/1819675899329130543",
+        ),
+        UrlCase(
+            "https://twitter.com/i/videos/tweet/1819675899329130543",
+            "1819675899329130543",
+            "https://x.com/i/status/1819675899329130543",
+        ),
+        UrlCase(
+            "http://twitter.com/#!/jack/status/20", "20", "https://x.com/jack/status/20"
+        ),
         UrlCase(
             "https://twitter.com/ThomasVLinge/status/1819675899329130543?s=20",
             "1819675899329130543",

@@ -23,6 +23,8 @@ URL_PATTERNS = (
         re.I | re.ASCII,
     ),
     re.compile(rf"^(?:https?://)?youtu\.be/{_ID}{_END}", re.I | re.ASCII),
+    # The Flash player's own host (2008-2015 embed codes).
+    re.compile(rf"^(?:https?://)?youtube\.googleapis\.com/v/{_ID}{_END}", re.I | re.ASCII),
 )
 
 # Player paths that have the length of a video id but name a playlist or a feature.
@@ -62,6 +64,7 @@ PLATFORM = Platform(
         WidgetCode("lite-youtube", "videoid", canonical_url),
     ),
     accepts=(
+        UrlCase("https://youtube.googleapis.com/v/dQw4w9WgXcQ&hl=en", "dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
         UrlCase("https://youtu.be/dQw4w9WgXcQ?t=42", "dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
         UrlCase("https://www.youtube.com/shorts/dQw4w9WgXcQ", "dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
         UrlCase("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0", "dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),

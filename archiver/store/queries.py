@@ -93,8 +93,18 @@ def post_row(db: Database, post_db_id: str) -> dict | None:
 
 
 def page_of_capture(db: Database, capture_id: str) -> dict | None:
-    """The page a page capture archived; None for any other capture."""
-    return _first(db, "select * from pages where capture_id = ?", [capture_id])
+    """The page a page capture archived, with the embeds found on it under "embeds" (those
+    that named no post with the reason); None for any other capture."""
+    page = _first(db, "select * from pages where capture_id = ?", [capture_id])
+    if page is not None:
+        page["embeds"] = list(db.query(PAGE_EMBEDS, {"page_id": page["id"]}))
+    return page
+
+
+PAGE_EMBEDS = """
+    select position, platform, post_url, post_db_id, found_by, status, error
+    from embeds where page_id = :page_id order by position, id
+"""
 
 
 def post_media_sha256s(db: Database, post_db_id: str) -> list[str]:

@@ -86,12 +86,13 @@ def test_discovery_recognises_every_registered_widget(platform, widget):
     case = platform.accepts[0]
     # The value a widget carries: the post's id, or its URL.
     value = case.post_id if widget.to_url else case.canonical
-    html = f'<p>Before</p><{widget.element} {widget.attribute}="{value}"></{widget.element}>'
+    element = "div" if widget.element == "*" else widget.element  # "*": on any element
+    html = f'<p>Before</p><{element} {widget.attribute}="{value}"></{element}>'
     [embed] = discover_in_html(html)
     assert (embed.platform, embed.post_id, embed.found_by) == (
         platform.name,
         case.post_id,
-        "iframe",
+        "widget",
     )
 
 
