@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archiver.store.queries import post_captures, post_row
+from archiver.store.queries import post_captures, post_row, post_versions_timed
 
 if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
     from sqlite_utils import Database
@@ -19,14 +19,15 @@ if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports nu
 POST_MEDIA = """
     select pm.position, pm.type, pm.url, pm.alt_text, pm.error, pm.sha256,
            m.mime, m.bytes, m.width, m.height, m.duration_ms, m.phash, m.dhash,
-           m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error
+           m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error,
+           m.blob_path, m.sha256 is not null as kept
     from post_media pm left join media m on m.sha256 = pm.sha256
     where pm.post_id = :id order by pm.position
 """
 # The article's own copy of the post, beside the page it came from; an embed not linked to
 # the post yet is found by the post's URL.
 POST_EMBEDS = """
-    select e.id, e.position, e.found_by, e.post_url, e.status, e.error,
+    select e.id, e.position, e.post_db_id, e.found_by, e.post_url, e.status, e.error,
            e.article_text, e.article_author, e.article_date,
            p.id as page_id, p.url as page_url, p.title as page_title, p.site_name,
            c.id as page_capture_id, c.started_at as page_captured_at
@@ -35,10 +36,6 @@ POST_EMBEDS = """
     left join captures c on c.id = p.capture_id
     where e.post_db_id = :id or (e.post_db_id is null and e.post_url = :url)
     order by c.started_at, e.page_id, e.position
-"""
-POST_VERSIONS = """
-    select id, capture_id, captured_at, status, content_sha256, text, media_sha256s
-    from post_versions where post_id = :id order by id
 """
 # Other posts showing the same file, or a near duplicate of it: the pairs
 # archiver/store/media_matches.py wrote when each file was first saved. Two plain joins,
@@ -71,7 +68,7 @@ SIMILAR_POSTS = """
 
 @dataclass
 class PostPageRows:
-    """Everything the post page shows of one post, as rows."""
+    """Everything the post page shows of one post, as rows (versions as `post_versions_timed`)."""
 
     post: dict
     versions: list[dict]
@@ -82,13 +79,13 @@ class PostPageRows:
 
 
 def post_page_rows(db: Database, post_db_id: str) -> PostPageRows | None:
-    """The rows of the post's page; None if there is no such post."""
+    """The rows of the post's page, one statement each; None if there is no such post."""
     post = post_row(db, post_db_id)
     if post is None:
         return None
     return PostPageRows(
         post=post,
-        versions=list(db.query(POST_VERSIONS, {"id": post_db_id})),
+        versions=post_versions_timed(db, post_db_id),
         media=list(db.query(POST_MEDIA, {"id": post_db_id})),
         embeds=list(db.query(POST_EMBEDS, {"id": post_db_id, "url": post["url"]})),
         captures=post_captures(db, post_db_id),
