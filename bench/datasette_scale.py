@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from archive_throughput import cpu_counters, machine, steal_since  # noqa: E402
 from datasette import hookimpl  # noqa: E402
+from datasette.app import Datasette  # noqa: E402
 from datasette.plugins import pm  # noqa: E402
 from datasette.tracer import capture_traces  # noqa: E402
 
@@ -66,6 +67,8 @@ CACHE = Path("/tmp/archiver-bench-datasette")
 GENERATOR_VERSION = 2
 PLATFORMS = [("x", 60), ("bluesky", 15), ("mastodon", 10), ("telegram", 5), ("reddit", 5)]
 PLATFORMS += [("youtube", 5)]
+# The settings `archiver serve` gives Datasette, for the stock baseline.
+STOCK_SETTINGS = {"sql_time_limit_ms": 3000, "default_page_size": 50, "suggest_facets": False}
 SYLLABLES = [a + b for a in "kmnstrpbdfghjlvwyz" for b in "aeiou"]
 
 
@@ -360,66 +363,139 @@ def warm_file(path: Path) -> float:
     return time.perf_counter() - started
 
 
+HEADER = (
+    f"{'page':15} {'datasette p50':>13} {'p95':>7} {'sqlite3 p50':>11} {'p95':>7}"
+    f" {'ratio p50':>9} {'p95':>6} {'tuned p50':>9} {'own p50':>9} {'queries':>7}"
+)
+
+
 async def measure(settings: Settings, cases: list[tuple[str, list[str]]], rounds: int, slow: bool):
     database = settings.db_path.stem
     recorder = StatementRecorder(database)
     pm.register(recorder, name="bench-statement-recorder")
+    # The baseline: Datasette's own row page of the same posts, with no plugin, template or
+    # metadata of ours. Datasette registers a plugins directory's modules for every instance
+    # in the process, so the archive's plugins are taken out of the hook manager for each of
+    # the baseline's requests; the two take turns, post by post.
+    before = set(pm.get_plugins())
+    stock = Datasette(files=[str(settings.db_path)], settings=STOCK_SETTINGS)
     ds = make_datasette(settings)
+    ours = [(pm.get_name(p), p) for p in pm.get_plugins() if p not in before]
     await ds.invoke_startup()
+    with plugins_off(ours):
+        await stock.invoke_startup()
     plain = direct_connection(ds, settings.db_path, tuned=False)
     tuned = direct_connection(ds, settings.db_path, tuned=True)
-    most_rows = ds.setting("max_returned_rows") + 1  # a canned query's page shows 1,000 rows
-    print(f"{'page':12} {'datasette p50':>13} {'p95':>7} {'sqlite3 p50':>11} {'p95':>7}"
-          f" {'ratio p50':>9} {'p95':>6} {'tuned p50':>9} {'own p50':>9} {'queries':>7}")  # fmt: skip
+    timers = {"stock row page": CaseTimer(stock, recorder, (plain, tuned), slow, ours)}
+    print(HEADER)
+    results = {}
     for name, paths in cases:
         warm_file(settings.db_path)  # again: some systems page out file cache idle for a minute
-        page_ms, sql_ms, tuned_ms, slow_queries, counts, failures = [], [], [], {}, [], []
-        counters = cpu_counters()
+        timers[name] = CaseTimer(ds, recorder, (plain, tuned), slow)
+        paired = ["stock row page", name] if name == "post page" else [name]
         for n, path in enumerate(paths[: rounds + 2]):
-            traces: list[dict] = []
-            recorder.statements = []
-            started = time.perf_counter()
-            with capture_traces(traces) if slow else contextlib.nullcontext():
-                response = await ds.client.get(path)
-            elapsed = (time.perf_counter() - started) * 1000
-            statements, recorder.statements = recorder.statements, None
-            if response.status_code != 200:
-                detail = re.search(r"border: 3px solid red;\">(.*?)</div>", response.text, re.S)
-                why = html.unescape(detail.group(1))[:160] if detail else ""
-                failures.append(f"HTTP {response.status_code}: {why}")
-                continue
-            direct_ms = run_statements(plain, statements, most_rows)
-            direct_tuned_ms = run_statements(tuned, statements, most_rows)
-            if n < 2:
-                continue  # warm-up: caches, first-time plugin set-up
-            page_ms.append(elapsed)
-            sql_ms.append(direct_ms)
-            tuned_ms.append(direct_tuned_ms)
-            counts.append(len(statements))
-            for q in traces:
-                if q.get("database") == database and q["duration_ms"] > 20:
-                    key = " ".join(q["sql"].split())[:300]
-                    slow_queries[key] = max(slow_queries.get(key, 0), q["duration_ms"])
-        if failures:
-            print(f"{name:12} {len(failures)} of {len(paths)} requests failed: {failures[0]}")
-        timed_out = await facets_timed_out(ds, paths[-1])
-        if timed_out:
-            print(f"{name:12} facets cut off by Datasette's facet time limit: {timed_out}")
-        if not page_ms:
-            continue
-        p50, p95 = percentile(page_ms, 0.5), percentile(page_ms, 0.95)
-        s50, s95 = percentile(sql_ms, 0.5), percentile(sql_ms, 0.95)
-        t50 = percentile(tuned_ms, 0.5)
-        print(
-            f"{name:12} {p50:10.1f} ms {p95:7.1f} {s50:8.1f} ms {s95:7.1f} {p50 / s50:8.2f}x"
-            f" {p95 / s95:5.2f}x {t50:6.1f} ms {p50 - t50:6.1f} ms"
-            f" {statistics.median(counts):7.0f}{steal_since(counters)}"
-        )
-        if slow:
-            for sql, ms in sorted(slow_queries.items(), key=lambda kv: -kv[1]):
-                print(f"      {ms:7.1f} ms  {sql}")
+            for timer in paired:
+                await timers[timer].time(path, warm_up=n < 2)
+        for timer in paired:
+            results[timer] = await timers[timer].report(timer, paths[-1])
     plain.close()
     tuned.close()
+    return results
+
+
+@contextlib.contextmanager
+def plugins_off(plugins: list[tuple[str, object]]):
+    for name, _ in plugins:
+        pm.unregister(name=name)
+    try:
+        yield
+    finally:
+        for name, plugin in plugins:
+            pm.register(plugin, name=name)
+
+
+class CaseTimer:
+    """One page's timings through one Datasette, and those of the same statements in sqlite3."""
+
+    def __init__(self, ds, recorder, connections, slow: bool, plugins_off=()):
+        self.ds, self.recorder, self.connections, self.slow = ds, recorder, connections, slow
+        self.plugins_off = list(plugins_off)
+        self.page_ms, self.sql_ms, self.tuned_ms, self.counts = [], [], [], []
+        self.slow_queries, self.failures = {}, []
+        self.counters = cpu_counters()
+
+    async def time(self, path: str, *, warm_up: bool) -> None:
+        traces: list[dict] = []
+        self.recorder.statements = []
+        with (
+            plugins_off(self.plugins_off),
+            capture_traces(traces) if self.slow else contextlib.nullcontext(),
+        ):
+            started = time.perf_counter()
+            response = await self.ds.client.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+        statements, self.recorder.statements = self.recorder.statements, None
+        if response.status_code != 200:
+            detail = re.search(r"border: 3px solid red;\">(.*?)</div>", response.text, re.S)
+            why = html.unescape(detail.group(1))[:160] if detail else response.text[:160]
+            self.failures.append(f"HTTP {response.status_code}: {why}")
+            return
+        most_rows = self.ds.setting("max_returned_rows") + 1  # a canned query's page: 1,000
+        plain, tuned = self.connections
+        direct_ms = run_statements(plain, statements, most_rows)
+        direct_tuned_ms = run_statements(tuned, statements, most_rows)
+        if warm_up:
+            return  # caches, first-time plugin set-up
+        self.page_ms.append(elapsed)
+        self.sql_ms.append(direct_ms)
+        self.tuned_ms.append(direct_tuned_ms)
+        self.counts.append(len(statements))
+        for q in traces:
+            if q.get("database") == self.recorder.database and q["duration_ms"] > 20:
+                key = " ".join(q["sql"].split())[:300]
+                self.slow_queries[key] = max(self.slow_queries.get(key, 0), q["duration_ms"])
+
+    async def report(self, name: str, last_path: str) -> dict | None:
+        """Print the page's line; its figures."""
+        if self.failures:
+            print(f"{name:15} {len(self.failures)} requests failed: {self.failures[0]}")
+        with plugins_off(self.plugins_off):
+            timed_out = await facets_timed_out(self.ds, last_path)
+        if timed_out:
+            print(f"{name:15} facets cut off by Datasette's facet time limit: {timed_out}")
+        if not self.page_ms:
+            return None
+        p50, p95 = percentile(self.page_ms, 0.5), percentile(self.page_ms, 0.95)
+        s50, s95 = percentile(self.sql_ms, 0.5), percentile(self.sql_ms, 0.95)
+        t50 = percentile(self.tuned_ms, 0.5)
+        print(
+            f"{name:15} {p50:10.1f} ms {p95:7.1f} {s50:8.1f} ms {s95:7.1f} {p50 / s50:8.2f}x"
+            f" {p95 / s95:5.2f}x {t50:6.1f} ms {p50 - t50:6.1f} ms"
+            f" {statistics.median(self.counts):7.0f}{steal_since(self.counters)}"
+        )
+        for sql, ms in sorted(self.slow_queries.items(), key=lambda kv: -kv[1]):
+            print(f"      {ms:7.1f} ms  {sql}")
+        return {"p50": p50, "p95": p95, "sql p50": s50, "sql p95": s95,
+                "statements": max(self.counts), "failures": len(self.failures)}  # fmt: skip
+
+
+def print_targets(results: dict, limit_ms: int) -> None:
+    """The issue's targets, as ratios measured in this run."""
+    stock, post = results.get("stock row page"), results.get("post page")
+    print()
+    if stock and post:
+        print(f"ratio, post page / stock row page: p50 {post['p50'] / stock['p50']:.2f}x,"
+              f" p95 {post['p95'] / stock['p95']:.2f}x (target <= 1.5x)")  # fmt: skip
+    for name in ("post page", "post, near"):
+        if results.get(name):
+            print(f"statements, {name}: at most {results[name]['statements']} (target <= 10)")
+    for name, r in results.items():
+        if r and name not in ("stock row page", "post page", "post, near"):
+            target = "2x" if name != "common word" else f"2x, within the {limit_ms} ms limit"
+            print(f"ratio, {name} / its SQL at p95: {r['p95'] / r['sql p95']:.2f}x"
+                  f" (p95 {r['p95']:.0f} ms, {r['failures']} failed; target <= {target})")  # fmt: skip
+    if results.get("common word") is None:
+        print("common word: no page answered (target: within the time limit)")
 
 
 async def facets_timed_out(ds, path: str) -> list[str]:
@@ -472,6 +548,7 @@ def main() -> None:
         words = rng.sample(column(conn,
             "select term from posts_fts_vocab where doc between ? and ? order by term",
             [total // 2000, total // 200]), picks) if _has_vocab(conn) else []  # fmt: skip
+        commonest = column(conn, "select term from posts_fts_vocab order by doc desc limit 1")
         conn.close()
         print(f"{total:,} posts\n")
         platforms = [p for p, _ in PLATFORMS]
@@ -485,10 +562,13 @@ def main() -> None:
             ("facet, filter", [f"/{db}/posts?platform={rng.choice(platforms)}"
                                for _ in range(args.rounds + 2)]),
             ("FTS search", [f"/{db}/posts?_search={w}" for w in words]),
+            ("common word", [f"/{db}/posts?_search={commonest[0]}&_r={n}"
+                             for n in range(args.rounds + 2)]),
             ("canned query", [f"/{db}/unverified_media_seen_elsewhere?_r={n}"
                               for n in range(args.rounds + 2)]),
         ]  # fmt: skip
-        asyncio.run(measure(settings, cases, args.rounds, args.slow))
+        results = asyncio.run(measure(settings, cases, args.rounds, args.slow))
+        print_targets(results, STOCK_SETTINGS["sql_time_limit_ms"])
 
 
 def column(conn: sqlite3.Connection, sql: str, params: list | None = None) -> list:
