@@ -105,3 +105,28 @@ def test_other_rows_and_the_posts_json_stay_datasettes(archive):
     row_page = get(ds, "/archive/captures/" + capture["last_capture_id"])
     assert row_page.status_code == 200 and "Links from other tables" in row_page.text
     assert get(ds, "/archive/posts/x~3A404").status_code == 404
+
+
+class PostsForAnalystsOnly:
+    """A permission plugin hiding the posts table from anonymous readers."""
+
+    __name__ = "test_posts_for_analysts_only"
+
+    @hookimpl
+    def permission_allowed(self, actor, action, resource):
+        if action == "view-table" and resource == ("archive", "posts") and not actor:
+            return False
+        return None
+
+
+def test_the_post_page_keeps_datasettes_permissions(archive):
+    pm.register(PostsForAnalystsOnly(), name="test-posts-for-analysts-only")
+    try:
+        ds = make_datasette(archive.settings)
+        assert get(ds, POST_PAGE).status_code == 403
+        analyst = {"ds_actor": ds.sign({"a": {"id": "alice"}}, "actor")}
+        page = asyncio.run(ds.client.get(POST_PAGE, cookies=analyst))
+    finally:
+        pm.unregister(name="test-posts-for-analysts-only")
+    assert page.status_code == 200 and ARTICLE_COPY in page.text
+    assert page.text.count('name="csrftoken"') >= 2  # the annotation forms, for a signed-in actor

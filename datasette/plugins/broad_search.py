@@ -103,7 +103,7 @@ async def plan(execute, sql: str, search, params) -> str:
     key = (search.group(0), repr(params))
     if memo is None or key not in memo:
         try:
-            found = await execute(search_plan.matches_sql(search), params)
+            found = await execute(search_plan.matches_sql(search), params, log_sql_errors=False)
         except Exception:  # a malformed search: the statement itself says what is wrong
             return sql
         if memo is not None:
