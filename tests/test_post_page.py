@@ -22,28 +22,6 @@ from archiver.web.serve import make_datasette
 POST_PAGE = "/archive/posts/x~3A1819675899329130543"
 
 
-class StatementRecorder:
-    """Every SQL statement SQLite runs on Datasette's connections to the archive."""
-
-    __name__ = "test_statement_recorder"
-
-    def __init__(self):
-        self.statements: list[str] = []
-
-    @hookimpl
-    def prepare_connection(self, conn, database, datasette):
-        if database == "archive":
-            conn.set_trace_callback(self.statements.append)
-
-
-@pytest.fixture
-def recorder():
-    recorder = StatementRecorder()
-    pm.register(recorder, name="test-statement-recorder")
-    yield recorder
-    pm.unregister(name="test-statement-recorder")
-
-
 @pytest.fixture
 def archive(tmp_path):
     archive = build_annotated_archive(tmp_path)
@@ -64,10 +42,10 @@ def get(ds, path: str):
     return asyncio.run(ds.client.get(path))
 
 
-def test_the_post_page_runs_at_most_ten_statements(archive, recorder):
+def test_the_post_page_runs_at_most_ten_statements(archive, archive_statements):
     ds = make_datasette(archive.settings)
     get(ds, POST_PAGE)  # the first request opens the connections (their pragmas)
-    recorder.statements.clear()
+    archive_statements.clear()
 
     page = get(ds, POST_PAGE)
 
@@ -80,7 +58,7 @@ def test_the_post_page_runs_at_most_ten_statements(archive, recorder):
     assert "archiver-verification-verified" in html and "flag-raising" in html
     assert "Cite this post" in html and "The same media elsewhere (2)" in html
     assert 'name="csrftoken"' not in html  # an anonymous reader gets no form
-    statements = [s for s in recorder.statements if not s.startswith("--")]
+    statements = [s for s in archive_statements if not s.startswith("--")]
     assert 0 < len(statements) <= 10, statements
 
 

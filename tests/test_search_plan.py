@@ -6,8 +6,6 @@ import asyncio
 
 import pytest
 from annotated_archive import build_annotated_archive
-from datasette import hookimpl
-from datasette.plugins import pm
 
 from archiver.store import search_plan
 from archiver.web.serve import make_datasette
@@ -22,29 +20,9 @@ SEARCHES = [
 ]
 
 
-class StatementRecorder:
-    __name__ = "test_search_statements"
-
-    def __init__(self):
-        self.statements: list[str] = []
-
-    @hookimpl
-    def prepare_connection(self, conn, database, datasette):
-        if database == "archive":
-            conn.set_trace_callback(self.statements.append)
-
-
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     return build_annotated_archive(tmp_path_factory.mktemp("search"))
-
-
-@pytest.fixture
-def recorder():
-    recorder = StatementRecorder()
-    pm.register(recorder, name="test-search-statements")
-    yield recorder
-    pm.unregister(name="test-search-statements")
 
 
 def answer(ds, query: str) -> dict:
@@ -54,10 +32,10 @@ def answer(ds, query: str) -> dict:
     return response.json()
 
 
-def test_a_broad_search_answers_as_a_narrow_one_does(archive, monkeypatch, recorder):
+def test_a_broad_search_answers_as_a_narrow_one_does(archive, monkeypatch, archive_statements):
     narrow = make_datasette(archive.settings)
     expected = {query: answer(narrow, query) for query in SEARCHES}
-    recorder.statements.clear()
+    archive_statements.clear()
     monkeypatch.setattr(search_plan, "BROAD_MATCHES", 1)  # every search here is broad
     broad = make_datasette(archive.settings)
 
@@ -74,12 +52,12 @@ def test_a_broad_search_answers_as_a_narrow_one_does(archive, monkeypatch, recor
         "x:2000000000000000001",
         "x:1819675899329130543",
     ]  # newest first, as the posts table is ordered
-    walked = [s for s in recorder.statements if "+rowid in (select rowid from posts_fts" in s]
+    walked = [s for s in archive_statements if "+rowid in (select rowid from posts_fts" in s]
     assert any("order by created_at desc" in s for s in walked)
     assert not any("order by author_handle" in s for s in walked)  # no index to walk
     # The count of a search alone comes from the full-text index.
     assert "select count(*) from posts_fts where posts_fts match escape_fts('flag')" in (
-        recorder.statements
+        archive_statements
     )
 
 
