@@ -518,6 +518,8 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000, help="posts to generate")
     parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
     parser.add_argument("--slow", action="store_true", help="list traced queries over 20 ms")
+    parser.add_argument("--cases", help="only these pages, comma-separated: post,near,facets,"
+                        "filter,search,common,canned (the post page always with its baseline)")  # fmt: skip
     args = parser.parse_args()
     scale = args.posts / 1_000_000
     counts = dict(
@@ -571,6 +573,10 @@ def main() -> None:
             ("canned query", [f"/{db}/unverified_media_seen_elsewhere?_r={n}"
                               for n in range(args.rounds + 2)]),
         ]  # fmt: skip
+        if args.cases:
+            keys = ["post", "near", "facets", "filter", "search", "common", "canned"]
+            wanted = {keys.index(k) for k in args.cases.split(",")}
+            cases = [case for n, case in enumerate(cases) if n in wanted]
         results = asyncio.run(measure(settings, cases, args.rounds, args.slow))
         print_targets(results, STOCK_SETTINGS["sql_time_limit_ms"])
 

@@ -111,8 +111,10 @@ async def plan(execute, sql: str, search, params) -> str:
         matches = found.rows[0][0]
     else:
         matches = memo[key]
+    if search_plan.is_facet(sql):
+        if matches > search_plan.FACETS_UP_TO:
+            raise QueryInterrupted(None, sql, params)  # the page lists the facet as timed out
+        return sql
     if matches < search_plan.BROAD_MATCHES:
         return sql
-    if search_plan.is_facet(sql):
-        raise QueryInterrupted(None, sql, params)  # the page lists the facet as timed out
     return search_plan.broad(sql) or sql
