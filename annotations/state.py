@@ -118,11 +118,23 @@ class TargetState:
 
 def target_state(db: Database, target: Target) -> TargetState:
     """The target's current annotations and its full history, oldest first."""
-    rows = dict_rows(
-        db,
-        "select * from annotations where target_type = ? and target_id = ? order by id",
-        [target.type, target.id],
-    )
+    return targets_states(db, [target])[0]
+
+
+def targets_states(db: Database, targets: list[Target]) -> list[TargetState]:
+    """`target_state` of each target, read in one statement."""
+    if not targets:
+        return []
+    wanted = " or ".join(["(target_type = ? and target_id = ?)"] * len(targets))
+    params = [value for target in targets for value in (target.type, target.id)]
+    rows = dict_rows(db, f"select * from annotations where {wanted} order by id", params)
+    by_target: dict[Target, list[dict]] = {target: [] for target in targets}
+    for row in rows:
+        by_target[Target(row["target_type"], row["target_id"])].append(row)
+    return [_state_of(target, by_target[target]) for target in targets]
+
+
+def _state_of(target: Target, rows: list[dict]) -> TargetState:
     entries = {row["id"]: HistoryEntry(Annotation.from_row(row)) for row in rows}
     for entry in entries.values():
         a = entry.annotation
@@ -136,8 +148,12 @@ def target_state(db: Database, target: Target) -> TargetState:
 
 def post_targets(db: Database, post_id: str) -> list[Target]:
     """The post and each media file it shows: an annotation on a file follows it to every post."""
-    media = [Target("media", sha256) for sha256 in post_media_sha256s(db, post_id)]
-    return [Target("post", post_id), *media]
+    return targets_of_post(post_id, post_media_sha256s(db, post_id))
+
+
+def targets_of_post(post_id: str, media_sha256s: list[str]) -> list[Target]:
+    """`post_targets` from the post's media files already read (each once, in order)."""
+    return [Target("post", post_id), *(Target("media", sha256) for sha256 in media_sha256s)]
 
 
 def geolocated(db: Database) -> list[dict]:

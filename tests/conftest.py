@@ -8,6 +8,8 @@ import socket
 from pathlib import Path
 
 import pytest
+from datasette import hookimpl
+from datasette.plugins import pm
 
 from archiver.settings import Settings
 from archiver.web.replay import ReplayServer
@@ -83,3 +85,27 @@ def settings(tmp_path: Path, replay: ReplayServer) -> Settings:
         max_retry_after=2.0,
         host_delay=0.0,
     )
+
+
+class StatementRecorder:
+    """Every SQL statement SQLite runs on Datasette's connections to the archive (its trace
+    hook: Datasette's own queries, the plugins' and sqlite-utils' savepoints alike)."""
+
+    __name__ = "test_statement_recorder"  # Datasette lists plugins by name
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @hookimpl
+    def prepare_connection(self, conn, database, datasette):
+        if database == "archive":
+            conn.set_trace_callback(self.statements.append)
+
+
+@pytest.fixture
+def archive_statements():
+    """The statements of every Datasette made while the test runs (connections it opens then)."""
+    recorder = StatementRecorder()
+    pm.register(recorder, name="test-statement-recorder")
+    yield recorder.statements
+    pm.unregister(name="test-statement-recorder")

@@ -188,17 +188,24 @@ def _post_at(db: Database, post_db_id: str, at: str) -> PostAsCaptured | None:
     if post is None:
         return None
     version = queries.version_at(db, post_db_id, at) or {}
-    media = []
-    for sha256 in json.loads(version.get("media_sha256s") or "[]"):
-        if not sha256:
-            continue
-        row = queries.media_as_shown(db, post_db_id, sha256)
-        if row is not None:
-            fields = {k: row.get(k) for k in MediaItem.__dataclass_fields__}
-            media.append(MediaItem(**fields | {"type": row.get("type") or "media"}))
+    shown = [queries.media_as_shown(db, post_db_id, sha256) for sha256 in _media_of(version)]
+    return post_as_captured(post, version, [row for row in shown if row is not None])
+
+
+def _media_of(version: dict) -> list[str]:
+    return [sha256 for sha256 in json.loads(version.get("media_sha256s") or "[]") if sha256]
+
+
+def post_as_captured(post: dict, version: dict, media: list[dict]) -> PostAsCaptured:
+    """The post as one version of it showed it: its `posts` row, that `post_versions` row ({} if
+    none) and the rows `media_as_shown` gives for the version's media files."""
+    items = [
+        MediaItem(**{k: row.get(k) for k in MediaItem.__dataclass_fields__} | {"type": row.get("type") or "media"})
+        for row in media
+    ]  # fmt: skip
     metrics = version.get("metrics") if "metrics" in version else post.get("metrics")
     return PostAsCaptured(
-        db_id=post_db_id, platform=post["platform"], post_id=post["post_id"], url=post["url"],
+        db_id=post["id"], platform=post["platform"], post_id=post["post_id"], url=post["url"],
         author_name=version.get("author_name") or post["author_name"],
         author_handle=version.get("author_handle") or post["author_handle"],
         created_at=post["created_at"],
@@ -206,7 +213,30 @@ def _post_at(db: Database, post_db_id: str, at: str) -> PostAsCaptured | None:
         status=version.get("status") or post["status"],
         status_reason=post["status_reason"] if version.get("status", POST_OK) != POST_OK else None,
         content_sha256=version.get("content_sha256"), raw=version.get("raw") or post["raw"],
-        media=media, metrics=_json_dict(metrics), quote_of=post["quote_of"],
+        media=items, metrics=_json_dict(metrics), quote_of=post["quote_of"],
+    )  # fmt: skip
+
+
+def citable_capture(
+    post: dict, capture: dict, versions: list[dict], media: list[dict], timestamps: list[dict]
+) -> ArchivedCapture | None:
+    """What a citation of the post (`cite.cited_post`) reads of one of its captures, from rows
+    the caller already has: the post's row, the capture's, the post's `post_versions_timed`,
+    the post's media as `media_as_shown` gives them and the capture's timestamps. Not the
+    WARC records, manifest, quoted post or article: load_capture reads the whole capture.
+    None when those rows are not enough: the capture archived another post (this one quoted),
+    or its version shows a file the post's media rows do not."""
+    if capture["post_db_id"] != post["id"]:
+        return None
+    version = queries.version_in_force(versions, capture["started_at"]) or {}
+    by_sha256 = {row["sha256"]: row for row in reversed(media)}  # first row for each file
+    if any(sha256 not in by_sha256 for sha256 in _media_of(version)):
+        return None
+    shown = [by_sha256[sha256] for sha256 in _media_of(version)]
+    return ArchivedCapture(
+        capture=capture, post=post_as_captured(post, version, shown), quoted=None,
+        manifest=None, manifest_sha256=None, records=[], timestamps=timestamps,
+        current_status=post["status"], status_since=post["status_since"],
     )  # fmt: skip
 
 

@@ -32,6 +32,11 @@ VERSION_AT = """
     where pv.post_id = :post_id and c.started_at <= :at
     order by c.started_at desc, pv.id desc limit 1
 """
+POST_VERSIONS_TIMED = """
+    select pv.*, c.started_at as capture_started_at
+    from post_versions pv left join captures c on c.id = pv.capture_id
+    where pv.post_id = :post_id order by pv.id
+"""
 # A media file as a post shows it: the file's row with the post's type, source URL and alt text.
 MEDIA_AS_SHOWN = """
     select m.*, (select pm.type from post_media pm where pm.post_id = :post_id and pm.sha256 = m.sha256 limit 1) as type,
@@ -139,16 +144,36 @@ def version_at(db: Database, post_db_id: str, at: str) -> dict | None:
     return _first(db, VERSION_AT, {"post_id": post_db_id, "at": at})
 
 
+def post_versions_timed(db: Database, post_db_id: str) -> list[dict]:
+    """The post's post_versions rows, oldest first, each with its capture's `started_at` as
+    `capture_started_at` (None if that capture is missing): what `version_in_force` reads."""
+    return list(db.query(POST_VERSIONS_TIMED, {"post_id": post_db_id}))
+
+
+def version_in_force(versions: list[dict], at: str) -> dict | None:
+    """`version_at` over rows `post_versions_timed` already read (no query)."""
+    timed = [v for v in versions if v["capture_started_at"] is not None]
+    in_force = [v for v in timed if v["capture_started_at"] <= at]
+    return max(in_force, key=lambda v: (v["capture_started_at"], v["id"]), default=None)
+
+
 def latest_content_capture(db: Database, post_db_id: str) -> str:
     """The newest capture that saw the post with its content, else its newest; UsageError if none."""
-    captures = [c for c in reversed(post_captures(db, post_db_id)) if c["status"] != "error"]
-    if not captures:
+    found = content_capture_of(post_captures(db, post_db_id), post_versions_timed(db, post_db_id))
+    if found is None:
         raise UsageError(f"post {post_db_id} has no capture")
+    return found["id"]
+
+
+def content_capture_of(captures: list[dict], versions: list[dict]) -> dict | None:
+    """`latest_content_capture` over rows already read: `post_captures` and
+    `post_versions_timed`. None if the post has no capture but failed ones."""
+    captures = [c for c in reversed(captures) if c["status"] != "error"]
     for capture in captures:
-        version = version_at(db, post_db_id, capture["started_at"])
+        version = version_in_force(versions, capture["started_at"])
         if version is not None and version["status"] == POST_OK:
-            return capture["id"]
-    return captures[0]["id"]
+            return capture
+    return captures[0] if captures else None
 
 
 def last_content_capture_before(db: Database, post_db_id: str, at: str) -> str | None:

@@ -56,8 +56,6 @@ def capture_wayback_copies(db: Database, capture_id: str) -> list[dict]:
 
 def post_wayback_copies(db: Database, post_db_id: str) -> list[dict]:
     """The Wayback copies of a post made with any of its captures, newest first, failures included."""
-    if not db["wayback_copies"].exists():
-        return []
     sql = (
         "select w.* from wayback_copies w join captures c on c.id = w.capture_id"
         " where c.post_db_id = ? order by w.submitted_at desc, w.id desc"

@@ -8,11 +8,11 @@ the captures the post page lists are `queries.post_captures`, as everywhere else
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archiver.store.queries import post_captures, post_row
-from archiver.store.queries_evidence import post_wayback_copies
+from archiver.store.queries import POST_CAPTURES, post_row, post_versions_timed
 
 if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
     from sqlite_utils import Database
@@ -20,14 +20,15 @@ if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports nu
 POST_MEDIA = """
     select pm.position, pm.type, pm.url, pm.alt_text, pm.error, pm.sha256,
            m.mime, m.bytes, m.width, m.height, m.duration_ms, m.phash, m.dhash,
-           m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error
+           m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error,
+           m.blob_path, m.sha256 is not null as kept
     from post_media pm left join media m on m.sha256 = pm.sha256
     where pm.post_id = :id order by pm.position
 """
 # The article's own copy of the post, beside the page it came from; an embed not linked to
 # the post yet is found by the post's URL.
 POST_EMBEDS = """
-    select e.id, e.position, e.found_by, e.post_url, e.status, e.error,
+    select e.id, e.position, e.post_db_id, e.found_by, e.post_url, e.status, e.error,
            e.article_text, e.article_author, e.article_date,
            p.id as page_id, p.url as page_url, p.title as page_title, p.site_name,
            c.id as page_capture_id, c.started_at as page_captured_at
@@ -36,10 +37,6 @@ POST_EMBEDS = """
     left join captures c on c.id = p.capture_id
     where e.post_db_id = :id or (e.post_db_id is null and e.post_url = :url)
     order by c.started_at, e.page_id, e.position
-"""
-POST_VERSIONS = """
-    select id, capture_id, captured_at, status, content_sha256, text, media_sha256s
-    from post_versions where post_id = :id order by id
 """
 # Other posts showing the same file, or a near duplicate of it: the pairs
 # archiver/store/media_matches.py wrote when each file was first saved. Two plain joins,
@@ -72,7 +69,7 @@ SIMILAR_POSTS = """
 
 @dataclass
 class PostPageRows:
-    """Everything the post page shows of one post, as rows."""
+    """Everything the post page shows of one post, as rows (versions as `post_versions_timed`)."""
 
     post: dict
     versions: list[dict]
@@ -83,19 +80,43 @@ class PostPageRows:
     wayback: list[dict]  # its copies at the Wayback Machine (archive --wayback), newest first
 
 
+WAYBACK_COLUMNS = ("id", "capture_id", "url", "api", "status", "wayback_url", "archived_at",
+                   "job_id", "error", "submitted_at", "finished_at")  # fmt: skip
+# The post's captures (as post_captures) with each one's Wayback copies, in one statement.
+CAPTURES_WITH_WAYBACK = f"""
+select c.*, case when c.post_db_id = :post_id then (
+    select json_group_array(json_object({", ".join(f"'{k}', w.{k}" for k in WAYBACK_COLUMNS)}))
+    from wayback_copies w where w.capture_id = c.id
+) end as wayback_json
+from ({POST_CAPTURES}) c
+order by c.started_at, c.id
+"""
+
+
+def _captures_and_wayback(db: Database, post_db_id: str) -> tuple[list[dict], list[dict]]:
+    """The post's captures, and the Wayback copies its own captures made, newest first."""
+    captures, wayback = [], []
+    for row in db.query(CAPTURES_WITH_WAYBACK, {"post_id": post_db_id}):
+        wayback += json.loads(row.pop("wayback_json") or "[]")
+        captures.append(row)
+    wayback.sort(key=lambda w: (w["submitted_at"] or "", w["id"]), reverse=True)
+    return captures, wayback
+
+
 def post_page_rows(db: Database, post_db_id: str) -> PostPageRows | None:
-    """The rows of the post's page; None if there is no such post."""
+    """The rows of the post's page, one statement each; None if there is no such post."""
     post = post_row(db, post_db_id)
     if post is None:
         return None
+    captures, wayback = _captures_and_wayback(db, post_db_id)
     return PostPageRows(
         post=post,
-        versions=list(db.query(POST_VERSIONS, {"id": post_db_id})),
+        versions=post_versions_timed(db, post_db_id),
         media=list(db.query(POST_MEDIA, {"id": post_db_id})),
         embeds=list(db.query(POST_EMBEDS, {"id": post_db_id, "url": post["url"]})),
-        captures=post_captures(db, post_db_id),
+        captures=captures,
         similar=list(db.query(SIMILAR_POSTS, {"id": post_db_id})),
-        wayback=post_wayback_copies(db, post_db_id),
+        wayback=wayback,
     )
 
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 import functools
 import secrets
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+from urllib.parse import quote
 
 import yaml
 from datasette.app import Datasette
+from datasette.utils import sqlite_timelimit
 
 import annotations  # noqa: F401  (registers its views: part of every archive served)
 from archiver.evidence.copy_page import datasette_dir
 from archiver.settings import Settings
-from archiver.store.connection import open_db, use_memory_map
+from archiver.store.connection import ReadingDatabase, open_db, use_memory_map
 
 SIGN_IN_PATH = "/-/sign-in"
+T = TypeVar("T")
 
 # Datasette reads the archive through memory-mapped I/O (SQLite caps the size at its build's
 # maximum, 2 GiB by default; the rest of a larger file is read as before). A table page runs
@@ -96,6 +99,17 @@ def archive_database(datasette) -> str | None:
     return archive.database if archive else None
 
 
+async def read_archive(datasette, archive: Archive, fn: Callable[..., T], *args) -> T:
+    """Run one of the store's named reads on a read connection of the archive, under the time
+    limit Datasette puts on each of its own queries (one trip to its query thread)."""
+
+    def run(conn) -> T:
+        with sqlite_timelimit(conn, datasette.setting("sql_time_limit_ms")):
+            return fn(ReadingDatabase(conn), *args)
+
+    return await datasette.get_database(archive.database).execute_fn(run)
+
+
 def tune_connection(conn: sqlite3.Connection) -> None:
     """Set up one of Datasette's connections to the archive: memory-mapped reads, and bounds
     on what any one query can make."""
@@ -107,6 +121,16 @@ def tune_connection(conn: sqlite3.Connection) -> None:
 def sign_in_tokens(names: Iterable[str]) -> dict[str, str]:
     """A fresh secret token for each analyst name: {name: token}, valid while the server runs."""
     return {name: secrets.token_urlsafe(24) for name in names}
+
+
+def sign_in_url(datasette, back_to: str) -> str:
+    """The sign-in page, coming back to `back_to` (a path on this server) after."""
+    return datasette.urls.path(f"{SIGN_IN_PATH}?next={quote(back_to)}")
+
+
+def world_url(datasette) -> str:
+    """The map's background (the map page's and the post page's)."""
+    return datasette.urls.path("/archiver-static/world.svg")
 
 
 def sign_in_path(token: str) -> str:

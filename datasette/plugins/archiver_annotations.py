@@ -1,42 +1,31 @@
-"""Datasette hooks for analysts' annotations: the form's POST, sign-in, the map, the post page's block.
+"""Datasette hooks for analysts' annotations: the form's POST, sign-in and the map.
 
 Thin: reading, rules and writing are in the `annotations` package. Sign-in is a link
 `archiver serve` prints (archiver/web/serve.py keeps the tokens on the Datasette instance);
 any Datasette auth plugin that sets an actor works too, the actor's id being the author.
-The post page (archiver_plugin.py) gets `archiver_annotations` from extra_template_vars.
+The post page's block of annotations is read and shaped by archiver/web/post_page.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode, urlsafe_components
+from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
-from annotations import geolocated, post_targets, render_note, target_state
-from annotations.report import state_dict
+from annotations import geolocated, render_note
 from annotations.web import ANNOTATE_PATH, can_annotate, safe_return_path, save_form
 from archiver.errors import InvalidAnnotation
-from archiver.store.queries_post_page import media_numbers
-from archiver.web.serve import SIGN_IN_PATH, archive_database
+from archiver.web.serve import SIGN_IN_PATH, archive_database, sign_in_url, world_url
 
 MAP_PATH = "/-/map"
 
 
 def _post_url(datasette, database: str, post_id: str) -> str:
     return datasette.urls.row(database, "posts", tilde_encode(post_id))
-
-
-def sign_in_url(datasette, back_to: str) -> str:
-    return datasette.urls.path(f"{SIGN_IN_PATH}?next={quote(back_to)}")
-
-
-def world_url(datasette) -> str:
-    return datasette.urls.path("/archiver-static/world.svg")
 
 
 async def read(datasette, database: str, fn, *args):
@@ -156,50 +145,3 @@ def menu_links(datasette, actor, request):
         path = request.path if request else "/"
         links.append({"href": sign_in_url(datasette, path), "label": "Sign in to annotate"})
     return links
-
-
-@hookimpl
-def extra_template_vars(view_name, table, database, request, datasette):
-    archive_db = archive_database(datasette)
-    if view_name != "row" or table != "posts" or archive_db is None or database != archive_db:
-        return None
-    if request is None or "pks" not in request.url_vars:
-        return None
-    post_id = urlsafe_components(request.url_vars["pks"])[0]
-
-    async def annotation_vars():
-        block = await annotations_block(datasette, database, post_id, request)
-        return {"archiver_annotations": block}
-
-    return annotation_vars
-
-
-async def annotations_block(datasette, database: str, post_id: str, request) -> dict:
-    """The post's and its media files' annotations, and what the form needs."""
-
-    def read_states(db: Database) -> list[tuple]:
-        # One trip to Datasette's query thread for the post and all its media files.
-        numbers = media_numbers(db, post_id)
-        return [
-            (target, target_state(db, target), numbers.get(target.id, ""))
-            for target in post_targets(db, post_id)
-        ]
-
-    states = []
-    for target, target_now, number in await read(datasette, database, read_states):
-        state = state_dict(target_now, html=True)
-        state["label"] = (
-            "this post" if target.type == "post" else f"media {number} ({target.id[:12]}…)"
-        )
-        states.append(state)
-    actor = request.actor
-    return {
-        "targets": states,
-        "points": [s["geolocation"] | {"label": s["label"]} for s in states if s["geolocation"]],
-        "can_annotate": await can_annotate(datasette, actor),
-        "actor": actor.get("id") if actor else None,
-        "action_url": datasette.urls.path(ANNOTATE_PATH),
-        "return_to": request.path,
-        "sign_in_url": sign_in_url(datasette, request.path),
-        "world_url": world_url(datasette),
-    }

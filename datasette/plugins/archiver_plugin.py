@@ -1,51 +1,33 @@
 """Datasette hooks for the archive: the blob and thumbnail routes, media cells and the post page.
 
-The post page is Datasette's own row page for `posts` (so every foreign key
-that points at a post already links to it); `templates/row.html` swaps in
-`_archiver_post.html` when `extra_template_vars` below supplies `archiver_post`.
+The post page is served at the URL of Datasette's row page for `posts` (so every foreign
+key that points at a post links to it) by the route below, not by Datasette's row view:
+that view ran some 70 statements of its own (foreign-key counts, cell hooks) for a page
+rebuilt here from the post's rows in eight (archiver/web/post_page.py, bench/README.md),
+laid out by `templates/archiver_post_page.html` in Datasette's chrome.
 Analysts' annotations, sign-in and the map are in archiver_annotations.py.
-What it reads is the store's named reads (archiver.store.queries_post_page), run on
-Datasette's read connections.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import unquote
 
 from datasette import hookimpl
-from datasette.utils import escape_fts, sqlite_timelimit, tilde_encode, urlsafe_components
-from datasette.utils.asgi import Response
+from datasette.utils import escape_fts, tilde_decode, urlsafe_components
+from datasette.utils.asgi import NotFound, Response
+from datasette.views.row import RowView
 from markupsafe import Markup
-from sqlite_utils import Database
 
-from archiver.evidence.textdiff import compare_copies
 from archiver.media.blobstore import blob_relpath, is_sha256
 from archiver.media.s3blobs import S3BlobStore
 from archiver.media.sniff import sniff_mime
-from archiver.models import POST_OK
-from archiver.store.queries_post_page import media_file, post_page_rows
+from archiver.store.queries_post_page import media_file
 from archiver.web.blobhttp import safe_content_type, send_file, send_object
-from archiver.web.post_details import external_link, post_details
-from archiver.web.serve import Archive, archive_config, tune_connection
-
-T = TypeVar("T")
-
-
-async def read(datasette, archive: Archive, fn: Callable[..., T], *args) -> T:
-    """Run one of the store's named reads on a read connection of the archive, under the time
-    limit Datasette puts on each of its own queries (one trip to its query thread)."""
-
-    def run(conn) -> T:
-        with sqlite_timelimit(conn, datasette.setting("sql_time_limit_ms")):
-            return fn(Database(conn), *args)
-
-    return await datasette.get_database(archive.database).execute_fn(run)
-
+from archiver.web.post_page import post_page_context
+from archiver.web.post_view import media_url, post_url, thumb_url
+from archiver.web.serve import Archive, archive_config, read_archive, tune_connection
 
 # -- routes ------------------------------------------------------------------
 
@@ -56,6 +38,9 @@ def register_routes(datasette):
         (r"^/-/media/(?P<sha256>[^/]*)$", stored_file_route(locate_blob)),
         (r"^/-/thumb/(?P<sha256>[^/]*)$", stored_file_route(locate_thumbnail)),
         (r"^/-/post/(?P<post_id>[^/]+)$", redirect_to_post),
+        # A post's row page (Datasette's own route for it comes after the plugins'); its JSON
+        # (a format extension) stays Datasette's.
+        (r"^/(?P<database>[^/.]+)/posts/(?P<pks>[^/.]+)$", post_page_route),
     ]
 
 
@@ -84,7 +69,7 @@ def stored_file_route(locate):
             return Response.text("Method not allowed", status=405)
         if archive is None or not is_sha256(sha256):
             return not_found()
-        media = await read(datasette, archive, media_file, sha256)
+        media = await read_archive(datasette, archive, media_file, sha256)
         found = locate(archive, sha256, media or {})
         if found is None:
             return not_found()
@@ -154,18 +139,6 @@ async def redirect_to_post(request, datasette):
     return Response.redirect(post_url(datasette, archive, post_id))
 
 
-def post_url(datasette, archive: Archive, post_id: str) -> str:
-    return datasette.urls.row(archive.database, "posts", tilde_encode(post_id))
-
-
-def media_url(datasette, sha256: str) -> str:
-    return datasette.urls.path(f"/-/media/{sha256}")
-
-
-def thumb_url(datasette, sha256: str) -> str:
-    return datasette.urls.path(f"/-/thumb/{sha256}")
-
-
 # -- hooks -------------------------------------------------------------------
 
 
@@ -205,7 +178,7 @@ def render_cell(row, value, column, table, database, datasette):
         return None
 
     async def media_cell():
-        media = await read(datasette, archive, media_file, sha256) or {}
+        media = await read_archive(datasette, archive, media_file, sha256) or {}
         if media.get("thumbnail_path"):
             preview = Markup('<img src="{}" alt="thumbnail" loading="lazy">').format(
                 thumb_url(datasette, sha256)
@@ -219,124 +192,27 @@ def render_cell(row, value, column, table, database, datasette):
     return media_cell
 
 
-@hookimpl
-def extra_template_vars(view_name, table, database, request, datasette):
-    archive = archive_config(datasette)
-    if view_name != "row" or table != "posts" or archive is None or database != archive.database:
-        return None
-    if request is None or "pks" not in request.url_vars:
-        return None
-    post_id = urlsafe_components(request.url_vars["pks"])[0]
-
-    async def post_vars():
-        return {"archiver_post": await post_page(datasette, archive, post_id)}
-
-    return post_vars
-
-
 # -- the post page -----------------------------------------------------------
 
 
-async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
-    """Everything the post page shows, shaped for the template (which only lays it out)."""
-    found = await read(datasette, archive, post_page_rows, post_id)
-    if found is None:
-        return None
-    post = found.post
-    versions = found.versions
-    media = [media_item(datasette, m) for m in found.media]
-    gone = post["status"] != POST_OK
-    seen_ok = [v["captured_at"] for v in versions if v["status"] == POST_OK]
-    return {
-        **post,
-        "heading": post_heading(post),
-        "gone": gone,
-        "last_seen_ok_at": seen_ok[-1] if gone and seen_ok else None,
-        "origin_link": external_link(post["url"]),
-        "metrics": json_object(post["metrics"]),
-        "details": post_details(post["details"]),
-        "reply_to_url": post_url(datasette, archive, post["reply_to"]) if post["reply_to"] else None,
-        "quote_of_url": post_url(datasette, archive, post["quote_of"]) if post["quote_of"] else None,
-        "json_url": datasette.urls.row(archive.database, "posts", tilde_encode(post_id), format="json"),
-        "media": media,
-        "embeds": [embed_item(datasette, archive, e, post) for e in found.embeds],
-        "captures": [
-            {**c, "row_url": datasette.urls.row(archive.database, "captures", tilde_encode(c["id"]))}
-            for c in found.captures
-        ],
-        "versions": [
-            {**v, "media_sha256s": json_list(v["media_sha256s"]), "same_text": v["text"] == post["text"]}
-            for v in versions
-        ],
-        "wayback": [
-            {**w, "link": external_link(w["wayback_url"]), "capture_url": datasette.urls.row(archive.database, "captures", tilde_encode(w["capture_id"]))}
-            for w in found.wayback
-        ],
-        "similar": [
-            {**s, "url": post_url(datasette, archive, s["post"]), "thumb": thumb_url(datasette, s["sha256"]) if s["thumbnail_path"] else None}
-            for s in found.similar
-        ],
-    }  # fmt: skip
-
-
-def post_heading(post: dict) -> str:
-    name = post["author_name"] or ""
-    handle = f"@{post['author_handle']}" if post["author_handle"] else ""
-    who = f"{name} ({handle})" if name and handle else name or handle or "unknown author"
-    return f"{who} on {post['platform']}"
-
-
-def media_item(datasette, row: dict) -> dict:
-    mime = row["mime"] or ""
-    sha256 = row["sha256"] if row["sha256"] and is_sha256(row["sha256"]) else None
-    if sha256 is None:
-        show = "missing"
-    elif mime.startswith("image/"):
-        show = "image"
-    elif mime.startswith(("video/", "audio/")):
-        show = mime.split("/")[0]
-    else:
-        show = "file"
-    return {
-        **row,
-        "show": show,
-        "src": media_url(datasette, sha256) if sha256 else None,
-        "poster": thumb_url(datasette, sha256) if sha256 and row["thumbnail_path"] else None,
-        "size": f"{row['width']}×{row['height']}" if row["width"] and row["height"] else None,
-        "bytes_text": f"{row['bytes']:,} bytes" if row["bytes"] is not None else None,
-        "exif": sorted(json_object(row["exif"]).items()),
-        "source_link": external_link(row["url"]),
-    }
-
-
-def embed_item(datasette, archive: Archive, row: dict, post: dict) -> dict:
-    # The article's copy against the post as the platform served it (not when the post's
-    # only text is that very copy).
-    served = post["text"] if post["source"] != "article" else None
-    return {
-        **row,
-        "page_link": external_link(row["page_url"]),
-        "page_row_url": datasette.urls.row(archive.database, "pages", str(row["page_id"])) if row["page_id"] is not None else None,
-        **compare_copies(served, row["article_text"]),
-    }  # fmt: skip
-
-
-def json_object(text: str | None) -> dict:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    return {
-        k: v if isinstance(v, str | int | float) or v is None else json.dumps(v, ensure_ascii=False)
-        for k, v in value.items()
-    }
-
-
-def json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text) if text else []
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+async def post_page_route(request, send, datasette):
+    """The post page: the post's rows read in one trip (archiver/web/post_page.py), laid out by
+    `_archiver_post.html` in Datasette's chrome. Datasette's row page for anything else."""
+    archive = archive_config(datasette)
+    database = tilde_decode(request.url_vars["database"])
+    if archive is None or database != archive.database or request.method != "GET":
+        return await RowView.as_view(datasette)(request, send)
+    # The row page's permission checks (the table, the database, the instance; Forbidden if
+    # refused), less its second round as an anonymous reader for the 🔒 it puts in its heading.
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (database, "posts")), ("view-database", database), "view-instance"],
+    )
+    post_id = urlsafe_components(request.url_vars["pks"])[0]
+    context = await post_page_context(datasette, archive, post_id, request)
+    if context is None:
+        raise NotFound("Record not found")
+    html = await datasette.render_template(
+        "archiver_post_page.html", context, request=request, view_name="archiver_post"
+    )
+    return Response.html(html)
