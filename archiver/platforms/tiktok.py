@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from bs4 import Tag
 
 from archiver.models import Embed, Post
-from archiver.platforms.base import Answer, MarkupCode, Platform, PostRef, UrlCase, iso_utc
+from archiver.platforms.base import (
+    Answer,
+    MarkupCode,
+    Platform,
+    PostRef,
+    UrlCase,
+    iso_utc,
+    video_when_served,
+)
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, links_of, visible_text
 from archiver.platforms.oembed import oembed_post
 from archiver.platforms.shapes import ident, obj, short_text
@@ -125,6 +133,7 @@ PLATFORM = Platform(
     hosts=("tiktok.com",),
     media_hosts=("tiktokcdn.com", "tiktokcdn-us.com"),
     genre="Video",
+    video_by_ytdlp=video_when_served,
     markup=(MarkupCode("blockquote", "tiktok-embed", _read_blockquote),),
     accepts=(
         UrlCase(

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from archiver.models import Post
-from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode
+from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode, video_when_served
 from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ PLATFORM = Platform(
     hosts=("vimeo.com",),
     media_hosts=("vimeocdn.com",),
     genre="Video",
+    video_by_ytdlp=video_when_served,
     widgets=(WidgetCode("amp-vimeo", "data-videoid", canonical_url),),
     accepts=(
         UrlCase("https://vimeo.com/channels/staffpicks/76979871", "76979871", "https://vimeo.com/76979871"),

@@ -1,0 +1,248 @@
+"""The videos a page or a post URL shows, found and downloaded by yt-dlp through our Fetcher.
+
+yt-dlp is used as a library: its extractors (the platforms' and the generic one, which
+reads HTML5 `<video>`, HLS and DASH manifests) find the formats; its native downloaders
+fetch them; ffmpeg, when installed, merges separate video and audio. Every request goes
+through `ytdlp_network.FetcherHandler`; downloaders that would open the network
+themselves (ffmpeg or another program given a URL) are refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yt_dlp import YoutubeDL
+from yt_dlp.downloader import get_suitable_downloader
+from yt_dlp.downloader.external import ExternalFD
+from yt_dlp.utils import DownloadError
+
+from archiver.errors import ArchiveError, StorageError
+from archiver.fetch.client import Fetcher
+from archiver.media.ytdlp_network import FetcherHandler, Preloaded, request_director
+
+# Videos taken from one page at most (a gallery page may list hundreds).
+MAX_VIDEOS_PER_PAGE = 20
+
+
+@dataclass
+class VideoOptions:
+    """What a video may cost: bytes for the chosen format(s), seconds of a live stream."""
+
+    max_bytes: int
+    max_live_seconds: float
+    ffmpeg: bool  # merge separate video and audio (Debian's ffmpeg is installed)
+
+
+@dataclass
+class DownloadedVideo:
+    """One video yt-dlp found and downloaded: its file, subtitles and info JSON, in a work dir."""
+
+    url: str  # the media URL of the chosen format (or the page's, for merged formats)
+    path: Path
+    info_json: bytes  # yt-dlp's info dict, as its --write-info-json writes it
+    info: dict
+    subtitles: list[tuple[str, str, Path]] = field(default_factory=list)  # language, URL, file
+    note: str | None = None  # what a user should know: no ffmpeg to merge, a live stream cut
+    # The bodies (as their WARC responses' payload digests) the video and its subtitles were
+    # downloaded from, and those its info was extracted from besides.
+    parts_sha256: list[str] = field(default_factory=list)
+    info_parts_sha256: list[str] = field(default_factory=list)
+
+
+class _ArchiverYDL(YoutubeDL):
+    """A YoutubeDL whose network is the Fetcher alone and that runs no network program."""
+
+    def __init__(self, params: dict, handler_args: dict):
+        self._handler_args = handler_args
+        self.handler: FetcherHandler | None = None
+        super().__init__(params)
+
+    @functools.cached_property
+    def _request_director(self):
+        director = self.build_request_director([])
+        self.handler = FetcherHandler(
+            logger=director.logger,
+            headers=self.params["http_headers"].copy(),
+            cookiejar=self.cookiejar,
+            **self._handler_args,
+        )
+        return request_director(director.logger, self.handler)
+
+    def dl(self, name, info, subtitle=False, test=False):
+        downloader = get_suitable_downloader(info, self.params, to_stdout=(name == "-"))
+        if issubclass(downloader, ExternalFD):
+            # ffmpeg (or aria2c, curl...) given a URL would fetch it past our Fetcher.
+            raise DownloadError(
+                f"this format needs {downloader.get_basename()} to fetch it, which would bypass"
+                " the archiver's fetcher; not downloaded"
+            )
+        return super().dl(name, info, subtitle=subtitle, test=test)
+
+
+def download_videos(
+    fetcher: Fetcher,
+    url: str,
+    work_dir: Path,
+    options: VideoOptions,
+    *,
+    follow_links: bool,
+    preloaded: dict[str, Preloaded] | None = None,
+) -> list[DownloadedVideo]:
+    """Every video yt-dlp finds at `url`, downloaded into work_dir; [] when it finds none.
+
+    `follow_links`: whether a result that only points at another URL (an embedded player
+    on a page) is followed; a page's embedded posts are archived as posts instead.
+    Raises ArchiveError when yt-dlp fails (StorageError when the disk did).
+    """
+    params = _params(work_dir, options, fetcher.settings.user_agent)
+    handler_args = {"fetcher": fetcher, "max_bytes": options.max_bytes, "preloaded": preloaded}
+    with _ArchiverYDL(params, handler_args) as ydl:
+        try:
+            found = ydl.extract_info(url, download=False, process=False)
+        except DownloadError as exc:
+            if "Unsupported URL" in str(exc):
+                return []
+            raise _failure(exc, ydl) from None
+        extracted_from = _bodies(ydl)
+        downloaded = []
+        for entry in _video_entries(found, follow_links)[:MAX_VIDEOS_PER_PAGE]:
+            before = len(_bodies(ydl))
+            try:
+                done = ydl.process_ie_result(entry, download=True)
+            except DownloadError as exc:
+                raise _failure(exc, ydl) from None
+            video = _downloaded(ydl, done, options, url)
+            video.parts_sha256 = list(dict.fromkeys(_bodies(ydl)[before:]))
+            video.info_parts_sha256 = list(dict.fromkeys(extracted_from + _bodies(ydl)[before:]))
+            downloaded.append(video)
+        return downloaded
+
+
+def _params(work_dir: Path, options: VideoOptions, user_agent: str) -> dict:
+    return {
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "no_color": True,
+        "paths": {"home": str(work_dir), "temp": str(work_dir)},
+        "outtmpl": {"default": "video-%(autonumber)s.%(ext)s"},
+        "restrictfilenames": True,
+        "format": format_spec(options.max_bytes, options.ffmpeg),
+        "max_filesize": options.max_bytes,
+        # The Fetcher retries; yt-dlp retrying on top would multiply requests.
+        "retries": 0,
+        "fragment_retries": 0,
+        "extractor_retries": 0,
+        "file_access_retries": 0,
+        "skip_unavailable_fragments": False,
+        "noplaylist": True,
+        "playlistend": MAX_VIDEOS_PER_PAGE,
+        "writesubtitles": True,
+        "subtitleslangs": ["all"],
+        "subtitlesformat": "vtt/srt/best",
+        # The bytes as served (joined, or merged when they come apart): no remuxing fixups.
+        "fixup": "never",
+        "cachedir": False,
+        "continuedl": False,
+        "nopart": True,
+        "overwrites": True,
+        "external_downloader": {"default": "native"},
+        "concurrent_fragment_downloads": 1,
+        "http_headers": {"User-Agent": user_agent},
+    }
+
+
+def format_spec(max_bytes: int, merge: bool) -> str:
+    """yt-dlp's format selector: the best format(s) whose size, known or estimated, fits the cap.
+
+    With ffmpeg: the best video plus the best audio, merged, else the best single file;
+    without: the best single file that has both, else the best with video.
+    """
+    fits = f"[filesize<?{max_bytes}][filesize_approx<?{max_bytes}]"
+    single = f"b{fits}/bv*{fits}/ba{fits}"
+    return f"bv*{fits}+ba{fits}/{single}" if merge else single
+
+
+def ffmpeg_installed() -> bool:
+    return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
+
+
+def _video_entries(found: dict, follow_links: bool) -> list[dict]:
+    """The videos of an extraction result, in order: a playlist's entries, flattened."""
+    kind = found.get("_type", "video")
+    if kind == "video":
+        return [found]
+    if kind in ("url", "url_transparent"):
+        return [found] if follow_links else []
+    if kind in ("playlist", "multi_video"):
+        entries = []
+        for entry in found.get("entries") or []:
+            if isinstance(entry, dict):
+                entries.extend(_video_entries(entry, follow_links=False))
+            if len(entries) >= MAX_VIDEOS_PER_PAGE:
+                break
+        return entries
+    return []
+
+
+def _bodies(ydl: _ArchiverYDL) -> list[str]:
+    return ydl.handler.bodies_sha256 if ydl.handler is not None else []
+
+
+def _downloaded(
+    ydl: _ArchiverYDL, done: dict, options: VideoOptions, asked: str
+) -> DownloadedVideo:
+    files = done.get("requested_downloads") or []
+    path = Path(files[0]["filepath"]) if files and files[0].get("filepath") else None
+    if path is None or not path.is_file():
+        raise ArchiveError(f"yt-dlp named no video file for {done.get('webpage_url')}")
+    formats = done.get("requested_formats") or [done]
+    subtitles = [
+        (lang, sub.get("url") or "", Path(sub["filepath"]))
+        for lang, sub in (done.get("requested_subtitles") or {}).items()
+        if sub.get("filepath") and Path(sub["filepath"]).is_file()
+    ]
+    info = ydl.sanitize_info(done, remove_private_keys=True)
+    return DownloadedVideo(
+        # The file's own URL; for streams merged or joined, the manifest's (else the page's).
+        url=(
+            formats[0].get("manifest_url") or formats[0].get("url")
+            if len(formats) == 1
+            else formats[0].get("manifest_url") or done.get("webpage_url") or asked
+        ),
+        path=path,
+        info_json=json.dumps(info, ensure_ascii=False, indent=1).encode("utf-8"),
+        info=info,
+        subtitles=subtitles,
+        note=_note(done, options),
+    )
+
+
+def _note(done: dict, options: VideoOptions) -> str | None:
+    notes = []
+    if not options.ffmpeg and any(
+        f.get("vcodec") == "none" or f.get("acodec") == "none" for f in done.get("formats") or []
+    ):
+        notes.append(
+            "ffmpeg is not installed: the best single-file format was kept; separate video"
+            " and audio streams were not merged"
+        )
+    if done.get("is_live") or done.get("live_status") == "is_live":
+        notes.append("a live stream: recorded only what it served while archived (partial)")
+    return "; ".join(notes) or None
+
+
+def _failure(exc: DownloadError, ydl: _ArchiverYDL) -> ArchiveError:
+    """The Fetcher's own error when it caused the failure (a StorageError stays one), else yt-dlp's."""
+    ours = ydl.handler.errors if ydl.handler is not None else []
+    for error in ours:
+        if isinstance(error, StorageError):
+            return error
+    message = str(exc).removeprefix("ERROR: ").strip()
+    if "Requested format is not available" in message:
+        message = "no format of the video fits under the size limit"
+    return ArchiveError(f"video not downloaded: {message}")
