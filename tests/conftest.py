@@ -83,3 +83,11 @@ def settings(tmp_path: Path, replay: ReplayServer) -> Settings:
         max_retry_after=2.0,
         host_delay=0.0,
     )
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """Test videos made with ffmpeg: one clip, and the same footage as HLS and as DASH."""
+    from video_clips import make_clips
+
+    return make_clips(tmp_path_factory.mktemp("clips"))

@@ -61,6 +61,9 @@ class VideoCapture:
             return [(MediaRef(url=ref.url, type="video", alt_text=ref.alt_text), None, str(exc))]
         except OSError as exc:
             raise storage_error(exc, work) from exc
+        except Exception as exc:  # a fault inside yt-dlp loses the video, never the post or page
+            reason = f"video not downloaded: yt-dlp failed ({type(exc).__name__}: {exc})"
+            return [(MediaRef(url=ref.url, type="video", alt_text=ref.alt_text), None, reason)]
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -17,13 +17,23 @@ from pathlib import Path
 
 from yt_dlp import YoutubeDL
 from yt_dlp.downloader import get_suitable_downloader
-from yt_dlp.downloader.external import ExternalFD
-from yt_dlp.utils import DownloadError
+from yt_dlp.downloader.dash import DashSegmentsFD
+from yt_dlp.downloader.f4m import F4mFD
+from yt_dlp.downloader.hls import HlsFD
+from yt_dlp.downloader.http import HttpFD
+from yt_dlp.downloader.ism import IsmFD
+from yt_dlp.utils import DownloadError, YoutubeDLError
 
 from archiver.errors import ArchiveError, StorageError
 from archiver.fetch.client import Fetcher
 from archiver.media.ytdlp_network import FetcherHandler, Preloaded, request_director
 
+# yt-dlp's downloaders that fetch through its urlopen (so through our handler). The others
+# run a program on the URL (ffmpeg, rtmpdump, aria2c...) that would fetch it itself.
+NATIVE_DOWNLOADERS = (HttpFD, HlsFD, DashSegmentsFD, IsmFD, F4mFD)
+# Should a native downloader still hand a stream to ffmpeg (HlsFD does, for what it cannot
+# join itself), ffmpeg may read local files only: the stream's URL fails.
+FFMPEG_INPUT_ARGS = ["-protocol_whitelist", "file,crypto,data"]
 # Videos taken from one page at most (a gallery page may list hundreds).
 MAX_VIDEOS_PER_PAGE = 20
 
@@ -73,12 +83,15 @@ class _ArchiverYDL(YoutubeDL):
         return request_director(director.logger, self.handler)
 
     def dl(self, name, info, subtitle=False, test=False):
+        if info.get("is_live") and str(info.get("protocol", "")).startswith("m3u8"):
+            # yt-dlp leaves live HLS to ffmpeg; natively, the segments the playlist lists now
+            # are joined: the stream as it stood when archived, marked partial (DownloadedVideo.note).
+            info = {**info, "is_live": False, "protocol": "m3u8_native"}
         downloader = get_suitable_downloader(info, self.params, to_stdout=(name == "-"))
-        if issubclass(downloader, ExternalFD):
-            # ffmpeg (or aria2c, curl...) given a URL would fetch it past our Fetcher.
+        if not issubclass(downloader, NATIVE_DOWNLOADERS):
             raise DownloadError(
-                f"this format needs {downloader.get_basename()} to fetch it, which would bypass"
-                " the archiver's fetcher; not downloaded"
+                f"this format ({info.get('protocol')}) needs {downloader.get_basename()} to fetch"
+                " it, which would bypass the archiver's fetcher; not downloaded"
             )
         return super().dl(name, info, subtitle=subtitle, test=test)
 
@@ -103,7 +116,7 @@ def download_videos(
     with _ArchiverYDL(params, handler_args) as ydl:
         try:
             found = ydl.extract_info(url, download=False, process=False)
-        except DownloadError as exc:
+        except YoutubeDLError as exc:  # DownloadError, and a request no handler would send
             if "Unsupported URL" in str(exc):
                 return []
             raise _failure(exc, ydl) from None
@@ -113,7 +126,7 @@ def download_videos(
             before = len(_bodies(ydl))
             try:
                 done = ydl.process_ie_result(entry, download=True)
-            except DownloadError as exc:
+            except YoutubeDLError as exc:
                 raise _failure(exc, ydl) from None
             video = _downloaded(ydl, done, options, url)
             video.parts_sha256 = list(dict.fromkeys(_bodies(ydl)[before:]))
@@ -122,8 +135,18 @@ def download_videos(
         return downloaded
 
 
+class _Quiet:
+    """yt-dlp's logger: nothing printed (its errors come back as exceptions, said once by us)."""
+
+    def debug(self, message: str) -> None:
+        pass
+
+    info = warning = error = debug
+
+
 def _params(work_dir: Path, options: VideoOptions, user_agent: str) -> dict:
     return {
+        "logger": _Quiet(),
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
@@ -151,6 +174,7 @@ def _params(work_dir: Path, options: VideoOptions, user_agent: str) -> dict:
         "nopart": True,
         "overwrites": True,
         "external_downloader": {"default": "native"},
+        "external_downloader_args": {"ffmpeg_i": FFMPEG_INPUT_ARGS},
         "concurrent_fragment_downloads": 1,
         "http_headers": {"User-Agent": user_agent},
     }
@@ -236,13 +260,17 @@ def _note(done: dict, options: VideoOptions) -> str | None:
     return "; ".join(notes) or None
 
 
-def _failure(exc: DownloadError, ydl: _ArchiverYDL) -> ArchiveError:
+def _failure(exc: YoutubeDLError, ydl: _ArchiverYDL) -> ArchiveError:
     """The Fetcher's own error when it caused the failure (a StorageError stays one), else yt-dlp's."""
     ours = ydl.handler.errors if ydl.handler is not None else []
     for error in ours:
         if isinstance(error, StorageError):
             return error
     message = str(exc).removeprefix("ERROR: ").strip()
+    if "archiver's fetcher sends GET only" in message:
+        message = (
+            "the site's extractor sends POST requests, which the archiver's fetcher does not send"
+        )
     if "Requested format is not available" in message:
         message = "no format of the video fits under the size limit"
     return ArchiveError(f"video not downloaded: {message}")

@@ -164,7 +164,9 @@ class PagePath:
         page_media = self._main_image(meta["image_url"], capture.final_url) if not embeds else []
         page_media += self._videos(capture, body, content_type, document)
         if any(stored is None for _, stored, _ in page_media):
-            capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
+            capture.status = CAPTURE_PARTIAL
+        # What a kept file lacks is said too (a video kept without its sound: no ffmpeg).
+        capture.error = "; ".join(filter(None, [capture.error, media_errors(page_media)])) or None
         # Each embedded post commits as it finishes; the page keeps only the outcomes till the end.
         outcomes, left_out = self.embeds.archive_all(embeds, capture)
         if left_out is not None:  # the URL's budget ran out: the page's capture is not whole
