@@ -231,3 +231,22 @@ def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
                 Request("https://www.youtube.com/youtubei/v1/player", data=b"{}", method=method)
             )
     # The autouse network guard fails the test had anything tried to reach past loopback.
+
+
+def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settings):
+    """YouTube's extractor asks its API by POST, which the fetcher does not send: said, not sent."""
+    from recorded import serve_fixture, serve_oembed
+
+    watch = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    serve_oembed(
+        replay, "https://www.youtube.com/oembed", watch, "oembed", "youtube_oembed_dQw4w9WgXcQ.json"
+    )
+    serve_fixture(replay, watch, "youtube", "youtube_watch_page_head_dQw4w9WgXcQ_constructed.html")
+
+    with Archiver(settings) as archiver:
+        result = archiver.archive(watch)
+        [video] = archiver.db.query("select * from post_media where type = 'video'")
+
+    assert result.status == "partial" and video["sha256"] is None
+    assert "sends POST requests, which the archiver's fetcher does not send" in video["error"]
+    assert all(r.method == "GET" for r in replay.requests)
