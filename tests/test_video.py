@@ -15,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.evidence.verify import verify_archive
 from archiver.media import ytdlp_video
+from archiver.media.video_sources import VideoOptions, ffmpeg_installed
 from archiver.pipeline.archive import Archiver
 
 PAGE = "https://news.example/2026/footage"
@@ -157,7 +158,7 @@ def test_without_ffmpeg_the_best_single_file_is_kept_and_why(
                content_type="text/html")  # fmt: skip
     serve_dir(replay, "https://news.example/dash", clips.dash)
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
-    assert not ytdlp_video.ffmpeg_installed()
+    assert not ffmpeg_installed()
 
     result, rows = archive(settings, PAGE)
 
@@ -217,7 +218,7 @@ def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
 
     from archiver.fetch.client import Fetcher
 
-    options = ytdlp_video.VideoOptions(10**6, 60, True)
+    options = VideoOptions(10**6, 60, True)
     params = ytdlp_video._params(tmp_path, options, settings.user_agent)
     with (
         Fetcher(settings) as fetcher,

@@ -16,9 +16,8 @@ from archiver.fetch.exchange import Fetched
 from archiver.media.analyse import MAX_ANALYSIS_PIXELS, analyse_media
 from archiver.media.blobstore import BlobStore, blob_relpath
 from archiver.media.hls import join_video, read_playlist
-from archiver.media.video_capture import VIDEO_SOURCES, VideoCapture
-from archiver.media.ytdlp_network import Preloaded
-from archiver.media.ytdlp_video import VideoOptions
+from archiver.media.video_capture import VideoCapture
+from archiver.media.video_sources import VIDEO_SOURCES, Preloaded, VideoOptions
 from archiver.models import MediaRef, Progress, StoredMedia
 
 Downloaded = tuple[MediaRef, StoredMedia | None, str | None]

@@ -43,10 +43,6 @@ class Streams:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def available() -> bool:
-    return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
-
-
 def probe_streams(path: Path) -> Streams | None:
     """The file's duration, codecs and picture size; None when ffprobe is missing or fails."""
     out = _run(

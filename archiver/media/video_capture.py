@@ -14,20 +14,17 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.errors import ArchiveError, StorageError, storage_error
 from archiver.fetch.client import Fetcher
 from archiver.media import frames
 from archiver.media.analyse import ImageDecodeError, hash_image, make_thumbnail
-from archiver.media.ytdlp_network import Preloaded
-from archiver.media.ytdlp_video import DownloadedVideo, VideoOptions, download_videos
+from archiver.media.video_sources import VIDEO_OF_POST, Preloaded, VideoOptions
 from archiver.models import MediaRef, StoredMedia
 
-# MediaRef types a capture asks for, which yt-dlp turns into videos: a post's own URL
-# (a result pointing elsewhere is followed), and a page's (only the videos the page itself plays).
-VIDEO_OF_POST = "video-of-post"
-VIDEOS_ON_PAGE = "videos-on-page"
-VIDEO_SOURCES = (VIDEO_OF_POST, VIDEOS_ON_PAGE)
+if TYPE_CHECKING:
+    from archiver.media.ytdlp_video import DownloadedVideo
 
 Downloaded = tuple[MediaRef, StoredMedia | None, str | None]
 Keep = Callable[[Path, str, str], StoredMedia]
@@ -49,6 +46,9 @@ class VideoCapture:
         """The media of each video found at ref.url; one failed video entry when yt-dlp fails."""
         work = Path(tempfile.mkdtemp(prefix="video-", dir=self.fetcher.tmp_dir))
         try:
+            # Loaded on first use: yt-dlp costs 12 MB a run that archives no video need not pay.
+            from archiver.media.ytdlp_video import download_videos
+
             with self.fetcher.found_on(found_at):
                 videos = download_videos(
                     self.fetcher, ref.url, work, self.options,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import urllib.request
-from dataclasses import dataclass
 from email.message import Message
 
 from yt_dlp.networking.common import RequestDirector, RequestHandler, Response
@@ -23,20 +22,12 @@ from yt_dlp.networking.exceptions import HTTPError, TransportError, UnsupportedR
 
 from archiver.errors import ArchiveError
 from archiver.fetch.client import Fetcher
+from archiver.media.video_sources import Preloaded
 
 # Headers the Fetcher sets itself: its truthful User-Agent, and only the encodings it decodes.
 _OURS = frozenset({"user-agent", "accept-encoding"})
 # Headers that describe the body as served, not the decoded body handed to yt-dlp.
 _AS_SERVED = frozenset({"content-encoding", "transfer-encoding", "content-length"})
-
-
-@dataclass
-class Preloaded:
-    """A response the run fetched (and recorded) already: served from memory, not asked again."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 class FetcherHandler(RequestHandler):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,8 @@ from yt_dlp.utils import DownloadError, YoutubeDLError
 
 from archiver.errors import ArchiveError, StorageError
 from archiver.fetch.client import Fetcher
-from archiver.media.ytdlp_network import FetcherHandler, Preloaded, request_director
+from archiver.media.video_sources import Preloaded, VideoOptions
+from archiver.media.ytdlp_network import FetcherHandler, request_director
 
 # yt-dlp's downloaders that fetch through its urlopen (so through our handler). The others
 # run a program on the URL (ffmpeg, rtmpdump, aria2c...) that would fetch it itself.
@@ -36,15 +36,6 @@ NATIVE_DOWNLOADERS = (HttpFD, HlsFD, DashSegmentsFD, IsmFD, F4mFD)
 FFMPEG_INPUT_ARGS = ["-protocol_whitelist", "file,crypto,data"]
 # Videos taken from one page at most (a gallery page may list hundreds).
 MAX_VIDEOS_PER_PAGE = 20
-
-
-@dataclass
-class VideoOptions:
-    """What a video may cost: bytes for the chosen format(s), seconds of a live stream."""
-
-    max_bytes: int
-    max_live_seconds: float
-    ffmpeg: bool  # merge separate video and audio (Debian's ffmpeg is installed)
 
 
 @dataclass
@@ -112,6 +103,11 @@ def download_videos(
     Raises ArchiveError when yt-dlp fails (StorageError when the disk did).
     """
     params = _params(work_dir, options, fetcher.settings.user_agent)
+    if not follow_links:
+        # A page's own players only (the generic extractor and its HTML5 media reader): asking
+        # every site's extractor for its embeds would import them all (55 MB) to find posts
+        # the page path archives as posts anyway.
+        params["allowed_extractors"] = [r"^(?:generic|html5)$"]
     handler_args = {"fetcher": fetcher, "max_bytes": options.max_bytes, "preloaded": preloaded}
     with _ArchiverYDL(params, handler_args) as ydl:
         try:
@@ -189,10 +185,6 @@ def format_spec(max_bytes: int, merge: bool) -> str:
     fits = f"[filesize<?{max_bytes}][filesize_approx<?{max_bytes}]"
     single = f"b{fits}/bv*{fits}/ba{fits}"
     return f"bv*{fits}+ba{fits}/{single}" if merge else single
-
-
-def ffmpeg_installed() -> bool:
-    return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
 
 
 def _video_entries(found: dict, follow_links: bool) -> list[dict]:

@@ -19,8 +19,7 @@ from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
 from archiver.media.blobstore import BlobStore
 from archiver.media.download import Downloaded, MediaDownloader, media_errors
-from archiver.media.video_capture import VIDEOS_ON_PAGE
-from archiver.media.ytdlp_network import Preloaded
+from archiver.media.video_sources import VIDEOS_ON_PAGE, Preloaded
 from archiver.models import CAPTURE_OK, CAPTURE_PARTIAL, Capture, MediaRef, Progress
 from archiver.pipeline.capture_rows import MediaFileRows, PageRows
 from archiver.pipeline.commit import CaptureWriter

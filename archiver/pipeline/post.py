@@ -15,7 +15,7 @@ from archiver import platforms
 from archiver.errors import ArchiveError, StorageError, UnavailableError
 from archiver.fetch.client import Fetcher
 from archiver.media.download import Downloaded, MediaDownloader, media_errors
-from archiver.media.video_capture import VIDEO_OF_POST
+from archiver.media.video_sources import VIDEO_OF_POST
 from archiver.models import (
     CAPTURE_DELETED,
     CAPTURE_OK,

@@ -13,7 +13,7 @@ from archiver.fetch.client import Fetcher
 from archiver.fetch.warc import WarcRecorder
 from archiver.media.blobstore import BlobStore
 from archiver.media.download import MediaDownloader
-from archiver.media.ytdlp_video import VideoOptions, ffmpeg_installed
+from archiver.media.video_sources import VideoOptions, ffmpeg_installed
 from archiver.models import Progress
 from archiver.pipeline.database import SessionDatabase
 from archiver.platforms import media_hosts
