@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 
 import pytest
 from video_clips import CLIP_SECONDS, serve_dir
@@ -251,3 +252,21 @@ def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settin
     assert result.status == "partial" and video["sha256"] is None
     assert "sends POST requests, which the archiver's fetcher does not send" in video["error"]
     assert all(r.method == "GET" for r in replay.requests)
+
+
+def test_a_video_frame_swapped_or_its_probe_edited_is_caught(replay, settings, clips):
+    replay.add(PAGE, page_with('<video src="/media/clip.mp4"></video>'), content_type="text/html")
+    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+    _, rows = archive(settings, PAGE)
+    video, frame = of_type(rows, "video")[0], of_type(rows, "keyframe")[1]
+    assert verify_archive(settings).ok
+
+    (settings.blobs_dir / frame["blob_path"]).write_bytes(b"another picture")
+    with sqlite3.connect(settings.db_path) as conn:
+        forged = json.dumps({"streams": {"video_codec": "vp9"}})
+        conn.execute("update media set exif = ? where sha256 = ?", [forged, video["sha256"]])
+    conn.close()
+
+    report = verify_archive(settings)
+    where = " ".join(f"{p.kind} {p.where} {p.detail}" for p in report.problems)
+    assert frame["sha256"] in where and video["sha256"] in where
