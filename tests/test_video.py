@@ -30,6 +30,29 @@ def page_with(*players: str) -> str:
     )
 
 
+STREAMS = {
+    "hls": ("index.m3u8", "application/x-mpegURL"),
+    "dash": ("manifest.mpd", "application/dash+xml"),
+}
+
+
+def serve_clip_page(replay, clips) -> None:
+    """A page whose <video> plays the clip as one MP4 file."""
+    replay.add(PAGE, page_with('<video controls src="/media/clip.mp4"></video>'),
+               content_type="text/html; charset=utf-8")  # fmt: skip
+    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+
+
+def serve_stream_page(replay, clips, kind: str, page: str = PAGE) -> str:
+    """A page whose <video> plays the clip as an HLS or a DASH stream; the manifest's URL."""
+    name, mime = STREAMS[kind]
+    base = f"{page.split('/', 3)[0]}//{page.split('/', 3)[2]}/{kind}"
+    replay.add(page, page_with(f'<video><source src="/{kind}/{name}" type="{mime}"></video>'),
+               content_type="text/html")  # fmt: skip
+    serve_dir(replay, base, getattr(clips, kind))
+    return f"{base}/{name}"
+
+
 def archive(settings, url: str):
     """(CaptureResult, the page's media rows joined with their media, in position order)."""
     with Archiver(settings) as archiver:
@@ -70,9 +93,7 @@ def near(ms: int | None, seconds: float) -> bool:
 
 
 def test_a_page_with_an_html5_video_keeps_its_bytes_hash_and_duration(replay, settings, clips):
-    replay.add(PAGE, page_with('<video controls src="/media/clip.mp4"></video>'),
-               content_type="text/html; charset=utf-8")  # fmt: skip
-    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+    serve_clip_page(replay, clips)
 
     result, rows = archive(settings, PAGE)
 
@@ -108,16 +129,14 @@ def test_a_page_with_an_html5_video_keeps_its_bytes_hash_and_duration(replay, se
 
 
 def test_an_hls_stream_is_joined_from_its_segments_each_in_the_warc(replay, settings, clips):
-    replay.add(PAGE, page_with('<video><source src="/hls/index.m3u8" type="application/x-mpegURL"></video>'),
-               content_type="text/html")  # fmt: skip
-    serve_dir(replay, "https://news.example/hls", clips.hls)
+    manifest = serve_stream_page(replay, clips, "hls")
 
     result, rows = archive(settings, PAGE)
 
     assert result.status == "ok", result.error
     [video] = of_type(rows, "video")
     segments = [path.read_bytes() for path in clips.hls_segments()]
-    assert video["url"] == "https://news.example/hls/index.m3u8"
+    assert video["url"] == manifest
     assert video["sha256"] == sha256(b"".join(segments))  # the segments as served, in order
     assert video["mime"] == "video/mp2t" and near(video["duration_ms"], CLIP_SECONDS)
     warc = warc_payloads(settings)
@@ -127,15 +146,13 @@ def test_an_hls_stream_is_joined_from_its_segments_each_in_the_warc(replay, sett
 
 
 def test_a_dash_stream_has_its_video_and_audio_merged_by_ffmpeg(replay, settings, clips):
-    replay.add(PAGE, page_with('<video><source src="/dash/manifest.mpd" type="application/dash+xml"></video>'),
-               content_type="text/html")  # fmt: skip
-    serve_dir(replay, "https://news.example/dash", clips.dash)
+    manifest = serve_stream_page(replay, clips, "dash")
 
     result, rows = archive(settings, PAGE)
 
     assert result.status == "ok", result.error
     [video] = of_type(rows, "video")
-    assert video["url"] == "https://news.example/dash/manifest.mpd"
+    assert video["url"] == manifest
     streams = json.loads(video["exif"])["streams"]
     assert (streams["video_codec"], streams["audio_codec"]) == ("h264", "aac")
     assert near(video["duration_ms"], CLIP_SECONDS)
@@ -155,9 +172,7 @@ def test_a_dash_stream_has_its_video_and_audio_merged_by_ffmpeg(replay, settings
 def test_without_ffmpeg_the_best_single_file_is_kept_and_why(
     replay, settings, clips, monkeypatch, tmp_path
 ):
-    replay.add(PAGE, page_with('<video><source src="/dash/manifest.mpd" type="application/dash+xml"></video>'),
-               content_type="text/html")  # fmt: skip
-    serve_dir(replay, "https://news.example/dash", clips.dash)
+    serve_stream_page(replay, clips, "dash")
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
     assert not ffmpeg_installed()
 
@@ -170,13 +185,9 @@ def test_without_ffmpeg_the_best_single_file_is_kept_and_why(
 
 
 def test_the_same_footage_reuploaded_as_a_stream_is_a_near_duplicate(replay, settings, clips):
-    replay.add(PAGE, page_with('<video src="/media/clip.mp4"></video>'), content_type="text/html")
-    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+    serve_clip_page(replay, clips)
     other = "https://mirror.example/reupload"
-    replay.add(
-        other, page_with('<video><source src="/hls/index.m3u8"></video>'), content_type="text/html"
-    )
-    serve_dir(replay, "https://mirror.example/hls", clips.hls)
+    serve_stream_page(replay, clips, "hls", page=other)
 
     _, first = archive(settings, PAGE)
     _, second = archive(settings, other)
@@ -190,8 +201,7 @@ def test_the_same_footage_reuploaded_as_a_stream_is_a_near_duplicate(replay, set
 
 
 def test_a_video_over_the_size_limit_is_not_downloaded_and_says_so(replay, settings, clips):
-    replay.add(PAGE, page_with('<video src="/media/clip.mp4"></video>'), content_type="text/html")
-    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+    serve_clip_page(replay, clips)
 
     result, rows = archive(settings.with_(max_video_bytes=10_000), PAGE)
 
@@ -255,8 +265,7 @@ def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settin
 
 
 def test_a_video_frame_swapped_or_its_probe_edited_is_caught(replay, settings, clips):
-    replay.add(PAGE, page_with('<video src="/media/clip.mp4"></video>'), content_type="text/html")
-    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+    serve_clip_page(replay, clips)
     _, rows = archive(settings, PAGE)
     video, frame = of_type(rows, "video")[0], of_type(rows, "keyframe")[1]
     assert verify_archive(settings).ok
