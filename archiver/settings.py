@@ -53,10 +53,9 @@ class Settings:
     max_requests_per_capture: int = 2000
     per_host_concurrency: int = 4
     # Video through yt-dlp (media/ytdlp_video.py): on unless ARCHIVER_VIDEO=0; the chosen
-    # format(s) of one video may be this large; a live stream is recorded this long at most.
+    # format(s) of one video may be this large.
     video: bool = True
     max_video_bytes: int = 2 * 1024**3
-    max_live_seconds: float = 600.0
     # Politeness (fetch/politeness.py): seconds between request starts to one host, or
     # None (the default) for a per-host rate that adapts to 429/503 answers.
     host_delay: float | None = None

@@ -229,7 +229,7 @@ def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
 
     from archiver.fetch.client import Fetcher
 
-    options = VideoOptions(10**6, 60, True)
+    options = VideoOptions(10**6, True)
     params = ytdlp_video._params(tmp_path, options, settings.user_agent)
     with (
         Fetcher(settings) as fetcher,
@@ -279,3 +279,33 @@ def test_a_video_frame_swapped_or_its_probe_edited_is_caught(replay, settings, c
     report = verify_archive(settings)
     where = " ".join(f"{p.kind} {p.where} {p.detail}" for p in report.problems)
     assert frame["sha256"] in where and video["sha256"] in where
+
+
+def test_a_live_stream_keeps_what_it_listed_joined_natively_and_says_partial(
+    replay, settings, clips, tmp_path
+):
+    """A live HLS stream (as an extractor reports one): the segments its playlist lists now."""
+    from archiver.fetch.client import Fetcher
+
+    live = "https://live.example/hls/index.m3u8"
+    listing = clips.hls.joinpath("index.m3u8").read_text()
+    replay.add(live, listing.replace("#EXT-X-ENDLIST", "").replace("#EXT-X-PLAYLIST-TYPE:VOD", ""),
+               content_type="application/vnd.apple.mpegurl")  # fmt: skip
+    serve_dir(replay, "https://live.example/hls", clips.hls)
+    found = {"id": "live", "title": "On air", "is_live": True, "live_status": "is_live",
+             "webpage_url": "https://live.example/watch",
+             "formats": [{"format_id": "hls", "url": live, "manifest_url": live,
+                          "protocol": "m3u8_native", "ext": "mp4"}]}  # fmt: skip
+    options = VideoOptions(10**7, True)
+    params = ytdlp_video._params(tmp_path, options, settings.user_agent)
+    with (
+        Fetcher(settings) as fetcher,
+        ytdlp_video._ArchiverYDL(params, {"fetcher": fetcher, "max_bytes": 10**7}) as ydl,
+    ):
+        video = ytdlp_video._downloaded(
+            ydl, ydl.process_ie_result(found, download=True), options, live
+        )
+
+    segments = b"".join(path.read_bytes() for path in clips.hls_segments())
+    assert video.path.read_bytes() == segments  # not handed to ffmpeg: joined through the fetcher
+    assert "a live stream: recorded only what it served while archived (partial)" in video.note

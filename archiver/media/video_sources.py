@@ -18,10 +18,9 @@ VIDEO_SOURCES = (VIDEO_OF_POST, VIDEOS_ON_PAGE)
 
 @dataclass
 class VideoOptions:
-    """What a video may cost: bytes for the chosen format(s), seconds of a live stream."""
+    """What a video may cost (bytes for the chosen format or formats), and what can merge them."""
 
     max_bytes: int
-    max_live_seconds: float
     ffmpeg: bool  # merge separate video and audio (Debian's ffmpeg is installed)
 
 

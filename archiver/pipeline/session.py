@@ -26,7 +26,7 @@ def video_options(settings: Settings) -> VideoOptions | None:
     """What yt-dlp may download for one video; None when video is turned off."""
     if not settings.video:
         return None
-    return VideoOptions(settings.max_video_bytes, settings.max_live_seconds, ffmpeg_installed())
+    return VideoOptions(settings.max_video_bytes, ffmpeg_installed())
 
 
 class Session:
