@@ -309,3 +309,15 @@ def test_a_live_stream_keeps_what_it_listed_joined_natively_and_says_partial(
     segments = b"".join(path.read_bytes() for path in clips.hls_segments())
     assert video.path.read_bytes() == segments  # not handed to ffmpeg: joined through the fetcher
     assert "a live stream: recorded only what it served while archived (partial)" in video.note
+
+
+def test_a_video_at_a_private_address_is_refused_as_any_request_is(replay, settings):
+    replay.add(PAGE, page_with('<video src="http://10.0.0.5/internal/clip.mp4"></video>'),
+               content_type="text/html")  # fmt: skip
+
+    result, rows = archive(settings, PAGE)
+
+    [video] = of_type(rows, "video")
+    assert result.status == "partial" and video["sha256"] is None
+    assert "10.0.0.5 is a private address" in video["error"]
+    assert [r.path for r in replay.requests] == ["/2026/footage"]
