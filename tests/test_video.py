@@ -321,3 +321,18 @@ def test_a_video_at_a_private_address_is_refused_as_any_request_is(replay, setti
     assert result.status == "partial" and video["sha256"] is None
     assert "10.0.0.5 is a private address" in video["error"]
     assert [r.path for r in replay.requests] == ["/2026/footage"]
+
+
+def test_one_video_that_fails_leaves_the_pages_others_kept(replay, settings, clips):
+    replay.add(PAGE, page_with('<video src="/media/gone.mp4"></video><video src="/media/clip.mp4"></video>'),
+               content_type="text/html")  # fmt: skip
+    replay.add(CLIP, clips.mp4, content_type="video/mp4")
+
+    result, rows = archive(settings, PAGE)
+
+    videos = of_type(rows, "video")
+    assert result.status == "partial"
+    assert [(v["url"], v["sha256"] is None) for v in videos] == [
+        ("https://news.example/media/gone.mp4", True), (CLIP, False)
+    ]  # fmt: skip
+    assert "HTTP Error 404" in videos[0]["error"]

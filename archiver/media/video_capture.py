@@ -47,14 +47,20 @@ class VideoCapture:
         work = Path(tempfile.mkdtemp(prefix="video-", dir=self.fetcher.tmp_dir))
         try:
             # Loaded on first use: yt-dlp costs 12 MB a run that archives no video need not pay.
-            from archiver.media.ytdlp_video import download_videos
+            from archiver.media.ytdlp_video import VideoFailure, download_videos
 
             with self.fetcher.found_on(found_at):
                 videos = download_videos(
                     self.fetcher, ref.url, work, self.options,
                     follow_links=ref.type == VIDEO_OF_POST, preloaded=preloaded,
                 )  # fmt: skip
-            return [item for video in videos for item in self._keep_video(video, work)]
+            kept: list[Downloaded] = []
+            for video in videos:
+                if isinstance(video, VideoFailure):
+                    kept.append((MediaRef(url=video.url, type="video"), None, video.reason))
+                else:
+                    kept.extend(self._keep_video(video, work))
+            return kept
         except StorageError:
             raise
         except ArchiveError as exc:

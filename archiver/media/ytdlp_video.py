@@ -54,6 +54,14 @@ class DownloadedVideo:
     info_parts_sha256: list[str] = field(default_factory=list)
 
 
+@dataclass
+class VideoFailure:
+    """A video yt-dlp found but could not download, and why (the page's other videos are kept)."""
+
+    url: str
+    reason: str
+
+
 class _ArchiverYDL(YoutubeDL):
     """A YoutubeDL whose network is the Fetcher alone and that runs no network program."""
 
@@ -95,12 +103,13 @@ def download_videos(
     *,
     follow_links: bool,
     preloaded: dict[str, Preloaded] | None = None,
-) -> list[DownloadedVideo]:
+) -> list[DownloadedVideo | VideoFailure]:
     """Every video yt-dlp finds at `url`, downloaded into work_dir; [] when it finds none.
 
     `follow_links`: whether a result that only points at another URL (an embedded player
     on a page) is followed; a page's embedded posts are archived as posts instead.
-    Raises ArchiveError when yt-dlp fails (StorageError when the disk did).
+    Raises ArchiveError when yt-dlp finds nothing it can read (StorageError when the disk
+    failed); a video it found but could not download is a VideoFailure in the list.
     """
     params = _params(work_dir, options, fetcher.settings.user_agent)
     if not follow_links:
@@ -116,14 +125,18 @@ def download_videos(
             if "Unsupported URL" in str(exc):
                 return []
             raise _failure(exc, ydl) from None
-        extracted_from = _bodies(ydl)
-        downloaded = []
+        extracted_from = list(_bodies(ydl))
+        downloaded: list[DownloadedVideo | VideoFailure] = []
         for entry in _video_entries(found, follow_links)[:MAX_VIDEOS_PER_PAGE]:
             before = len(_bodies(ydl))
             try:
                 done = ydl.process_ie_result(entry, download=True)
             except YoutubeDLError as exc:
-                raise _failure(exc, ydl) from None
+                failure = _failure(exc, ydl)
+                if isinstance(failure, StorageError):
+                    raise failure from None
+                downloaded.append(VideoFailure(_entry_url(entry, url), str(failure)))
+                continue
             video = _downloaded(ydl, done, options, url)
             video.parts_sha256 = list(dict.fromkeys(_bodies(ydl)[before:]))
             video.info_parts_sha256 = list(dict.fromkeys(extracted_from + _bodies(ydl)[before:]))
@@ -203,6 +216,12 @@ def _video_entries(found: dict, follow_links: bool) -> list[dict]:
                 break
         return entries
     return []
+
+
+def _entry_url(entry: dict, asked: str) -> str:
+    formats = entry.get("formats") or [entry]
+    first = formats[0] if isinstance(formats[0], dict) else {}
+    return first.get("manifest_url") or first.get("url") or entry.get("webpage_url") or asked
 
 
 def _bodies(ydl: _ArchiverYDL) -> list[str]:
