@@ -336,3 +336,14 @@ def test_one_video_that_fails_leaves_the_pages_others_kept(replay, settings, cli
         ("https://news.example/media/gone.mp4", True), (CLIP, False)
     ]  # fmt: skip
     assert "HTTP Error 404" in videos[0]["error"]
+
+
+def test_a_second_capture_of_the_video_lists_the_same_frames(replay, settings, clips):
+    serve_clip_page(replay, clips)
+
+    _, first = archive(settings, PAGE)
+    _, second = archive(settings, PAGE)
+
+    frames = [[row["sha256"] for row in rows if row["type"] in ("video", "keyframe")]
+              for rows in (first, second)]  # fmt: skip
+    assert len(frames[0]) >= 3 and frames[0] == frames[1]

@@ -85,12 +85,11 @@ class VideoCapture:
         stored = self.keep(video.path, sha256, ref.url)
         kept: list[Downloaded] = [(ref, stored, video.note)]
         blob = self.blob_root / stored.blob_path
-        fresh = stored.mime is not None  # analysed just now, not known from an earlier capture
-        if fresh:
-            self._probe(stored, blob)
-        taken = frames.extract_frames(blob, work / f"frames-{sha256[:12]}", stored.duration_ms)
-        if fresh and taken:
-            self._poster(stored, taken[0][1])
+        streams = frames.probe_streams(blob)
+        duration_ms = stored.duration_ms or (streams.duration_ms if streams else None)
+        taken = frames.extract_frames(blob, work / f"frames-{sha256[:12]}", duration_ms)
+        if stored.mime is not None:  # analysed just now, not known from an earlier capture
+            self._describe(stored, streams, taken[0][1] if taken else None)
         # Frames, subtitles and the info are made from the responses the video came from.
         made_from = video.parts_sha256
         for at, frame in taken:
@@ -98,8 +97,9 @@ class VideoCapture:
             kept.append((frame_ref, self.keep(frame, file_sha256(frame), frame_ref.url), None))
         for lang, url, path in video.subtitles:
             sub_ref = MediaRef(
-                url=url or f"{ref.url}#subtitles={lang}", type="subtitles", alt_text=lang
-            )
+                url=url or f"{ref.url}#subtitles={lang}", type="subtitles", alt_text=lang,
+                parts_sha256=made_from,
+            )  # fmt: skip
             kept.append((sub_ref, self.keep(path, file_sha256(path), sub_ref.url), None))
         info_path = work / f"info-{sha256[:12]}.json"
         info_path.write_bytes(video.info_json)
@@ -108,18 +108,18 @@ class VideoCapture:
         kept.append((info_ref, self.keep(info_path, file_sha256(info_path), info_url), None))
         return kept
 
-    @staticmethod
-    def _probe(stored: StoredMedia, blob: Path) -> None:
-        """What ffprobe reads: duration and size where the container headers said nothing, codecs."""
-        streams = frames.probe_streams(blob)
+    def _describe(
+        self, stored: StoredMedia, streams: frames.Streams | None, poster: Path | None
+    ) -> None:
+        """What ffprobe read (duration and size where the container headers said nothing, the
+        codecs), and the first frame as the video's thumbnail, its hashes as the video's."""
         if streams is not None:
             stored.duration_ms = stored.duration_ms or streams.duration_ms
             stored.width = stored.width or streams.width
             stored.height = stored.height or streams.height
             stored.exif = {"streams": streams.summary()}
-
-    def _poster(self, stored: StoredMedia, poster: Path) -> None:
-        """The first frame as the video's thumbnail; its pHash, dHash and PDQ as the video's."""
+        if poster is None:
+            return
         try:
             hashes = hash_image(poster)
             stored.thumbnail_path = make_thumbnail(poster, self.blob_root, stored.sha256)
