@@ -65,6 +65,17 @@ class Settings:
     tsa_urls: tuple[str, ...] = ()
     tsa_timeout: float = 15.0
     tsa_roots: Path | None = None  # PEM roots to trust for TSA signatures
+    # OpenTimestamps calendars that anchor each checkpoint in Bitcoin (none: off).
+    ots_calendars: tuple[str, ...] = ()
+    # A Netscape cookies.txt of a logged-in browser (fetch/cookies.py): loaded once per run by
+    # the Fetcher, whose `cookies` every request, yt-dlp's and the browser's too, is given from.
+    cookies_file: Path | None = None
+    # Save Page Now (evidence/wayback.py): submit each archived URL to the Wayback Machine;
+    # with keys ("access:secret", never printed) through the authenticated SPN2 API.
+    wayback: bool = False
+    wayback_keys: str | None = field(default=None, repr=False)
+    wayback_poll: float = 5.0  # seconds between status polls of a Save Page Now job
+    wayback_wait: float = 180.0  # seconds a job may take before it is recorded as failed
 
     @property
     def warcs(self) -> Path:
@@ -111,8 +122,16 @@ class Settings:
             )
         if env.get("ARCHIVER_TSA"):
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))
+        if env.get("ARCHIVER_OTS"):
+            values["ots_calendars"] = tuple(split_env_list(env["ARCHIVER_OTS"]))
         if env.get("ARCHIVER_TSA_ROOTS"):
             values["tsa_roots"] = Path(env["ARCHIVER_TSA_ROOTS"])
+        if env.get("ARCHIVER_COOKIES"):
+            values["cookies_file"] = Path(env["ARCHIVER_COOKIES"])
+        if env.get("ARCHIVER_WAYBACK", "").strip().lower() in ("1", "true", "yes", "on"):
+            values["wayback"] = True
+        if env.get("ARCHIVER_WAYBACK_KEYS"):
+            values["wayback_keys"] = parse_wayback_keys(env["ARCHIVER_WAYBACK_KEYS"])
         mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))
         extra_mapping = overrides.pop("connect_to", None) or {}
         values["connect_to"] = {**mapping, **extra_mapping}
@@ -163,3 +182,13 @@ def parse_connect_to(items: Iterable[str]) -> dict[str, str]:
             )
         mapping[host] = base.rstrip("/")
     return mapping
+
+
+def parse_wayback_keys(value: str) -> str:
+    """ARCHIVER_WAYBACK_KEYS: the Internet Archive's S3-like "ACCESS:SECRET" pair."""
+    access, sep, secret = value.strip().partition(":")
+    if not sep or not access or not secret or any(c.isspace() for c in access + secret):
+        raise UsageError(
+            "ARCHIVER_WAYBACK_KEYS expects ACCESS:SECRET (your keys at archive.org/account/s3.php)"
+        )
+    return f"{access}:{secret}"

@@ -41,7 +41,8 @@ def _key_usage(**allowed: bool) -> cx509.KeyUsage:
 class TestAuthority:
     """A root certificate and a TSA certificate it issued, with their keys."""
 
-    def __init__(self, name: str = "Fake TSA"):
+    def __init__(self, name: str = "Fake TSA", *, leaf_first: bool = False):
+        self.leaf_first = leaf_first
         now = datetime.now(UTC) - timedelta(days=1)
         self.root_key = ec.generate_private_key(ec.SECP256R1())
         root_name = _name(f"{name} test root")
@@ -143,16 +144,22 @@ class TestAuthority:
             }
         )
         token = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-        return tsp.TimeStampResp(
+        reply = tsp.TimeStampResp(
             {"status": {"status": "granted"}, "time_stamp_token": token}
         ).dump()
+        if self.leaf_first:
+            # DER sorts the certificate set; some verifiers (authsign) want the TSA's own
+            # certificate first, as many TSAs send it. The signature does not cover the set.
+            pair = sorted([leaf.dump(), root.dump()])
+            reply = reply.replace(pair[0] + pair[1], leaf.dump() + root.dump())
+        return reply
 
 
 class FakeTSA:
     """Serve a TestAuthority over HTTP on 127.0.0.1; `mode` makes it fail in chosen ways."""
 
-    def __init__(self, name: str = "Fake TSA"):
-        self.authority = TestAuthority(name)
+    def __init__(self, name: str = "Fake TSA", *, leaf_first: bool = False):
+        self.authority = TestAuthority(name, leaf_first=leaf_first)
         self.mode = "ok"  # ok / error (HTTP 500) / slow (answers after `delay`) / garbage
         self.delay = 5.0
         self.requests: list[bytes] = []

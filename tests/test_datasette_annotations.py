@@ -299,3 +299,28 @@ def test_facets_search_and_canned_queries(ds, archive):
     assert {r["post"] for r in elsewhere.json()["rows"]} == {REPOST_ID, NEAR_ID}
     deleted = call(ds, "get", "/archive/posts_deleted_since_capture.json?_shape=objects")
     assert [r["post"] for r in deleted.json()["rows"]] == ["x:666"]
+
+
+def test_with_a_tsa_an_annotation_saved_in_the_browser_is_sealed(archive):
+    import json
+
+    from fake_tsa import FakeTSA
+
+    from archiver.evidence.verify import verify_archive
+
+    with FakeTSA() as tsa:
+        settings = archive.settings.with_(tsa_urls=(tsa.url,))
+        ds = make_datasette(settings, sign_in={"alice": "alice-token"})
+        cookies, token = form_token(ds, signed_in(ds))
+        response = call(ds, "post", "/-/annotate", cookies, data=VERIFY | {"csrftoken": token})
+        assert response.status_code == 302
+    sealed = settings.db_path.with_name(settings.db_path.stem + ".checkpoints.jsonl")
+    checkpoint = json.loads(sealed.read_text().splitlines()[-1])
+    db = open_db(settings.db_path)
+    seq, head = db.execute(
+        "select seq, hash from events where target like 'annotation:%' order by seq desc limit 1"
+    ).fetchone()
+    db.close()
+    assert (checkpoint["seq"], checkpoint["head"]) == (seq, head)  # the annotation is anchored
+    assert checkpoint["stamps"][0]["status"] == "stamped"
+    assert verify_archive(settings).ok

@@ -73,7 +73,8 @@ def test_a_wacz_record_replays_through_warcio(demo, tmp_path):
                 record.content_stream().read()
             )
         elif record.rec_type == "metadata":
-            metadata = json.loads(record.content_stream().read())
+            body = json.loads(record.content_stream().read())
+            metadata = body if "capture_id" in body else metadata  # not the chain head's
     photo = next(body for url, body in bodies.items() if "pbs.twimg.com" in url)
     assert hashlib.sha256(photo).hexdigest() == demo.result.media_sha256s[0]
     syndication = next(body for url, body in bodies.items() if "tweet-result" in url)
@@ -145,3 +146,32 @@ def test_citations_read_at_a_private_address_say_readers_cannot_open_it(demo):
     assert f"archiver cite {demo.post_capture} --base-url URL" in local
     assert warning not in public
     assert f"http://archive.example.org/-/archive/{demo.post_capture}" in public
+
+
+def test_exports_are_on_the_record_and_verify_rehashes_them(demo, tmp_path):
+    copy = demo.copy_to(tmp_path / "archive")
+    out, pages = tmp_path / "out" / "post.wacz", tmp_path / "pages"
+    assert export(copy, "--wacz", str(out), POST_ID).exit_code == 0
+    assert export(copy, "--html", str(pages), POST_ID).exit_code == 0
+    db = open_db(copy.settings.db_path)
+    rows = list(db.query("select kind, path, files, captures from exports order by id"))[-2:]
+    db.close()
+    assert [r["kind"] for r in rows] == ["wacz", "html"]
+    assert json.loads(rows[0]["files"]) == {
+        "post.wacz": hashlib.sha256(out.read_bytes()).hexdigest()
+    }
+    assert json.loads(rows[0]["captures"]) == [copy.post_capture]
+    args = ["verify", "--db", str(copy.settings.db_path), "--blobs", str(copy.settings.blobs_dir)]
+    checked = CliRunner().invoke(main, args)
+    assert checked.exit_code == 0 and " exports" in checked.output, checked.output
+    with open(out, "ab") as f:
+        f.write(b"appended")  # the package was changed after it left the archive
+    page = pages / f"{copy.post_capture}.html"
+    page.write_text(page.read_text("utf-8").replace("ThomasVLinge", "someone"), "utf-8")
+    changed = CliRunner().invoke(main, args)
+    assert changed.exit_code == 1
+    assert "post.wacz changed after it was exported" in changed.output
+    assert f"{copy.post_capture}.html changed after it was exported" in changed.output
+    out.unlink()
+    moved = CliRunner().invoke(main, args)
+    assert "is no longer there (moved or deleted): not checked" in moved.output

@@ -164,7 +164,10 @@ def test_a_post_version_edited_with_sqlite3_is_caught(demo, tmp_path):
            [POST_ID])  # fmt: skip
     code, output = verify_cli(copy)
     assert code == 1
-    assert "MISMATCH row: post_versions 1: changed since it was written" in output, output
+    assert (
+        "MISMATCH row: an archived version of a post 1, field text: changed since it was written"
+        in output
+    ), output
 
 
 def test_a_post_whose_text_was_changed_behind_its_versions_is_caught(demo, tmp_path):
@@ -172,7 +175,10 @@ def test_a_post_whose_text_was_changed_behind_its_versions_is_caught(demo, tmp_p
     tamper(copy, "update posts set text = 'Something else entirely' where id = ?", [POST_ID])
     code, output = verify_cli(copy)
     assert code == 1
-    assert f"MISMATCH row: posts {POST_ID}: differs from its latest version's text" in output
+    assert (
+        f"MISMATCH row: the post {POST_ID}, field text: differs from its latest version's text"
+        in output
+    )
 
 
 def test_versions_written_before_they_were_logged_are_noted_not_failed(demo, tmp_path):

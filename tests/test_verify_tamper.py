@@ -167,3 +167,66 @@ def test_a_replaced_thumbnail_is_caught(demo, tmp_path):
     thumbnail.write_bytes(jpeg_bytes(seed=99))  # another picture, as valid a JPEG
     report = verify_archive(copy.settings)
     assert ("blob", f"thumbnail of media {sha256}") in {(p.kind, p.where) for p in report.problems}
+
+
+def located(demo, tmp_path, *statements: tuple[str, tuple]) -> list[dict]:
+    """Apply the statements to a copy; the problems `archiver verify --json` prints."""
+    import json
+
+    from click.testing import CliRunner
+
+    from archiver.cli.commands import main
+
+    copy = demo.copy_to(tmp_path)
+    conn = sqlite3.connect(copy.settings.db_path)
+    for sql, params in statements:
+        conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+    args = ["verify", "--json", "--db", str(copy.settings.db_path),
+            "--blobs", str(copy.settings.blobs_dir)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    return json.loads(result.output)["problems"]
+
+
+def test_json_names_the_table_key_column_and_event(demo, tmp_path):
+    conn = sqlite3.connect(demo.settings.db_path)
+    state_seq = conn.execute(
+        "select max(seq) from events where action = 'post_state' and target = ?",
+        [f"post:{POST_ID}"],
+    ).fetchone()[0]
+    capture_id, capture_seq = conn.execute(
+        "select c.id, e.seq from captures c join events e on e.target = 'capture:' || c.id"
+        " order by c.started_at limit 1"
+    ).fetchone()
+    conn.close()
+    problems = located(
+        demo, tmp_path,
+        ("update posts set created_at = '2023-01-01T00:00:00Z' where id = ?", (POST_ID,)),
+        ("update captures set operator = 'forged' where id = ?", (capture_id,)),
+    )  # fmt: skip
+    post = next(p for p in problems if p["table"] == "posts")
+    assert (post["key"], post["column"], post["event"]) == (POST_ID, "post.created_at", state_seq)
+    capture = next(p for p in problems if p["table"] == "captures")
+    assert (capture["key"], capture["column"], capture["event"]) == (
+        capture_id,
+        "operator",
+        capture_seq,
+    )
+
+
+def test_plain_output_names_the_field_in_words(demo, tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli.commands import main
+
+    copy = demo.copy_to(tmp_path)
+    conn = sqlite3.connect(copy.settings.db_path)
+    conn.execute("update posts set url = 'https://x.com/someone/status/1' where id = ?", [POST_ID])
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["verify", "--db", str(copy.settings.db_path),
+                                       "--blobs", str(copy.settings.blobs_dir)])  # fmt: skip
+    assert f"MISMATCH row: the post {POST_ID}, field post.url: its row" in result.output
+    assert result.output.rstrip().endswith("the archive is not as it was captured.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import click
@@ -62,6 +63,19 @@ if TYPE_CHECKING:
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages")
 @tsa_options
+@click.option(
+    "--cookies",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A Netscape cookies.txt of a logged-in browser, for posts behind a login (Instagram,"
+    " Facebook, Threads); sent only to its own hosts, redacted in the WARC [ARCHIVER_COOKIES]",
+)
+@click.option(
+    "--wayback",
+    is_flag=True,
+    default=None,
+    help="Also submit each URL to the Wayback Machine's Save Page Now and record the copy"
+    " [ARCHIVER_WAYBACK=1; ARCHIVER_WAYBACK_KEYS=ACCESS:SECRET for the authenticated API]",
+)
 @click.pass_context
 def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     """Archive post URLs, article URLs, or local article files (.html, .txt)."""
@@ -82,6 +96,10 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
         from archiver.evidence.tsa import check_tsa_urls
 
         check_tsa_urls(settings.tsa_urls)
+    if settings.cookies_file is not None:  # a malformed file is one line before anything runs
+        from archiver.fetch.cookies import SessionCookies
+
+        SessionCookies.load(settings.cookies_file)
     single = len(targets) == 1
     progress = None if quiet or not single else (lambda m: click.echo(f"  {m}", err=True))
     tally = {"ok": 0, "failed": 0, "skipped": 0}
@@ -263,6 +281,8 @@ def describe(result) -> str:
             lines.append(
                 f"         timestamp FAILED from {stamp['tsa']}: {stamp['error']} (the capture is archived)"
             )
+    if result.wayback is not None:
+        lines.append(wayback_line(result.wayback))
     for embed in result.embeds:
         where = embed["post_id"] or embed["post_url"] or "(no link to the post)"
         note = f" ({embed['error']})" if embed.get("error") else ""
@@ -270,6 +290,15 @@ def describe(result) -> str:
             f"         embed {embed['position']}: {embed['platform']} {where} via {embed['found_by']}: {embed['status']}{note}"
         )
     return "\n".join(lines)
+
+
+def wayback_line(copy: dict) -> str:
+    """What came of the Save Page Now submission (--wayback): the copy, or why there is none."""
+    if copy.get("status") == "saved":
+        return f"         Wayback Machine copy: {copy['wayback_url']} ({copy['archived_at']})"
+    return (
+        f"         Wayback Machine submission FAILED: {copy.get('error')} (the capture is archived)"
+    )
 
 
 @click.command()

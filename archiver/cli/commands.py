@@ -23,6 +23,7 @@ from archiver.cli import annotate as cli_annotate
 from archiver.cli import archive as cli_archive
 from archiver.cli import evidence as cli_evidence
 from archiver.cli import serve as cli_serve
+from archiver.cli import wayback as cli_wayback
 from archiver.errors import ArchiveError, UsageError
 
 
@@ -65,7 +66,7 @@ def main() -> None:
     """Archive social-media posts, and the articles that embed them, as evidence."""
 
 
-for _module in (cli_archive, cli_annotate, cli_evidence, cli_serve):
+for _module in (cli_archive, cli_annotate, cli_evidence, cli_serve, cli_wayback):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

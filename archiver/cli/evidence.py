@@ -95,20 +95,35 @@ def cite(ctx, target, style, base_url, as_json, **_):
     help="Write each capture's archived-copy page, with its media, into this directory",
 )
 @click.option("--title", help="The WACZ's title")
+@click.option(
+    "--signing-url",
+    envvar="ARCHIVER_WACZ_SIGNING_URL",
+    help="Sign the WACZ through this signing server (authsign's /sign endpoint); "
+    "env ARCHIVER_WACZ_SIGNING_URL",
+)
+@click.option(
+    "--signing-token",
+    envvar="ARCHIVER_WACZ_SIGNING_TOKEN",
+    help="The signing server's token; env ARCHIVER_WACZ_SIGNING_TOKEN",
+)
 @db_option
 @blobs_option
 @click.pass_context
-def export(ctx, targets, wacz_path, html_dir, title, **_):
+def export(ctx, targets, wacz_path, html_dir, title, signing_url, signing_token, **_):
     """Export captures (all of them when no TARGET is given) as WACZ and/or static HTML.
 
     A TARGET is a post id or URL (all its captures), a capture id or a media SHA-256.
     """
     from archiver.evidence.archived import export_capture_ids
     from archiver.evidence.copy_page import export_html
-    from archiver.evidence.wacz_export import export_wacz
+    from archiver.evidence.exports import record_html, record_wacz
+    from archiver.evidence.wacz_export import Signing, export_wacz
 
     if not wacz_path and not html_dir:
         raise UsageError("say what to export: --wacz OUT.wacz and/or --html DIR")
+    if signing_url and not wacz_path:
+        raise UsageError("--signing-url signs a WACZ: give --wacz OUT.wacz too")
+    signing = Signing(signing_url, signing_token) if signing_url else None
     settings = settings_from_params(ctx.params)
     with archive_db(settings) as db:
         capture_ids = export_capture_ids(db, targets)
@@ -116,16 +131,22 @@ def export(ctx, targets, wacz_path, html_dir, title, **_):
             raise UsageError("nothing to export: the archive has no captures")
         if wacz_path:
             summary = export_wacz(
-                db, settings.db_path.resolve().parent, capture_ids, wacz_path, title=title
-            )
+                db, settings.db_path.resolve().parent, capture_ids, wacz_path, title=title,
+                signing=signing,
+            )  # fmt: skip
             click.echo(
                 f"wrote {summary.path}: {summary.captures} capture(s), {summary.records} WARC "
                 f"records, SHA-256 {summary.sha256}"
             )
+            if summary.signed_by:
+                click.echo(f"  signed by {summary.signed_by} (datapackage-digest.json)")
+            packed = [c for c in capture_ids if c not in summary.skipped]
+            record_wacz(db, summary.path, summary.sha256, packed, summary.signed_by)
             for capture_id in summary.skipped:
                 click.echo(f"  capture {capture_id} has no WARC records; not in the WACZ", err=True)
         if html_dir:
             pages = export_html(db, settings.blobs_dir, capture_ids, html_dir)
+            record_html(db, html_dir, capture_ids)
             click.echo(f"wrote {len(pages)} archived-copy page(s) to {html_dir}/ (index.html)")
 
 
@@ -166,7 +187,7 @@ def verify(ctx, as_json, expect_head, **_):
         for note in report.notes:
             click.echo(f"note: {note}")
         for problem in report.problems:
-            click.echo(f"MISMATCH {problem.kind}: {problem.where}: {problem.detail}")
+            click.echo(f"MISMATCH {problem.in_words()}")
         click.echo(
             "OK: the archive is as it was captured."
             if report.ok
@@ -178,20 +199,37 @@ def verify(ctx, as_json, expect_head, **_):
 @click.command()
 @db_option
 @tsa_options
+@click.option(
+    "--ots",
+    multiple=True,
+    metavar="URL",
+    help="OpenTimestamps calendar to anchor the checkpoint in Bitcoin (repeatable) [ARCHIVER_OTS]",
+)
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Fetch the completed proofs of pending OpenTimestamps anchors (no new checkpoint)",
+)
 @json_flag("Print the checkpoint (head, time, each TSA's token) as one JSON object")
 @click.pass_context
-def seal(ctx, as_json, **_):
+def seal(ctx, upgrade, as_json, **_):
     """Checkpoint the event chain's head, signed by each TSA (--tsa), in the archive and beside it.
 
     Publish or send the printed head: `archiver verify --expect-head SEQ:HASH` then shows
-    that nothing up to that event was rewritten since.
+    that nothing up to that event was rewritten since. With --ots, each calendar's
+    OpenTimestamps proof is kept too: pending until `archiver seal --upgrade` finds it in Bitcoin.
     """
-    from archiver.evidence.checkpoints import checkpoint_file, describe
+    from archiver.evidence.checkpoints import checkpoint_file, describe, upgrade_anchors
     from archiver.evidence.checkpoints import seal as seal_chain
     from archiver.evidence.tsa import check_tsa_urls
 
     settings = settings_from_params(ctx.params)
     check_tsa_urls(settings.tsa_urls)
+    if upgrade:
+        with archive_db(settings) as db:
+            lines = upgrade_anchors(db, settings)
+        click.echo(json.dumps({"upgraded": lines}) if as_json else "\n".join(lines))
+        return
     with archive_db(settings) as db:
         checkpoint = seal_chain(db, settings)
     if as_json:

@@ -28,6 +28,9 @@ def settings_from_params(ctx_params: dict) -> Settings:
         host_delay=ctx_params.get("delay"),
         tsa_urls=tuple(ctx_params.get("tsa") or ()) or None,
         tsa_roots=ctx_params.get("tsa_roots"),
+        ots_calendars=tuple(ctx_params.get("ots") or ()) or None,
+        cookies_file=ctx_params.get("cookies"),
+        wayback=ctx_params.get("wayback") or None,  # unset: ARCHIVER_WAYBACK decides
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.options import blobs_option, db_option, settings_from_params
+from archiver.cli.options import blobs_option, db_option, settings_from_params, tsa_options
 from archiver.errors import UsageError
 
 
@@ -23,9 +23,14 @@ from archiver.errors import UsageError
     help="Print a sign-in link for analyst NAME (repeatable) [default: ARCHIVER_AUTHOR or 'analyst']",
 )
 @click.option("--read-only", is_flag=True, help="No sign-in links: nobody can annotate")
+@tsa_options
 @click.pass_context
 def serve(ctx, host, port, analysts, read_only, **_):
-    """Open the archive in Datasette with the project's configuration."""
+    """Open the archive in Datasette with the project's configuration.
+
+    With a TSA (--tsa, ARCHIVER_TSA), each annotation saved in the browser is followed by a
+    checkpoint of the event chain's head, as `archiver annotate` batches are.
+    """
     from archiver.web.serve import run_server, sign_in_tokens
 
     settings = settings_from_params(ctx.params)

@@ -22,6 +22,8 @@ from archiver.store.queries_evidence import (
     capture_manifest,
     capture_timestamps,
     capture_warc_records,
+    capture_wayback_copies,
+    post_wayback_copies,
 )
 from archiver.store.targets import resolve_target
 
@@ -93,6 +95,13 @@ class ArchivedCapture:
     status_since: str | None = None
     last_content_capture: str | None = None  # for a deletion capture: where the content is
     found_in: dict | None = None  # the article page the post was embedded in
+    # Second copies at the Wayback Machine (archive --wayback), newest first, failures included:
+    # of the post, whichever of its captures asked; of the capture itself for a page.
+    wayback: list[dict] = field(default_factory=list)
+
+    @property
+    def wayback_saved(self) -> list[dict]:
+        return [w for w in self.wayback if w["status"] == "saved" and w["wayback_url"]]
 
     @property
     def id(self) -> str:
@@ -128,6 +137,11 @@ def load_capture(db: Database, capture_id: str) -> ArchivedCapture:
         manifest_sha256=manifest_row["manifest_sha256"] if manifest_row else None,
         records=capture_warc_records(db, capture_id),
         timestamps=capture_timestamps(db, capture_id),
+    )
+    archived.wayback = (
+        post_wayback_copies(db, capture["post_db_id"])
+        if capture["post_db_id"]
+        else capture_wayback_copies(db, capture_id)[::-1]
     )
     if capture["post_db_id"]:
         archived.post = _post_at(db, capture["post_db_id"], capture["started_at"])

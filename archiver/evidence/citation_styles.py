@@ -55,6 +55,9 @@ def archive_facts(p: CitedPost) -> list[str]:
     if p.sha256:
         facts.append(f"{p.hash_label} SHA-256 {p.sha256}")
     facts += [f"RFC 3161 timestamp by {who} at {when}" for who, when in p.timestamps]
+    if p.wayback:
+        url, saved_at = p.wayback
+        facts.append(f"second copy at the Wayback Machine, saved {_iso(saved_at)}: {url}")
     return facts
 
 
@@ -219,6 +222,8 @@ def csl_json(p: CitedPost) -> Citation:
         item["medium"] = described.strip("[]")
     if p.gone_status:
         item["status"] = p.gone_status
+    if p.wayback:
+        item["custom"]["wayback"] = {"url": p.wayback[0], "saved_at": _iso(p.wayback[1])}
     text = json.dumps([item], ensure_ascii=False, indent=2)
     return Citation("csl-json", text, f"<pre>{escape(text)}</pre>")
 

@@ -56,6 +56,9 @@ def cited_post(
             (_authority(t["tsa_name"], t["tsa_url"]), t["gen_time"])
             for t in archived.timestamps if t["status"] == "stamped"
         ],
+        wayback=next(
+            ((w["wayback_url"], w["archived_at"]) for w in archived.wayback_saved), None
+        ),
     )  # fmt: skip
 
 

@@ -27,6 +27,8 @@ class CitedPost:
     gone_status: str | None = None  # deleted / unavailable: the original is no longer there
     gone_since: str | None = None
     timestamps: list[tuple[str, str]] = field(default_factory=list)  # (authority, time)
+    # The newest second copy at the Wayback Machine: (its URL, when it was saved), if any.
+    wayback: tuple[str, str] | None = None
 
 
 @dataclass

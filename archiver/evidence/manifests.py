@@ -16,6 +16,7 @@ import socket
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -59,7 +60,9 @@ def relative_warc(path: str, db_path: Path) -> str:
 
 
 def record_row(capture_id: str, ref: WarcRecordRef, db_path: Path) -> dict:
-    return asdict(ref) | {
+    row = asdict(ref)
+    del row["redacted"]  # in the record itself; the manifest's logged_in_hosts say it
+    return row | {
         "capture_id": capture_id,
         "warc_file": relative_warc(ref.warc_file, db_path),
     }
@@ -77,6 +80,16 @@ def media_entries(
         for post_id, media in items
         for position, (ref, stored, error) in enumerate(media)
     ]  # fmt: skip
+
+
+def logged_in_hosts(refs: list[WarcRecordRef]) -> list[str]:
+    """The hosts a capture's requests sent a logged-in session's cookies to (never the values)."""
+    hosts = {
+        (urlsplit(ref.target_uri or "").hostname or "")
+        for ref in refs
+        if ref.record_type == "request" and "Cookie" in (ref.redacted or "").split(", ")
+    }
+    return sorted(hosts - {""})
 
 
 def build_manifest(capture: dict, context: dict, media: list[dict], records: list[dict]) -> dict:
@@ -128,6 +141,8 @@ def save_evidence(
     from archiver.store.eventlog import record_event, utc_now
 
     rows = [record_row(capture_id, ref, db_path) for ref in refs]
+    # Recorded as such: a capture made with someone's login saw what that account could see.
+    context = context | {"logged_in_hosts": logged_in_hosts(refs)}
     for row in rows:
         insert_row(db, "warc_records", row)
     if rows:

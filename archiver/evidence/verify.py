@@ -8,7 +8,9 @@ last state the archiver logged and its text and status against its latest versio
 stored hashes and the capture's body and media hashes, checks each manifest
 against the rows it describes, and checks each RFC 3161 token (valid, over the
 manifest's hash), and checks that every checkpoint's head (`archiver seal`) is still in
-the chain. Every mismatch names the row or file; none means exit 0.
+the chain (and each OpenTimestamps proof starts from its checkpoint), and re-hashes every
+export still where `archiver export` wrote it. Every mismatch names the row or file; none
+means exit 0.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sqlite3
 from pathlib import Path
 
 from archiver.evidence.checkpoints import check_checkpoints
+from archiver.evidence.exports import check_exports
 from archiver.evidence.verify_files import (
     check_blobs,
     check_manifests,
@@ -49,6 +52,7 @@ def verify_archive(settings: Settings, expect_head: tuple[int, str] | None = Non
         check_manifests(db, settings.blobs_dir, payloads, report)
         check_timestamps(db, settings, report)
         check_checkpoints(db, settings, report, expect_head)
+        check_exports(db, report)
     finally:
         db.close()
     return report

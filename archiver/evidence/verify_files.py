@@ -45,14 +45,18 @@ def check_blobs(db: Database, blobs_dir: Path, report: Report) -> None:
             continue
         report.count("blobs")
         if not is_sha256(path.name):
-            report.add("blob", str(path), "a file in the blob store that is not named by a SHA-256")
+            report.add("blob", str(path), "a file in the blob store that is not named by a SHA-256",
+                       file=str(path))  # fmt: skip
             continue
         actual = file_sha256(path)
         if actual != path.name:
-            report.add("blob", str(path), f"its bytes hash to {actual}, not to its name")
+            report.add(
+                "blob", str(path), f"its bytes hash to {actual}, not to its name", file=str(path)
+            )
     for sha256 in media_sha256s(db):
         if is_sha256(sha256) and not (blobs_dir / blob_relpath(sha256)).is_file():
-            report.add("blob", f"media {sha256}", f"the file is missing from {blobs_dir}")
+            report.add("blob", f"media {sha256}", f"the file is missing from {blobs_dir}",
+                       table="media", key=sha256, file=str(blobs_dir / blob_relpath(sha256)))  # fmt: skip
     check_thumbnails(db, blobs_dir, report)
 
 
@@ -62,11 +66,11 @@ def check_thumbnails(db: Database, blobs_dir: Path, report: Report) -> None:
         report.count("thumbnails")
         path = blobs_dir / relpath
         if not path.is_file():
-            report.add("blob", f"thumbnail of media {sha256}", f"{path} is missing")
+            report.add("blob", f"thumbnail of media {sha256}", f"{path} is missing",
+                       table="media", key=sha256, column="thumbnail_path", file=str(path))  # fmt: skip
         elif file_sha256(path) != expected:
-            report.add(
-                "blob", f"thumbnail of media {sha256}", "its bytes changed since it was made"
-            )
+            report.add("blob", f"thumbnail of media {sha256}", "its bytes changed since it was made",
+                       table="media", key=sha256, column="thumbnail_sha256", file=str(path))  # fmt: skip
 
 
 def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, set[str]]:
@@ -77,20 +81,25 @@ def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, se
         where = f"warc_records {row['id']} ({row['warc_file']} @ {row['offset']})"
         path = Path(row["warc_file"])
         path = path if path.is_absolute() else base / path
+        at = {"table": "warc_records", "key": str(row["id"]), "file": str(path),
+              "offset": row["offset"]}  # fmt: skip
         if not path.is_file():
-            report.add("warc", where, f"the WARC file {path} is missing")
+            report.add("warc", where, f"the WARC file {path} is missing", **at)
             continue
         try:
             found = read_record(path, row["offset"], row["length"])
         except (ValueError, OSError) as exc:
-            report.add("warc", where, str(exc))
+            report.add("warc", where, str(exc), **at)
             continue
         if found.sha256 != row["sha256"]:
             report.add(
-                "warc", where, f"the record's bytes hash to {found.sha256}, not {row['sha256']}"
+                "warc",
+                where,
+                f"the record's bytes hash to {found.sha256}, not {row['sha256']}",
+                **at,
             )
         if found.record_id != row["record_id"]:
-            report.add("warc", where, f"a different record is there ({found.record_id})")
+            report.add("warc", where, f"a different record is there ({found.record_id})", **at)
         if row["payload_sha256"] and found.payload_sha256 != row["payload_sha256"]:
             report.add(
                 "warc",
@@ -110,46 +119,57 @@ def check_manifests(
     for capture in captures_in_order(db):
         report.count("captures")
         where = f"capture {capture['id']}"
+        at = {"table": "manifests", "key": capture["id"]}
         row = manifests.get(capture["id"])
         if row is None:
             report.notes.append(f"{where} has no manifest (captured before manifests were kept)")
             continue
         data = row["manifest"].encode("utf-8")
         if hashlib.sha256(data).hexdigest() != row["manifest_sha256"]:
-            report.add("manifest", where, "the manifest no longer hashes to its recorded SHA-256")
+            report.add(
+                "manifest", where, "the manifest no longer hashes to its recorded SHA-256", **at
+            )
         manifest = json.loads(row["manifest"])
         if manifest_bytes(manifest) != data:
-            report.add("manifest", where, "the manifest is not in its canonical form")
+            report.add("manifest", where, "the manifest is not in its canonical form", **at)
         for field_name, column in [
             ("original_url", "url"), ("started_at", "started_at"), ("body_sha256", "body_sha256"),
             ("final_url", "final_url"), ("status", "status"),
         ]:  # fmt: skip
             if manifest.get(field_name) != capture[column]:
-                report.add(
-                    "manifest", where, f"captures.{column} differs from the manifest's {field_name}"
-                )
+                report.add("manifest", where, f"captures.{column} differs from the manifest's {field_name}",
+                           table="captures", key=capture["id"], column=column)  # fmt: skip
         rows = capture_record_hashes(db, capture["id"])
         listed = [{k: r[k] for k in RECORD_HASH_COLUMNS} for r in manifest.get("warc_records", [])]
         if rows != listed:
-            report.add("manifest", where, "its warc_records rows differ from the manifest's list")
+            report.add(
+                "manifest", where, "its warc_records rows differ from the manifest's list", **at
+            )
         found = payloads.get(capture["id"], set())
         has_records = bool(manifest.get("warc_records"))
         body = capture["body_sha256"]
         if body and has_records and capture["source"] != "file" and body not in found:
-            report.add("manifest", where, f"no WARC response of this capture has the body {body}")
+            report.add(
+                "manifest", where, f"no WARC response of this capture has the body {body}", **at
+            )
         for item in manifest.get("media", []):
             sha256 = item.get("sha256")
             if not sha256:
                 continue
             if not (blobs_dir / blob_relpath(sha256)).is_file():
-                report.add("manifest", where, f"media {sha256} is missing from the blob store")
+                report.add(
+                    "manifest", where, f"media {sha256} is missing from the blob store", **at
+                )
             elif has_records and not _recorded(item, found):
                 if _joined_before_parts_were_kept(item):
                     report.notes.append(f"{where}: video {sha256} was joined from segments"
                                         " before their hashes were kept: checked as a blob only")  # fmt: skip
                 else:
                     report.add(
-                        "manifest", where, f"no WARC response of this capture has media {sha256}"
+                        "manifest",
+                        where,
+                        f"no WARC response of this capture has media {sha256}",
+                        **at,
                     )
 
 
@@ -180,19 +200,20 @@ def check_timestamps(db: Database, settings: Settings, report: Report) -> None:
     manifests = {k: row["manifest"] for k, row in manifests_by_capture(db).items()}
     for row in rows:
         where = f"timestamps {row['id']} (capture {row['capture_id']}, {row['tsa_url']})"
+        at = {"table": "timestamps", "key": str(row["id"])}
         if row["status"] != "stamped":
             report.notes.append(f"{where}: not stamped: {row['error']}")
             continue
         report.count("timestamps")
         manifest = manifests.get(row["capture_id"])
         if manifest is None:
-            report.add("timestamp", where, "the manifest it stamps is missing")
+            report.add("timestamp", where, "the manifest it stamps is missing", **at)
             continue
         digest = hashlib.sha256(manifest.encode("utf-8")).hexdigest()
         stamp = Stamp(**{k: row[k] for k in Stamp.__dataclass_fields__})
         check = check_stamp(stamp, digest, roots=roots)
         if not check.ok:
-            report.add("timestamp", where, check.detail)
+            report.add("timestamp", where, check.detail, **at)
         elif not check.trusted:
             report.notes.append(f"{where}: {check.detail}")
 
@@ -208,12 +229,14 @@ def check_warc_files(db: Database, base: Path, report: Report) -> None:
     for name, row in sealed.items():
         report.count("WARC files")
         path = Path(name) if Path(name).is_absolute() else base / name
+        at = {"table": "warc_files", "key": name, "file": str(path)}
         if not path.is_file():
-            report.add("warc", name, f"the WARC file {path} is missing")
+            report.add("warc", name, f"the WARC file {path} is missing", **at)
             continue
         size = path.stat().st_size
         if size != row["bytes"]:
             report.add("warc", name, f"{size:,} bytes, not the {row['bytes']:,} sealed: records"
-                       " were appended or cut")  # fmt: skip
+                       " were appended or cut", **at)  # fmt: skip
         elif file_sha256(path) != row["sha256"]:
-            report.add("warc", name, "its bytes hash to something else than when it was sealed")
+            report.add("warc", name, "its bytes hash to something else than when it was sealed",
+                       **at)  # fmt: skip

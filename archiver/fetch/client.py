@@ -24,6 +24,7 @@ import httpx
 from archiver.errors import FetchError
 from archiver.fetch.addresses import private_address
 from archiver.fetch.budget import Budget
+from archiver.fetch.cookies import SessionCookies
 from archiver.fetch.exchange import BodyLimits, Fetched, Recorder, read_body, record_exchange
 from archiver.fetch.politeness import Politeness
 from archiver.fetch.scratch import ScratchDir
@@ -51,6 +52,8 @@ class Fetcher:
         media_hosts: Iterable[str] = (),
     ):
         self.settings = settings
+        # The run's logged-in session, if any: the one place yt-dlp and the browser take it from.
+        self.cookies = SessionCookies.load(settings.cookies_file) if settings.cookies_file else None
         self.recorder = recorder or Recorder()
         # .on: the thread's current request may only reach public addresses (PinningBackend).
         self._pinned = threading.local()
@@ -161,6 +164,23 @@ class Fetcher:
             raise FetchError(
                 f"HTTP {fetched.status} from {fetched.final_url}", url=url, status=fetched.status
             )
+        return fetched
+
+    def post(
+        self, url: str, data: dict[str, str], *, headers: dict[str, str] | None = None
+    ) -> Fetched:
+        """POST a form to an API (Save Page Now): one attempt, no redirects followed, recorded.
+
+        Not retried: a POST may have done its work before its answer was lost.
+        """
+        url = uri_form(url)
+        check_url(url)
+        cap = self.settings.max_document_bytes
+        try:
+            fetched = self._send("POST", url, headers or {}, cap, False, data=data)
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise FetchError(f"{_describe_transport_error(exc)} posting to {url}", url=url) from exc
+        fetched.url = fetched.final_url = url
         return fetched
 
     @contextmanager
@@ -306,7 +326,7 @@ class Fetcher:
         for attempt in range(attempts):
             last_try = attempt == attempts - 1
             try:
-                fetched = self._get_once(url, headers, cap, pin)
+                fetched = self._send("GET", url, headers, cap, pin)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if (budget := self.current_budget()) is not None:
                     budget.check_time(url)  # a read cut by the deadline: say so, not "timed out"
@@ -335,9 +355,12 @@ class Fetcher:
         delay = self.settings.backoff_base * (2**attempt)
         self._sleep(delay * (0.75 + random.random() / 2))
 
-    def _get_once(self, url: str, headers: dict[str, str], cap: int, pin: bool) -> Fetched:
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], cap: int, pin: bool, **content
+    ) -> Fetched:
         host = urlsplit(url).hostname or ""
         budget = self.current_budget()
+        headers = self._with_cookies(url, headers)
         if budget is not None:
             budget.charge(url)
         started = self._wait_turn(host, url, budget)
@@ -350,7 +373,7 @@ class Fetcher:
                 self._network,
                 # Evaluated once the slots are ours: waiting for them spends the deadline too.
                 self.client.stream(
-                    "GET", url, headers=headers, timeout=self._timeout(url, budget)
+                    method, url, headers=headers, timeout=self._timeout(url, budget), **content
                 ) as response,
             ):
                 body = read_body(response, url, self._limits(cap, budget), self.tmp_dir)
@@ -359,6 +382,14 @@ class Fetcher:
         self.politeness.observe(host, response.status_code, started)
         # Recorded after the connection and its slots are given back.
         return record_exchange(response, url, body, self.recorder)
+
+    def _with_cookies(self, url: str, headers: dict[str, str]) -> dict[str, str]:
+        """The request's headers with the session's cookies for this URL (each hop its own),
+        unless the caller sends its own (yt-dlp or a browser given them from `cookies`)."""
+        if self.cookies is None or any(k.lower() == "cookie" for k in headers):
+            return headers
+        cookie = self.cookies.header_for(url)
+        return {**headers, "Cookie": cookie} if cookie else headers
 
 
 def _retry_after(value: str | None) -> float | None:

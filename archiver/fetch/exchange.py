@@ -23,6 +23,7 @@ import httpx
 
 from archiver.errors import FetchError, ParseError, ResponseTooLarge, storage_error
 from archiver.fetch.budget import Budget
+from archiver.fetch.cookies import REDACTED
 
 # A compressed body may expand Settings.max_decode_ratio times its size on the wire (text
 # compresses 5-20x, JSON up to ~50x) past its first RATIO_FREE_BYTES: a bomb is stopped long
@@ -101,6 +102,9 @@ class RawExchange:
     raw_body_path: Path
     body_sha256: str | None = None  # of the body with its content-encoding undone
     remote_address: str | None = None
+    request_body: bytes = b""  # a POST's form (Save Page Now's `url=`); nothing secret goes there
+    # The headers whose values were replaced by REDACTED before recording (Cookie, Authorization).
+    redacted: tuple[str, ...] = ()
 
 
 @dataclass
@@ -208,16 +212,23 @@ def record_exchange(response: httpx.Response, url: str, body: Body, recorder: Re
     The raw file is removed once recorded; if recording fails, the body is removed too
     (unrecorded, so never handed out: a full disk).
     """
+    request_headers, redacted = redact_credentials(_header_list(response.request.headers))
+    response_headers = _header_list(response.headers)
+    if "Cookie" in redacted:  # a logged-in session's answer may renew its cookies: as secret
+        response_headers, renewed = redact_credentials(response_headers, SET_COOKIE)
+        redacted += renewed
     exchange = RawExchange(
-        method="GET",
+        method=response.request.method,
         url=url,
-        request_headers=_header_list(response.request.headers),
+        request_headers=request_headers,
         status=response.status_code,
         reason=response.reason_phrase,
         http_version=response.http_version,
-        response_headers=_header_list(response.headers),
+        response_headers=response_headers,
         raw_body_path=body.raw_path,
         body_sha256=body.sha256,
+        request_body=_request_body(response.request),
+        redacted=redacted,
     )
     try:
         warc_file = recorder.record(exchange)
@@ -237,6 +248,37 @@ def record_exchange(response: httpx.Response, url: str, body: Body, recorder: Re
         size=body.size,
         warc_file=warc_file,
     )
+
+
+# Request headers that carry a credential: a session's cookies, an API's keys (Save Page Now).
+CREDENTIALS = {"cookie": "Cookie", "authorization": "Authorization"}
+SET_COOKIE = {"set-cookie": "Set-Cookie"}
+
+
+def redact_credentials(
+    headers: list[tuple[str, str]], names: dict[str, str] = CREDENTIALS
+) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+    """The headers with each credential's value replaced by REDACTED; which names were."""
+    kept, redacted = [], []
+    for key, value in headers:
+        name = names.get(key.lower())
+        if name is None:
+            kept.append((key, value))
+            continue
+        kept.append((key, REDACTED))
+        if name not in redacted:
+            redacted.append(name)
+    return kept, tuple(redacted)
+
+
+def _request_body(request: httpx.Request) -> bytes:
+    """What a POST sent (a form, already in memory); b"" for a GET."""
+    if request.method == "GET":
+        return b""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return b""
 
 
 def _header_list(headers: httpx.Headers) -> list[tuple[str, str]]:

@@ -176,7 +176,8 @@ class WarcRecorder(Recorder):
                 payload=body,
                 length=size,
                 http_headers=response_headers,
-                warc_headers_dict=_digests(writer, response_headers, body),
+                warc_headers_dict=_digests(writer, response_headers, body)
+                | _redaction_note(exchange, response=True),
             )
             written = [(response, emit(writer, response, level))]
         parts = urlsplit(exchange.url)
@@ -189,9 +190,12 @@ class WarcRecorder(Recorder):
         request = writer.create_warc_record(
             exchange.url,
             "request",
+            payload=io.BytesIO(exchange.request_body) if exchange.request_body else None,
+            length=len(exchange.request_body) if exchange.request_body else None,
             http_headers=request_headers,
             warc_headers_dict={
                 "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+                **_redaction_note(exchange),
             },
         )
         written.append((request, emit(writer, request, TEXT_LEVEL)))
@@ -306,7 +310,19 @@ def _ref(path: str, record, place: tuple[int, int, str], exchange: RawExchange) 
         payload_sha256=exchange.body_sha256 if response else None,
         http_status=exchange.status if response else None,
         content_type=content_type if response else None,
+        redacted=headers.get_header(REDACTED_HEADER),
     )
+
+
+# A WARC extension header (WARC 1.1 section 5: other named fields are allowed) naming the HTTP
+# headers whose values the archiver replaced by fetch.cookies.REDACTED: a logged-in session's
+# cookies and an API's keys are credentials, not evidence, and must not travel with the WARC.
+REDACTED_HEADER = "WARC-Archiver-Redacted"
+
+
+def _redaction_note(exchange: RawExchange, *, response: bool = False) -> dict[str, str]:
+    names = [n for n in exchange.redacted if (n == "Set-Cookie") == response]
+    return {REDACTED_HEADER: ", ".join(names)} if names else {}
 
 
 def _protocol(http_version: str) -> str:

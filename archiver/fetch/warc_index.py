@@ -39,6 +39,9 @@ class WarcRecordRef:
     payload_sha256: str | None = None  # of the HTTP body, content-encoding undone (responses)
     http_status: int | None = None
     content_type: str | None = None
+    # The HTTP headers whose values were redacted (WARC-Archiver-Redacted), not a warc_records
+    # column: what the manifest says of a logged-in session (its hosts) is taken from it.
+    redacted: str | None = None
 
 
 class RecordCollector:
@@ -99,6 +102,7 @@ def _iterate(stream, warc_file: str, base: int = 0) -> Iterator[WarcRecordRef]:
             payload_sha256=payload_sha256,
             http_status=status,
             content_type=content_type,
+            redacted=record.rec_headers.get_header("WARC-Archiver-Redacted"),
         )
 
 

@@ -29,6 +29,7 @@ from archiver.pipeline.post import PostPath
 from archiver.pipeline.results import SKIPPED, CaptureResult
 from archiver.pipeline.session import Session
 from archiver.pipeline.timestamps import Stamper
+from archiver.pipeline.wayback import WaybackSubmitter
 from archiver.settings import Settings
 from archiver.store.eventlog import utc_now
 from archiver.store.writes import new_capture_id
@@ -61,6 +62,10 @@ class Archiver:
             fetcher=session.fetcher, media=session.media, blobs=session.blobs, writer=writer,
             embeds=embeds, operator=settings.author, errors=errors,
             max_parse_bytes=settings.max_parse_bytes, progress=progress,
+        )  # fmt: skip
+        self.wayback = WaybackSubmitter(
+            fetcher=session.fetcher, database=session.database, settings=settings,
+            progress=progress,
         )  # fmt: skip
 
     @property
@@ -99,8 +104,26 @@ class Archiver:
         only a StorageError (the archive cannot be written) leaves no row. Its requests,
         those of its embedded posts and media included, keep to one budget (fetch/budget.py).
         With skip_archived, a post already in the archive is not fetched again (how a re-run
-        of a list resumes).
+        of a list resumes). With Settings.wayback, a capture's URL then goes to Save Page Now.
         """
+        result = self._archive_on_budget(target, skip_archived)
+        if self.settings.wayback and result.capture_id and not result.failed:
+            try:
+                result.wayback = self.wayback.submit(result.capture_id)
+            except StorageError as exc:  # the capture is kept; only its companion is not
+                result.wayback = {"status": "failed", "error": str(exc)}
+        return result
+
+    def archive_wayback_copy(self, copy_url: str) -> CaptureResult:
+        """Archive a Wayback Machine copy (its original bytes, /web/TIMESTAMPid_/URL) as a page
+        capture whose source is `wayback` (archiver wayback --archive-closest)."""
+        try:
+            with self.session.fetcher.budget(copy_url):
+                return self.pages.archive_url(copy_url, source="wayback")
+        except StorageError as exc:
+            return CaptureResult(url=copy_url, status=CAPTURE_ERROR, error=str(exc), kind="page")
+
+    def _archive_on_budget(self, target: str, skip_archived: bool) -> CaptureResult:
         try:
             with self.session.fetcher.budget(target):
                 return self._archive(target, skip_archived)

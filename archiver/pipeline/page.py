@@ -50,30 +50,35 @@ class PagePath:
     max_parse_bytes: int  # a larger page is kept, not parsed for embeds
     progress: Progress
 
-    def archive_url(self, url: str) -> CaptureResult:
-        """Fetch a URL that names no post; keep the page and its embedded posts, or the media file."""
+    def archive_url(self, url: str, *, source: str = "http") -> CaptureResult:
+        """Fetch a URL that names no post; keep the page and its embedded posts, or the media file.
+
+        `source`: how the page was reached, as its capture records it (`wayback`: a copy there).
+        """
         with self.writer.recording():
             self.progress(f"fetching page {url}")
             started = utc_now()
             try:
-                return self._fetch_page(url, started)
+                return self._fetch_page(url, started, source)
             except StorageError:
                 raise  # the archive cannot be written: no row can say so
             except Exception as exc:  # a bug or an unforeseen answer fails this URL, not the run
                 reason, status = self.errors.reason(url, exc), getattr(exc, "status", None)
-                return self._failed(url, started, reason, status=status)
+                return self._failed(url, started, reason, status=status, source=source)
 
-    def _fetch_page(self, url: str, started: str) -> CaptureResult:
+    def _fetch_page(self, url: str, started: str, source: str) -> CaptureResult:
         fetched = self.fetcher.get(url)
         with fetched:
             if not fetched.ok:
                 failure = f"HTTP {fetched.status} from {fetched.final_url}"
-                return self._failed(url, started, failure, fetched.final_url, fetched.status)
+                return self._failed(
+                    url, started, failure, fetched.final_url, fetched.status, source=source
+                )
             if fetched.content_type.startswith(("image/", "video/", "audio/")):
                 return self._media_file(url, fetched, started)
             capture = Capture(
                 id=new_capture_id(), url=url, kind="page", final_url=fetched.final_url,
-                started_at=started, http_status=fetched.status, source="http",
+                started_at=started, http_status=fetched.status, source=source,
                 operator=self.operator,
             )  # fmt: skip
             return self._document(capture, fetched.read(), fetched.text(), fetched.content_type)
@@ -96,11 +101,13 @@ class PagePath:
         reason: str,
         final_url: str | None = None,
         status: int | None = None,
+        *,
+        source: str = "http",
     ) -> CaptureResult:
         """Record that the page could not be fetched (when, and what came back), as for posts."""
         capture = Capture(
             id=new_capture_id(), url=url, kind="page", final_url=final_url, started_at=started,
-            http_status=status, source="http", operator=self.operator,
+            http_status=status, source=source, operator=self.operator,
         )  # fmt: skip
         return self.writer.commit_failure(capture, reason)
 

@@ -28,6 +28,8 @@ class CaptureResult:
     changes: dict[str, list[str]] = field(default_factory=dict)
     # One entry per Time Stamp Authority asked: tsa, status (stamped/failed), gen_time, error.
     timestamps: list[dict] = field(default_factory=list)
+    # With --wayback: the Save Page Now submission (a wayback_copies row): status, wayback_url...
+    wayback: dict | None = None
 
     @property
     def failed(self) -> bool:

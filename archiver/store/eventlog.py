@@ -31,6 +31,27 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def column_digests(payload: dict, prefix: str = "") -> dict[str, str]:
+    """Each field's short hash (`post.created_at`, `media[0].sha256`): a locator, not a proof.
+
+    Kept beside the event (`events.columns`) but outside its hash: verify uses it only to
+    name which column of a changed row differs. A forged locator can mislead that naming,
+    never hide a change, since the row is still checked against `payload_sha256`.
+    """
+    found: dict[str, str] = {}
+    for key, value in payload.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found |= column_digests(value, f"{name}.")
+        elif isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            for i, item in enumerate(value):
+                found |= column_digests(item, f"{name}[{i}].")
+            found[f"{name}[]"] = str(len(value))
+        else:
+            found[name] = hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
+    return found
+
+
 def event_hash(
     seq: int, at: str, actor: str, action: str, target: str, payload_sha256: str, prev_hash: str
 ) -> str:
@@ -55,6 +76,7 @@ def append_event(
         "payload_sha256": digest,
         "prev_hash": prev,
         "hash": event_hash(seq, at, actor, action, target, digest, prev),
+        "columns": canonical_json(column_digests(payload)),
     }
     insert_row(db, "events", row)
     return row

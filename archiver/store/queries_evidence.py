@@ -46,6 +46,25 @@ def capture_timestamps(db: Database, capture_id: str) -> list[dict]:
     return list(db.query("select * from timestamps where capture_id = ? order by id", [capture_id]))
 
 
+def capture_wayback_copies(db: Database, capture_id: str) -> list[dict]:
+    """The capture's Save Page Now submissions (archive --wayback), failures included, in order."""
+    if not db["wayback_copies"].exists():
+        return []
+    sql = "select * from wayback_copies where capture_id = ? order by id"
+    return list(db.query(sql, [capture_id]))
+
+
+def post_wayback_copies(db: Database, post_db_id: str) -> list[dict]:
+    """The Wayback copies of a post made with any of its captures, newest first, failures included."""
+    if not db["wayback_copies"].exists():
+        return []
+    sql = (
+        "select w.* from wayback_copies w join captures c on c.id = w.capture_id"
+        " where c.post_db_id = ? order by w.submitted_at desc, w.id desc"
+    )
+    return list(db.query(sql, [post_db_id]))
+
+
 # -- what verify walks -----------------------------------------------------------
 
 
@@ -91,6 +110,17 @@ def logged_payload_hashes(db: Database, action: str, prefix: str) -> dict[str, s
     ):
         logged.setdefault(target.split(":", 1)[1], set()).add(digest)
     return logged
+
+
+def events_for_target(db: Database, action: str, target: str) -> list[dict]:
+    """The `action` events naming `target`, latest first: seq, payload_sha256 and columns."""
+    return list(
+        db.query(
+            "select seq, payload_sha256, columns from events where action = ? and target = ?"
+            " order by seq desc",
+            [action, target],
+        )
+    )
 
 
 def post_state(db: Database, post_db_id: str) -> dict:
@@ -178,6 +208,16 @@ def event_hash_at(db: Database, seq: int) -> str | None:
 def all_checkpoints(db: Database) -> list[dict]:
     """Every checkpoints row, oldest first."""
     return list(db.query("select * from checkpoints order by id"))
+
+
+def all_anchors(db: Database) -> list[dict]:
+    """Every anchors row (OpenTimestamps proofs of checkpoints), oldest first."""
+    return list(db.query("select * from anchors order by id"))
+
+
+def all_exports(db: Database) -> list[dict]:
+    """Every exports row (what `archiver export` wrote), oldest first."""
+    return list(db.query("select * from exports order by id"))
 
 
 def sealed_warc_files(db: Database) -> list[dict]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archiver.store.queries import post_captures, post_row
+from archiver.store.queries_evidence import post_wayback_copies
 
 if TYPE_CHECKING:  # handed a Database, never makes one; sqlite_utils imports numpy
     from sqlite_utils import Database
@@ -79,6 +80,7 @@ class PostPageRows:
     embeds: list[dict]
     captures: list[dict]
     similar: list[dict]
+    wayback: list[dict]  # its copies at the Wayback Machine (archive --wayback), newest first
 
 
 def post_page_rows(db: Database, post_db_id: str) -> PostPageRows | None:
@@ -93,6 +95,7 @@ def post_page_rows(db: Database, post_db_id: str) -> PostPageRows | None:
         embeds=list(db.query(POST_EMBEDS, {"id": post_db_id, "url": post["url"]})),
         captures=post_captures(db, post_db_id),
         similar=list(db.query(SIMILAR_POSTS, {"id": post_db_id})),
+        wayback=post_wayback_copies(db, post_db_id),
     )
 
 

@@ -44,6 +44,9 @@ ADDED_COLUMNS = {
     "post_versions": {"author_name": str, "author_handle": str, "metrics": str},
     "pages": {"description": str, "image_url": str, "meta": str},  # meta: OpenGraph etc. (JSON)
     "media": {"thumbnail_sha256": str},  # the thumbnail's own hash: a swapped one shows
+    # Each payload field's short hash, outside the event's hash: names a changed column
+    # (store.eventlog.column_digests).
+    "events": {"columns": str},
 }
 
 
@@ -235,7 +238,8 @@ def _enable_search(db: Database) -> None:
 
 def ensure_evidence_tables(db: Database) -> None:
     """The tables this module writes (added on open, like every later part of the schema)."""
-    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files")
+    tables = ("warc_records", "manifests", "timestamps", "checkpoints", "warc_files", "anchors",
+              "exports", "wayback_copies")  # fmt: skip
     if all(db[t].exists() for t in tables):
         return
     with transaction(db):
@@ -270,11 +274,38 @@ def _create_evidence_tables(db: Database) -> None:
         {"warc_file": str, "bytes": int, "sha256": str, "sealed_at": str},
         pk="warc_file", if_not_exists=True,
     )  # fmt: skip
+    # A second copy at the Wayback Machine (archive --wayback): each Save Page Now submission
+    # of a capture's URL and what came of it, a failure with its reason (evidence.wayback).
+    db["wayback_copies"].create(
+        {
+            "id": int, "capture_id": str, "url": str, "api": str, "status": str,
+            "wayback_url": str, "archived_at": str, "job_id": str, "error": str,
+            "submitted_at": str, "finished_at": str,
+        },
+        pk="id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True,
+    )  # fmt: skip
+    db["wayback_copies"].create_index(["capture_id"], if_not_exists=True)
     # The chain's head at a moment, anchored by TSAs (archiver seal): evidence.checkpoints.
     db["checkpoints"].create(
         {
             "id": int, "seq": int, "head": str, "sealed_at": str, "statement_sha256": str,
             "stamps": str,  # JSON: each TSA's Stamp, failures included
+        },
+        pk="id", if_not_exists=True,
+    )  # fmt: skip
+    # A checkpoint's OpenTimestamps proofs (evidence.ots): pending, then a new row when attested.
+    db["anchors"].create(
+        {
+            "id": int, "checkpoint_id": int, "kind": str, "calendar": str, "status": str,
+            "proof_b64": str, "bitcoin_height": int, "error": str, "recorded_at": str,
+        },
+        pk="id", foreign_keys=[("checkpoint_id", "checkpoints", "id")], if_not_exists=True,
+    )  # fmt: skip
+    # What `archiver export` wrote (evidence.exports): the files' SHA-256, the captures in it.
+    db["exports"].create(
+        {
+            "id": int, "kind": str, "path": str, "files": str, "captures": str,
+            "signed_by": str, "exported_at": str,
         },
         pk="id", if_not_exists=True,
     )  # fmt: skip

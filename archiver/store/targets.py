@@ -70,6 +70,18 @@ def resolve_target(
     )
 
 
+def target_url(db: Database, target: Target) -> str | None:
+    """The web address a target stands for: a post's canonical URL, a page's, a capture's."""
+    sql = {
+        "post": "select url from posts where id = ?",
+        "page": "select url from pages where cast(id as text) = ?",
+        "capture": "select coalesce(p.url, c.final_url, c.url) from captures c"
+        " left join posts p on p.id = c.post_db_id where c.id = ?",
+        "media": "select first_url from media where sha256 = ?",
+    }[target.type]
+    return _one(db, sql, target.id)
+
+
 def target_exists(db: Database, target: Target) -> bool:
     sql = {
         "post": "select 1 from posts where id = ?",

@@ -291,7 +291,28 @@ def save_checkpoint(db: Database, row: dict) -> int:
     return checkpoint_id
 
 
+def save_anchor(db: Database, row: dict) -> int:
+    """Keep a checkpoint's OpenTimestamps proof (evidence.ots) and log it; returns its id."""
+    anchor_id = insert_row(db, "anchors", row)
+    record_event(db, "archiver", "anchor", f"anchor:{anchor_id}", row)
+    return anchor_id
+
+
+def save_export(db: Database, row: dict) -> int:
+    """Keep what an export wrote (evidence.exports) and log it; returns its id."""
+    export_id = insert_row(db, "exports", row)
+    record_event(db, "archiver", "export", f"export:{export_id}", row)
+    return export_id
+
+
 def save_warc_file(db: Database, row: dict) -> None:
     """Keep a closed WARC file's length and SHA-256 (its seal), and log it."""
     insert_row(db, "warc_files", row)
     record_event(db, "archiver", "warc_file", f"warc_file:{row['warc_file']}", row)
+
+
+def save_wayback_copy(db: Database, row: dict) -> int:
+    """Keep a Save Page Now submission of a capture's URL (evidence.wayback), and log it."""
+    copy_id = insert_row(db, "wayback_copies", row)
+    record_event(db, "archiver", "wayback_copy", f"wayback_copy:{copy_id}", row)
+    return copy_id

@@ -26,6 +26,12 @@ class ReplayRequest:
     query: dict[str, str]
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    body: bytes = b""  # what a POST sent
+
+    @property
+    def form(self) -> dict[str, str]:
+        """A POST's urlencoded form."""
+        return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
 
     @property
     def url(self) -> str:
@@ -52,9 +58,12 @@ class Route:
     response: ReplayResponse | None = None
     handler: Handler | None = None
     hits: int = 0
+    method: str = "GET"
 
     def matches(self, request: ReplayRequest) -> bool:
         if self.host not in ("*", request.host) or self.path != request.path:
+            return False
+        if self.method != request.method:
             return False
         return all(request.query.get(k) == v for k, v in self.query.items())
 
@@ -102,8 +111,9 @@ class ReplayServer:
         headers: dict[str, str] | None = None,
         content_type: str | None = None,
         handler: Handler | None = None,
+        method: str = "GET",
     ) -> Route:
-        """Answer GET `url` (host + path, and the query parameters it names) with this response."""
+        """Answer `method` `url` (host + path, and the query parameters it names) with this response."""
         parts = urlsplit(url)
         if isinstance(body, dict | list):
             body = json.dumps(body).encode()
@@ -119,6 +129,7 @@ class ReplayServer:
             query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             response=None if handler else ReplayResponse(status, headers, body),
             handler=handler,
+            method=method.upper(),
         )
         with self._lock:
             # Newer routes win, so a test can override a default.
@@ -204,14 +215,22 @@ def _make_handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
+            self._answer("GET")
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._answer("POST", self.rfile.read(min(length, 1024 * 1024)))
+
+        def _answer(self, method: str, body: bytes = b"") -> None:
             parts = urlsplit(self.path)
             host = (self.headers.get("Host") or "").split(":")[0].lower()
             request = ReplayRequest(
-                method="GET",
+                method=method,
                 host=host,
                 path=parts.path,
                 query=dict(parse_qsl(parts.query, keep_blank_values=True)),
                 headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
             )
             route = server.find(request)
             if route is None:

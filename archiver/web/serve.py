@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -133,7 +134,24 @@ def make_datasette(
     # Kept on the instance, never in metadata (which /-/metadata.json shows to anyone).
     ds.archiver_sign_in = {token: name for name, token in (sign_in or {}).items()}
     ds._archiver_archive = Archive(settings.db_path.stem, settings.blobs_dir.resolve())
+    # With a TSA configured, an annotation saved in the browser is sealed as a CLI batch is.
+    ds.archiver_seal = (
+        functools.partial(seal_after_annotation, settings) if settings.tsa_urls else None
+    )
     return ds
+
+
+def seal_after_annotation(settings: Settings) -> list[str]:
+    """Checkpoint the chain's head through its own connection (the TSA round trip holds no
+    Datasette connection); the checkpoint in lines for people."""
+    from archiver.evidence.checkpoints import describe, seal_if_stamping
+
+    db = open_db(settings.db_path)
+    try:
+        checkpoint = seal_if_stamping(db, settings)
+    finally:
+        db.close()
+    return describe(checkpoint) if checkpoint else []
 
 
 def quiet_error_pages() -> None:

@@ -8,6 +8,7 @@ The post page (archiver_plugin.py) gets `archiver_annotations` from extra_templa
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from urllib.parse import quote
 
@@ -76,6 +77,11 @@ async def annotate(request, datasette):
         datasette.add_message(request, f"Not saved: {exc}", datasette.ERROR)
         return Response.redirect(back + "#annotate")
     datasette.add_message(request, f"Saved #{saved.id}: {saved.summary()}", datasette.INFO)
+    sealing = getattr(datasette, "archiver_seal", None)
+    if sealing:  # a TSA is configured: anchor the chain's head after this annotation
+        said = await asyncio.to_thread(sealing)
+        if said:
+            datasette.add_message(request, "; ".join(line.strip() for line in said), datasette.INFO)
     return Response.redirect(back + "#annotations")
 
 

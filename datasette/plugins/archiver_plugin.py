@@ -238,6 +238,10 @@ async def post_page(datasette, archive: Archive, post_id: str) -> dict | None:
             {**v, "media_sha256s": json_list(v["media_sha256s"]), "same_text": v["text"] == post["text"]}
             for v in versions
         ],
+        "wayback": [
+            {**w, "link": external_link(w["wayback_url"]), "capture_url": datasette.urls.row(archive.database, "captures", tilde_encode(w["capture_id"]))}
+            for w in found.wayback
+        ],
         "similar": [
             {**s, "url": post_url(datasette, archive, s["post"]), "thumb": thumb_url(datasette, s["sha256"]) if s["thumbnail_path"] else None}
             for s in found.similar
