@@ -6,6 +6,7 @@ server; the archiver reaches them through its host mapping, as it would the web.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sqlite3
@@ -347,3 +348,28 @@ def test_a_second_capture_of_the_video_lists_the_same_frames(replay, settings, c
     frames = [[row["sha256"] for row in rows if row["type"] in ("video", "keyframe")]
               for rows in (first, second)]  # fmt: skip
     assert len(frames[0]) >= 3 and frames[0] == frames[1]
+
+
+def test_a_cookie_session_reaches_ytdlp_per_host_and_never_the_warc(
+    replay, settings, clips, tmp_path
+):
+    """--cookies: yt-dlp's requests carry the session's cookies for their own host only, a
+    redirect to another host none of them, and the WARC keeps no value."""
+    secret = "VIDEO-SESSION-4f1c-SECRET"
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n"
+        f".news.example\tTRUE\t/\tTRUE\t2145916800\tsessionid\t{secret}\n"
+    )
+    replay.add(PAGE, page_with('<video src="/media/clip.mp4"></video>'), content_type="text/html")
+    replay.redirect(CLIP, "https://cdn.example/store/clip.mp4", status=302)
+    replay.add("https://cdn.example/store/clip.mp4", clips.mp4, content_type="video/mp4")
+
+    result, rows = archive(settings.with_(cookies_file=cookies), PAGE)
+
+    assert of_type(rows, "video")[0]["sha256"] == sha256(clips.mp4.read_bytes()), result.error
+    sent = {(r.host, r.path): r.headers.get("cookie") for r in replay.requests}
+    assert sent[("news.example", "/media/clip.mp4")] == f"sessionid={secret}"
+    assert sent[("cdn.example", "/store/clip.mp4")] is None
+    warcs = b"".join(gzip.decompress(p.read_bytes()) for p in settings.warcs.glob("*.warc.gz"))
+    assert secret.encode() not in warcs

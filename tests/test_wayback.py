@@ -163,7 +163,10 @@ def test_verify_catches_a_tampered_or_removed_wayback_row(replay, settings):
     db.commit()
     changed = run(["verify", "--db", str(settings.db_path)])
     assert changed.exit_code == 1
-    assert "the Wayback Machine copy record 1, field wayback_url" in changed.output and "changed since it was written" in changed.output
+    assert (
+        "the Wayback Machine copy record 1, field wayback_url" in changed.output
+        and "changed since it was written" in changed.output
+    )
     db.execute("delete from wayback_copies")
     db.commit()
     db.close()

@@ -22,6 +22,7 @@ from yt_dlp.networking.exceptions import HTTPError, TransportError, UnsupportedR
 
 from archiver.errors import ArchiveError
 from archiver.fetch.client import Fetcher
+from archiver.fetch.exchange import Fetched
 from archiver.media.video_sources import Preloaded
 
 # Headers the Fetcher sets itself: its truthful User-Agent, and only the encodings it decodes.
@@ -77,27 +78,51 @@ class FetcherHandler(RequestHandler):
             k: v for k, v in self._merge_headers(request.headers).items() if k.lower() not in _OURS
         }
         jar = self._get_cookiejar(request)
-        if jar is not None and (cookie := jar.get_cookie_header(request.url)):
-            headers["Cookie"] = cookie
-        try:
-            fetched = self.fetcher.get(request.url, headers=headers, max_bytes=self.max_bytes)
-        except ArchiveError as exc:
-            self.errors.append(exc)
-            raise TransportError(str(exc), cause=exc) from exc
+        url = request.url
+        # Redirects are followed here, a hop at a time, so each hop carries its own host's
+        # cookies only; each is checked by the Fetcher as a URL the document led to.
+        for _ in range(self.fetcher.settings.max_redirects + 1):
+            fetched = self._hop(url, headers, jar)
+            if not fetched.redirects:
+                break
+            fetched.close()
+            url = fetched.final_url
+        else:
+            fetched.close()
+            raise TransportError(f"more than {self.fetcher.settings.max_redirects} redirects")
         served = {k: v for k, v in fetched.headers.items() if k.lower() not in _AS_SERVED}
         served["Content-Length"] = str(fetched.size)
         # Opened, then unlinked: the body lives while yt-dlp reads it and is gone once it is closed.
         body = open(fetched.body_path, "rb")  # noqa: SIM115
         fetched.close()
         response = _response(fetched.final_url, fetched.status, served, body)
-        if jar is not None:
-            jar.extract_cookies(
-                _CookieSource(response.headers), urllib.request.Request(request.url)
-            )
         if not 200 <= fetched.status < 300:
             raise HTTPError(response)
         self.bodies_sha256.append(fetched.body_sha256)
         return response
+
+    def _hop(self, url: str, headers: dict[str, str], jar) -> Fetched:
+        """One request, stopped at a redirect: the jar's cookies for this URL, its Set-Cookie kept.
+
+        The jar holds what yt-dlp's extractors set and the run's --cookies session; with no
+        cookie of the jar for the URL, the Fetcher adds the session's itself.
+        """
+        hop = dict(headers)
+        if jar is not None and (cookie := jar.get_cookie_header(url)):
+            hop["Cookie"] = cookie
+        try:
+            fetched = self.fetcher.get(
+                url, headers=hop, max_bytes=self.max_bytes, stop_redirect=lambda _next: True
+            )
+        except ArchiveError as exc:
+            self.errors.append(exc)
+            raise TransportError(str(exc), cause=exc) from exc
+        if jar is not None:
+            served = Message()
+            for key, value in fetched.headers.multi_items():
+                served[key] = value
+            jar.extract_cookies(_CookieSource(served), urllib.request.Request(url))
+        return fetched
 
 
 def request_director(logger, handler: FetcherHandler) -> RequestDirector:

@@ -81,6 +81,13 @@ class _ArchiverYDL(YoutubeDL):
         )
         return request_director(director.logger, self.handler)
 
+    def load_session(self, cookies) -> None:
+        """The run's --cookies session in yt-dlp's jar: its extractors see the login, and each
+        request sends the cookies of its own host (never written back to the user's file)."""
+        if cookies is not None:
+            for cookie in cookies.jar:
+                self.cookiejar.set_cookie(cookie)
+
     def dl(self, name, info, subtitle=False, test=False):
         if info.get("is_live") and str(info.get("protocol", "")).startswith("m3u8"):
             # yt-dlp leaves live HLS to ffmpeg; natively, the segments the playlist lists now
@@ -119,6 +126,7 @@ def download_videos(
         params["allowed_extractors"] = [r"^(?:generic|html5)$"]
     handler_args = {"fetcher": fetcher, "max_bytes": options.max_bytes, "preloaded": preloaded}
     with _ArchiverYDL(params, handler_args) as ydl:
+        ydl.load_session(fetcher.cookies)
         try:
             found = ydl.extract_info(url, download=False, process=False)
         except YoutubeDLError as exc:  # DownloadError, and a request no handler would send
