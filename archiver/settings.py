@@ -52,6 +52,10 @@ class Settings:
     url_deadline: float = 300.0
     max_requests_per_capture: int = 2000
     per_host_concurrency: int = 4
+    # Video through yt-dlp (media/ytdlp_video.py): on unless ARCHIVER_VIDEO=0; the chosen
+    # format(s) of one video may be this large.
+    video: bool = True
+    max_video_bytes: int = 2 * 1024**3
     # Politeness (fetch/politeness.py): seconds between request starts to one host, or
     # None (the default) for a per-host rate that adapts to 429/503 answers.
     host_delay: float | None = None
@@ -120,6 +124,12 @@ class Settings:
         if env.get(REQUESTS_SETTING):
             values["max_requests_per_capture"] = _non_negative_int(
                 REQUESTS_SETTING, env[REQUESTS_SETTING], least=1
+            )
+        if env.get("ARCHIVER_VIDEO"):
+            values["video"] = env["ARCHIVER_VIDEO"].strip().lower() not in ("0", "no", "off")
+        if env.get("ARCHIVER_MAX_VIDEO_BYTES"):
+            values["max_video_bytes"] = _non_negative_int(
+                "ARCHIVER_MAX_VIDEO_BYTES", env["ARCHIVER_MAX_VIDEO_BYTES"], least=1
             )
         if env.get("ARCHIVER_TSA"):
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))

@@ -12,6 +12,11 @@ two peaks: flat means about 1.0x. Target: <= 100 MB at 2 GB.
     python bench/memory_video.py                 # 200 MB and 2 GB
     python bench/memory_video.py --sizes 50 500  # other sizes, in MB
     python bench/memory_video.py --dir /big/disk # where the archives go (needs 2x the size)
+    python bench/memory_video.py --via page      # an article's <video>, through yt-dlp
+
+`--via page` archives an article that plays the video in a `<video>` element instead: the
+video is found and downloaded by yt-dlp, every request through the archiver's fetcher
+(archiver/media/ytdlp_*.py), and copied once more (yt-dlp's file, then the blob).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from archiver.web.replay import ReplayServer  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/x/syndication/tweet-result_1684218600456876032_video.json"
 POST_ID = "1684218600456876032"
+ARTICLE = "https://news.example/2026/footage"
+ARTICLE_VIDEO = "https://news.example/media/footage.mp4"
 CHUNK = 1024 * 1024
 
 
@@ -101,13 +108,19 @@ def serve(video_bytes: int, ready) -> None:
     for variant in recorded.get("video", {}).get("variants", []):  # the flattened shape too
         if variant.get("src") and variant.get("type") == "video/mp4":
             server.add(variant["src"], handler=stream_video(video_bytes))
+    server.add(
+        ARTICLE,
+        f'<html><body><p>Footage.</p><video controls src="{ARTICLE_VIDEO}"></video></body></html>',
+        content_type="text/html",
+    )
+    server.add(ARTICLE_VIDEO, handler=stream_video(video_bytes))
     server.start()
     ready.put(server.base_url)
     while True:
         time.sleep(3600)
 
 
-def measure(size_mb: int, work: Path) -> tuple[float, float, dict]:
+def measure(size_mb: int, work: Path, via: str = "x") -> tuple[float, float, dict]:
     """Serve a video of size_mb, archive its post; (peak RSS in MB, seconds, --json result)."""
     ready = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve, args=(size_mb * 1024**2, ready), daemon=True)
@@ -118,7 +131,7 @@ def measure(size_mb: int, work: Path) -> tuple[float, float, dict]:
             sys.executable, "-m", "archiver", "archive", "--json", "-q",
             "--db", str(work / "archive.db"), "--blobs", str(work / "blobs"),
             "--connect-to", f"*={base_url}", "--delay", "0",
-            f"https://x.com/i/status/{POST_ID}",
+            ARTICLE if via == "page" else f"https://x.com/i/status/{POST_ID}",
         ]  # fmt: skip
         out_path, err_path = work / "stdout", work / "stderr"
         started = time.perf_counter()
@@ -143,6 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2048], help="MB, ascending")
     parser.add_argument("--dir", type=Path, help="where the archives are written")
+    parser.add_argument(
+        "--via", choices=["x", "page"], default="x",
+        help="x: the X video post (our own download); page: an article's <video>, by yt-dlp",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     print(f"{'video':>8} {'peak RSS':>9} {'time':>7}  status")
@@ -150,12 +167,12 @@ def main() -> None:
     for size in sorted(args.sizes):
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             work = Path(tmp)
-            need = size * 1024**2 * 2.2
+            need = size * 1024**2 * (3.2 if args.via == "page" else 2.2)
             if shutil.disk_usage(work).free < need:
                 sys.exit(
                     f"not enough free disk in {work} for a {size} MB video (needs ~{need / 1e9:.1f} GB)"
                 )
-            rss, elapsed, result = measure(size, work)
+            rss, elapsed, result = measure(size, work, args.via)
             kept = sum(
                 p.stat().st_size for p in (work / "blobs" / "sha256").rglob("*") if p.is_file()
             )

@@ -109,3 +109,11 @@ def archive_statements():
     pm.register(recorder, name="test-statement-recorder")
     yield recorder.statements
     pm.unregister(name="test-statement-recorder")
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """Test videos made with ffmpeg: one clip, and the same footage as HLS and as DASH."""
+    from video_clips import make_clips
+
+    return make_clips(tmp_path_factory.mktemp("clips"))

@@ -16,6 +16,8 @@ from archiver.fetch.exchange import Fetched
 from archiver.media.analyse import MAX_ANALYSIS_PIXELS, analyse_media
 from archiver.media.blobstore import BlobStore, blob_relpath
 from archiver.media.hls import join_video, read_playlist
+from archiver.media.video_capture import VideoCapture
+from archiver.media.video_sources import VIDEO_SOURCES, Preloaded, VideoOptions
 from archiver.models import MediaRef, Progress, StoredMedia
 
 Downloaded = tuple[MediaRef, StoredMedia | None, str | None]
@@ -39,6 +41,7 @@ class MediaDownloader:
         known: Callable[[str], bool],
         progress: Progress,
         max_pixels: int = MAX_ANALYSIS_PIXELS,
+        video: VideoOptions | None = None,
     ):
         self.fetcher = fetcher
         self.blobs = blobs
@@ -46,15 +49,29 @@ class MediaDownloader:
         self.max_pixels = max_pixels
         self.known = known
         self.progress = progress
+        # Videos of pages and posts through yt-dlp (video_capture.py); None: not looked for.
+        self.videos = VideoCapture(fetcher, blobs.root, video, self.keep_file) if video else None
 
-    def download_all(self, refs: list[MediaRef], *, found_at: str) -> list[Downloaded]:
+    def download_all(
+        self,
+        refs: list[MediaRef],
+        *,
+        found_at: str,
+        preloaded: dict[str, Preloaded] | None = None,
+    ) -> list[Downloaded]:
         """Each reference downloaded and kept, in order; an HLS playlist is followed by its video.
 
         `found_at` is the post or page that names them: a public one may not send us
-        to a private address (Fetcher.get).
+        to a private address (Fetcher.get). A video source (video_capture.VIDEO_SOURCES)
+        becomes the videos yt-dlp finds there; `preloaded` are responses it need not fetch again.
         """
         results: list[Downloaded] = []
         for ref in refs:
+            if ref.type in VIDEO_SOURCES:
+                if self.videos is not None:
+                    self.progress(f"looking for video at {ref.url}")
+                    results.extend(self.videos.capture(ref, found_at=found_at, preloaded=preloaded))
+                continue
             self.progress(f"downloading {ref.type} {ref.url}")
             try:
                 with self.fetcher.get_ok(
@@ -73,7 +90,7 @@ class MediaDownloader:
 
     def keep(self, fetched: Fetched, url: str) -> StoredMedia:
         """Move a downloaded body into the blob store under its hash and analyse it once."""
-        return self._keep_file(fetched.body_path, fetched.body_sha256, url)
+        return self.keep_file(fetched.body_path, fetched.body_sha256, url)
 
     def _join_segments(self, ref: MediaRef, playlist: StoredMedia) -> Downloaded:
         """An HLS playlist's video, its segments joined into one file (see hls.py), when small."""
@@ -90,14 +107,10 @@ class MediaDownloader:
             width=ref.width, height=ref.height, duration_ms=round(joined.variant.duration * 1000),
             parts_sha256=joined.parts_sha256,
         )  # fmt: skip
-        stored = self._keep_file(joined.path, joined.sha256, joined.variant.url)
+        stored = self.keep_file(joined.path, joined.sha256, joined.variant.url)
         return video, stored, media_note(video, stored)
 
     def keep_file(self, path: Path, sha256: str, url: str) -> StoredMedia:
-        """Keep a file made here (a page's screenshot), its SHA-256 known, in the blob store."""
-        return self._keep_file(path, sha256, url)
-
-    def _keep_file(self, path: Path, sha256: str, url: str) -> StoredMedia:
         """Move a temporary file whose SHA-256 is known into the blob store; analyse it once."""
         final = self.blobs.adopt(path, sha256)
         if self.known(sha256):

@@ -9,6 +9,7 @@ and its main image instead. The page path calls the post path, never the reverse
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
 from archiver.media.blobstore import BlobStore
 from archiver.media.download import Downloaded, MediaDownloader, media_errors
+from archiver.media.video_sources import VIDEOS_ON_PAGE, Preloaded
 from archiver.models import CAPTURE_OK, CAPTURE_PARTIAL, Capture, MediaRef, Progress
 from archiver.pipeline.capture_rows import MediaFileRows, PageRows
 from archiver.pipeline.commit import CaptureRecording
@@ -31,6 +33,9 @@ from archiver.platforms.pages import looks_like_html, page_metadata
 from archiver.platforms.soup import MarkupTooLarge
 from archiver.store.eventlog import utc_now
 from archiver.store.writes import new_capture_id
+
+# A page yt-dlp is asked about: one that plays a video itself or names a stream manifest.
+_PLAYS_VIDEO = re.compile(r"<video\b|\.m3u8\b|\.mpd\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,8 +178,11 @@ class PagePath:
         # A page that embeds no post is kept for itself: its link card and its main image.
         page_media = self._main_image(meta["image_url"], capture.final_url) if not embeds else []
         page_media += shots.media if shots is not None else []
+        page_media += self._videos(capture, body, content_type, document)
         if any(stored is None for _, stored, _ in page_media):
-            capture.status, capture.error = CAPTURE_PARTIAL, media_errors(page_media)
+            capture.status = CAPTURE_PARTIAL
+        # What a kept file lacks is said too (a video kept without its sound: no ffmpeg).
+        capture.error = "; ".join(filter(None, [capture.error, media_errors(page_media)])) or None
         # Each embedded post commits as it finishes; the page keeps only the outcomes till the end.
         outcomes, left_out = self.embeds.archive_all(embeds, capture)
         if left_out is not None:  # the URL's budget ran out: the page's capture is not whole
@@ -199,6 +207,17 @@ class PagePath:
             url=capture.url, status=CAPTURE_PARTIAL, kind="page", capture_id=capture.id,
             error=capture.error, warc_file=capture.warc_file,
         )  # fmt: skip
+
+    def _videos(
+        self, capture: Capture, body: bytes, content_type: str, document: str
+    ) -> list[Downloaded]:
+        """The videos the page plays itself (HTML5 video, HLS, DASH), found by yt-dlp in its bytes."""
+        if capture.source != "http" or not _PLAYS_VIDEO.search(document):
+            return []
+        url = capture.final_url
+        page = Preloaded(capture.http_status or 200, {"Content-Type": content_type}, body)
+        ref = MediaRef(url=url, type=VIDEOS_ON_PAGE)
+        return self.media.download_all([ref], found_at=url, preloaded={url: page})
 
     def _main_image(self, url: str | None, page_url: str) -> list[Downloaded]:
         if not url or not url.lower().startswith(("http://", "https://")):

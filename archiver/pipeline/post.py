@@ -15,6 +15,7 @@ from archiver import platforms
 from archiver.errors import ArchiveError, StorageError, UnavailableError
 from archiver.fetch.client import Fetcher
 from archiver.media.download import Downloaded, MediaDownloader, media_errors
+from archiver.media.video_sources import VIDEO_OF_POST
 from archiver.models import (
     CAPTURE_DELETED,
     CAPTURE_OK,
@@ -25,6 +26,7 @@ from archiver.models import (
     POST_UNAVAILABLE,
     Capture,
     Embed,
+    MediaRef,
     Post,
     Progress,
 )
@@ -97,7 +99,7 @@ class PostPath:
         """Download the post's media (and its quoted post's), then commit the capture."""
         # The platform may name the post canonically (a Bluesky handle resolves to a DID).
         capture.post_db_id = post.db_id
-        media = self.media.download_all(post.media, found_at=post.url)
+        media = self.media.download_all(post.media + video_sources(post), found_at=post.url)
         quoted = post.quoted
         quoted_media = self.media.download_all(quoted.media, found_at=quoted.url) if quoted else []
         # The post asked for (not one an article embeds) is also kept as its page shows it.
@@ -131,6 +133,15 @@ class PostPath:
             changes=rows.changes, timestamps=timestamps,
             post_details={p.db_id: p.details for p in (post, quoted) if p is not None and p.details},
         )  # fmt: skip
+
+
+def video_sources(post: Post) -> list[MediaRef]:
+    """The post's own URL, for yt-dlp to find its video at, when its platform says it has one."""
+    platform = platforms.platform_named(post.platform)
+    wanted = platform.video_by_ytdlp if platform is not None else None
+    if wanted is None or not wanted(post):
+        return []
+    return [MediaRef(url=post.url, type=VIDEO_OF_POST)]
 
 
 # -- a post the platform would not give ---------------------------------------------

@@ -14,12 +14,20 @@ from archiver.fetch.client import Fetcher
 from archiver.fetch.warc import WarcRecorder
 from archiver.media.blobstore import BlobStore
 from archiver.media.download import MediaDownloader
+from archiver.media.video_sources import VideoOptions, ffmpeg_installed
 from archiver.models import Progress
 from archiver.pipeline.database import SessionDatabase
 from archiver.platforms import media_hosts
 from archiver.settings import Settings
 from archiver.store.eventlog import utc_now
 from archiver.store.writes import save_warc_file
+
+
+def video_options(settings: Settings) -> VideoOptions | None:
+    """What yt-dlp may download for one video; None when video is turned off."""
+    if not settings.video:
+        return None
+    return VideoOptions(settings.max_video_bytes, ffmpeg_installed())
 
 
 class Session:
@@ -52,7 +60,7 @@ class Session:
             self.media = MediaDownloader(
                 self.fetcher, self.blobs, max_bytes=settings.max_response_bytes,
                 known=self.database.has_media if self.database else _not_known, progress=progress,
-                max_pixels=settings.max_analysis_pixels,
+                max_pixels=settings.max_analysis_pixels, video=video_options(settings),
             )  # fmt: skip
             # Opened whole: from here on close() releases them (the client, the WARC, the database).
             self._opened = opened.pop_all()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from archiver.models import Embed, Post
+from archiver.models import POST_OK, Embed, Post
 from archiver.platforms.shapes import guarded, host_of, number
 
 if TYPE_CHECKING:
@@ -116,6 +116,9 @@ class Platform:
     # Other words than its name and label that name it in pages' embed data ("tweet").
     embed_words: tuple[str, ...] = ()
     stored_alias: Callable[[PostRef], StoredAlias | None] | None = None
+    # Whether yt-dlp should look for the post's video at its URL (the platform's adapter
+    # keeps no video file of its own for such a post); None: never.
+    video_by_ytdlp: Callable[[Post], bool] | None = None
     accepts: tuple[UrlCase, ...] = ()  # URLs it must recognise, and what they name
     rejects: tuple[str, ...] = ()  # URLs that look like its posts but name none
 
@@ -149,6 +152,11 @@ def match_url(patterns: tuple[re.Pattern, ...] | list[re.Pattern], url: str) -> 
         if m:
             return m
     return None
+
+
+def video_when_served(post: Post) -> bool:
+    """For Platform.video_by_ytdlp: a video platform's post it served has its video at its URL."""
+    return post.status == POST_OK
 
 
 def gone_post(

@@ -338,6 +338,14 @@ PLATFORM = Platform(
     hosts=("reddit.com", "redditmedia.com", "redd.it"),
     media_hosts=("i.redd.it", "v.redd.it", "preview.redd.it", "external-preview.redd.it"),
     genre="Online forum post",
+    # Its own fallback_url is the video without its sound; yt-dlp joins the DASH streams.
+    # yt-dlp for a Reddit-hosted video (its sound is a separate stream), not one Reddit is
+    # still processing: there is no file to ask for yet.
+    video_by_ytdlp=lambda post: (
+        post.status == POST_OK
+        and bool(post.details.get("is_video"))
+        and "video" not in post.details
+    ),
     markup=(
         MarkupCode("blockquote", "reddit-embed-bq", _read_card),
         MarkupCode("blockquote", "reddit-card", _read_card),

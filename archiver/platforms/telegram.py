@@ -246,6 +246,8 @@ PLATFORM = Platform(
     fetch_post=fetch_post,
     read_match=_read_match,
     hosts=("t.me", "telegram.me", "telegram.dog"),
+    # A video the widget does not serve: yt-dlp reads it from the channel's t.me/s/ page.
+    video_by_ytdlp=lambda post: bool(post.details.get("media_not_served")),
     media_hosts=("telesco.pe",),
     # The widget script names its post in an attribute: <script data-telegram-post="durov/43">.
     widgets=(WidgetCode("script", "data-telegram-post", lambda value: "https://t.me/" + value.strip("/")),),

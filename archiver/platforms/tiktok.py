@@ -22,6 +22,7 @@ from archiver.platforms.base import (
     UrlCase,
     WidgetCode,
     iso_utc,
+    video_when_served,
 )
 from archiver.platforms.embed_copy import ArticleCopy, embed_of, links_of, visible_text
 from archiver.platforms.oembed import oembed_post
@@ -133,6 +134,7 @@ PLATFORM = Platform(
     hosts=("tiktok.com",),
     media_hosts=("tiktokcdn.com", "tiktokcdn-us.com"),
     genre="Video",
+    video_by_ytdlp=video_when_served,
     markup=(MarkupCode("blockquote", "tiktok-embed", _read_blockquote),),
     # <amp-tiktok data-src="..."> takes the post's URL or its bare id.
     widgets=(

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from archiver.models import Post
-from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode
+from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode, video_when_served
 from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ PLATFORM = Platform(
     hosts=("vimeo.com",),
     media_hosts=("vimeocdn.com",),
     genre="Video",
+    video_by_ytdlp=video_when_served,
     widgets=(
         WidgetCode("amp-vimeo", "data-videoid", canonical_url),
         WidgetCode("lite-vimeo", "videoid", canonical_url),

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from archiver.models import Post
-from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode
+from archiver.platforms.base import Platform, PostRef, UrlCase, WidgetCode, video_when_served
 from archiver.platforms.oembed import oembed_post
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ PLATFORM = Platform(
     hosts=("youtube.com", "youtube-nocookie.com", "youtu.be"),
     media_hosts=("ytimg.com",),
     genre="Video",
+    video_by_ytdlp=video_when_served,
     widgets=(
         WidgetCode("amp-youtube", "data-videoid", canonical_url),
         WidgetCode("lite-youtube", "videoid", canonical_url),

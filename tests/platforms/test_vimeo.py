@@ -34,7 +34,7 @@ def test_vimeo_oembed_with_description_and_upload_date(replay, archive_one):
     assert result.status == "partial"  # the page was not served
 
 
-def test_vimeo_2024_minimal_oembed_and_404_page_are_kept_as_they_are(replay, archive_one):
+def test_vimeo_2024_minimal_oembed_and_404_page_are_kept_as_they_are(replay, archive_one, settings):
     url = "https://vimeo.com/235352744"
     serve_oembed(
         replay,
@@ -44,7 +44,8 @@ def test_vimeo_2024_minimal_oembed_and_404_page_are_kept_as_they_are(replay, arc
         "vimeo_oembed_235352744_2024_minimal.json",
     )
     serve_fixture(replay, url, "vimeo", "vimeo_page_235352744_404_extracted.html", status=404)
-    result, post, media = archive_one(url)
+    # The adapter's own capture; its video is yt-dlp's (tests/test_video.py).
+    result, post, media = archive_one(url, with_settings=settings.with_(video=False))
     assert not result.failed and post["text"] is None and media == []
     details = json.loads(post["details"])
     assert details["page"] == {"http_status": 404} and details["video_id"] == 235352744
