@@ -21,14 +21,20 @@ def demo(tmp_path_factory):
     return build_demo_archive(tmp_path_factory.mktemp("tamper-demo"))
 
 
-def tampered(demo, tmp_path, *statements: tuple[str, tuple]) -> set[tuple[str, str]]:
-    """Apply the statements to a copy; the (kind, where) of every mismatch verify reports."""
+def changed_copy(demo, tmp_path, statements):
+    """A copy of the demo archive with the statements applied, as anyone with the file could."""
     copy = demo.copy_to(tmp_path)
     conn = sqlite3.connect(copy.settings.db_path)
     for sql, params in statements:
         conn.execute(sql, params)
     conn.commit()
     conn.close()
+    return copy
+
+
+def tampered(demo, tmp_path, *statements: tuple[str, tuple]) -> set[tuple[str, str]]:
+    """Apply the statements to a copy; the (kind, where) of every mismatch verify reports."""
+    copy = changed_copy(demo, tmp_path, statements)
     report = verify_archive(copy.settings)
     assert not report.ok
     return {(p.kind, p.where) for p in report.problems}
@@ -177,12 +183,7 @@ def located(demo, tmp_path, *statements: tuple[str, tuple]) -> list[dict]:
 
     from archiver.cli.commands import main
 
-    copy = demo.copy_to(tmp_path)
-    conn = sqlite3.connect(copy.settings.db_path)
-    for sql, params in statements:
-        conn.execute(sql, params)
-    conn.commit()
-    conn.close()
+    copy = changed_copy(demo, tmp_path, statements)
     args = ["verify", "--json", "--db", str(copy.settings.db_path),
             "--blobs", str(copy.settings.blobs_dir)]  # fmt: skip
     result = CliRunner().invoke(main, args)
