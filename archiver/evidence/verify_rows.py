@@ -8,7 +8,8 @@ from annotations import check_log
 from archiver.evidence.verify_report import Report
 from archiver.media.similar import hamming_hex, near_duplicate
 from archiver.store.eventlog import check_chain, payload_hash
-from archiver.store.media_matches import all_near_pairs, both_ways
+from archiver.store.media_index_fill import fill_pending
+from archiver.store.media_matches import all_media_near_pairs, both_ways
 from archiver.store.queries_evidence import (
     first_post_state_capture_seq,
     latest_post_states,
@@ -170,9 +171,6 @@ def _state_hashes(state: dict) -> set[str]:
     return {payload_hash({"post": post, "media": state["media"]}) for post in forms}
 
 
-# Up to this many media files, verify recomputes every near-duplicate pair (quadratic:
-# about 3 s at 20,000); past it, only the pairs kept are checked against their files' hashes.
-RECOMPUTE_MATCHES_UP_TO = 20_000
 # Pairs named one by one; past this many, a count (a viral picture can make millions).
 MATCHES_NAMED = 20
 
@@ -196,12 +194,12 @@ def check_media_matches(db: Database, report: Report) -> None:
         report.add(
             "row", "media_matches", f"{wrong - MATCHES_NAMED:,} more pairs the hashes do not make"
         )
-    if len(hashes) > RECOMPUTE_MATCHES_UP_TO:
+    if fill_pending(db):
         report.notes.append(
-            f"{len(hashes):,} media files: missing near-duplicate pairs not looked for"
+            "media still being indexed: missing near-duplicate pairs not looked for"
         )
         return
-    if sum(2 * len(found) for found in all_near_pairs(db)) != holding:
+    if sum(2 * len(found) for found in all_media_near_pairs(db)) != holding:
         _report_missing_matches(db, report)
 
 
@@ -218,7 +216,7 @@ def _pair_holds(hashes: dict, sha256: str, other: str, pdq: int | None, phash: i
 
 def _report_missing_matches(db: Database, report: Report) -> None:
     missing = 0
-    for found in all_near_pairs(db):
+    for found in all_media_near_pairs(db):
         for pair in both_ways(found):
             if not media_match_exists(db, pair[0], pair[1]):
                 missing += 1

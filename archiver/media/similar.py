@@ -96,3 +96,4 @@ def _popcount_bytes(words: np.ndarray) -> np.ndarray:
 
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
 _popcount = getattr(np, "bitwise_count", _popcount_bytes)
+bit_counts = _popcount  # the set bits of each element of an integer array

@@ -1,0 +1,175 @@
+"""Indexing an archive's older media: the near-duplicate index and media_matches of files saved
+before the index existed (store/media_matches.py), in short batches other writers interleave.
+
+When the index tables are made on an archive that already has media, a `media_index_fill`
+row records the last media rowid then (the snapshot: every file after it is indexed as it
+is saved) and how far the fill has come. The fill then
+1. reads the snapshot's hashes (no lock) and finds all its near-duplicate pairs at once in
+   memory (multi-index hashing, media/hamming_index.py: about a minute at a million files);
+2. writes, a batch of files per transaction: their index rows, the pairs whose later file is
+   in the batch, the pairs between the batch and the files other writers saved since the
+   snapshot (they were compared only with what was indexed then), and the new progress.
+A killed fill resumes at the last committed batch. One process fills at a time (a lease in
+the state row); the others open the archive and write as usual meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from sqlite_utils import Database
+
+from archiver.media.hamming_index import PairArrays, all_near_pairs, compare_pairs
+from archiver.store.media_matches import (
+    HashRow,
+    index_files,
+    matches_of,
+    packed_hashes,
+    write_both_ways,
+)
+from archiver.store.transaction import transaction
+
+FILL_BATCH = 2_000  # files per write transaction: a few tenths of a second of the lock
+LEASE_SECONDS = 60
+Progress = Callable[[int, int], None]  # files done, files in all
+
+
+def start_fill(db: Database) -> None:
+    """Inside the transaction that made the index tables: mark the media already there to index."""
+    db["media_index_fill"].create(
+        {"id": int, "snapshot_rowid": int, "done_rowid": int, "lease_owner": str, "lease_until": float},
+        pk="id", if_not_exists=True,
+    )  # fmt: skip
+    last = db.execute("select max(rowid) from media").fetchone()[0]
+    if last is not None:
+        db["media_index_fill"].insert(
+            {"id": 1, "snapshot_rowid": last, "done_rowid": 0}, replace=True
+        )
+
+
+def fill_pending(db: Database) -> bool:
+    return db.execute("select 1 from media_index_fill").fetchone() is not None
+
+
+def fill_media_index(
+    db: Database, progress: Progress | None = None, batch: int = FILL_BATCH
+) -> bool:
+    """Index the snapshot's files and write their pairs; False if another process is at it."""
+    if not _take_lease(db):
+        return False
+    snapshot = db.execute("select snapshot_rowid from media_index_fill").fetchone()
+    if snapshot is None:
+        return True
+    rowids, rows = _snapshot_rows(db, snapshot[0])
+    pairs = _by_later_file(all_near_pairs(packed_hashes(rows)))
+    sha256s = [r[0] for r in rows]
+    while True:
+        with transaction(db):
+            state = db.execute("select done_rowid from media_index_fill").fetchone()
+            if state is None or state[0] >= snapshot[0]:
+                db.execute("delete from media_index_fill")
+                break
+            start = int(np.searchsorted(rowids, state[0], side="right"))
+            stop = min(start + batch, len(rows))
+            index_files(db, rows[start:stop])
+            first, last = np.searchsorted(pairs.second, [start, stop])
+            write_both_ways(db, matches_of(_slice(pairs, first, last), sha256s))
+            _pair_with_files_saved_since(db, rows[start:stop], snapshot[0])
+            done = int(rowids[stop - 1]) if stop > start else snapshot[0]
+            db.execute(
+                "update media_index_fill set done_rowid = ?, lease_until = ?",
+                [done, time.time() + LEASE_SECONDS],
+            )
+        if progress:
+            progress(stop, len(rows))
+    return True
+
+
+def _snapshot_rows(db: Database, last_rowid: int) -> tuple[np.ndarray, list[HashRow]]:
+    found = db.execute(
+        "select rowid, sha256, pdq, pdq_quality, phash from media where rowid <= ? order by rowid",
+        [last_rowid],
+    ).fetchall()
+    return np.array([r[0] for r in found], dtype=np.int64), [r[1:] for r in found]
+
+
+def _by_later_file(blocks: Iterable[PairArrays]) -> PairArrays:
+    """All pairs in one set of arrays, ordered by their later file (the batch that writes them)."""
+    found = list(blocks)
+    joined = [np.concatenate([getattr(b, f) for b in found]) if found else np.zeros(0, np.int64)
+              for f in ("first", "second", "pdq_distance", "phash_distance")]  # fmt: skip
+    order = np.argsort(joined[1], kind="stable")
+    return PairArrays(*(column[order] for column in joined))
+
+
+def _slice(pairs: PairArrays, start: int, stop: int) -> PairArrays:
+    return PairArrays(*(getattr(pairs, f)[start:stop] for f in PairArrays.__dataclass_fields__))
+
+
+def _pair_with_files_saved_since(db: Database, batch: list[HashRow], snapshot_rowid: int) -> None:
+    """The batch against the files saved after the snapshot (each compared with the index as
+    it was then, without the batch): every file with every one, a few at a time."""
+    since = db.execute(
+        "select h.sha256, h.pdq, h.pdq_quality, h.phash from media_hashes h"
+        " join media m on m.sha256 = h.sha256 where m.rowid > ?",
+        [snapshot_rowid],
+    ).fetchall()
+    if not since or not batch:
+        return
+    hashes, sha256s = packed_hashes(batch + since), [r[0] for r in batch + since]
+    step = max(1, 2_000_000 // len(since))
+    for start in range(0, len(batch), step):
+        rows = np.arange(start, min(start + step, len(batch)))
+        first = np.repeat(rows, len(since))
+        second = np.tile(np.arange(len(batch), len(batch) + len(since)), len(rows))
+        write_both_ways(db, matches_of(compare_pairs(hashes, first, second), sha256s))
+
+
+def _take_lease(db: Database) -> bool:
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    with transaction(db):
+        state = db.execute("select lease_owner, lease_until from media_index_fill").fetchone()
+        if state is None:
+            return True
+        owner, until = state
+        if owner and owner != me and _held(owner, until or 0):
+            return False
+        db.execute(
+            "update media_index_fill set lease_owner = ?, lease_until = ?",
+            [me, time.time() + LEASE_SECONDS],
+        )
+    return True
+
+
+def _held(owner: str, until: float) -> bool:
+    """Whether the lease's process still runs: on this machine, asked; on another, until the
+    lease runs out (a fill renews it with each batch)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return until > time.time()
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+def print_progress(done: int, total: int) -> None:
+    """A progress bar on the terminal (nothing when stderr is not one)."""
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * done // max(1, total)
+    end = "\n" if done >= total else ""
+    sys.stderr.write(
+        f"\rindexing media for near duplicates [{'#' * filled}{'.' * (width - filled)}]"
+        f" {done:,}/{total:,}{end}"
+    )
+    sys.stderr.flush()
