@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -34,7 +35,7 @@ from archiver.store.media_matches import (
 )
 from archiver.store.transaction import transaction
 
-FILL_BATCH = 2_000  # files per write transaction: a few tenths of a second of the lock
+FILL_BATCH = 500  # files per write transaction: a tenth of a second of the lock
 LEASE_SECONDS = 60
 Progress = Callable[[int, int], None]  # files done, files in all
 
@@ -115,8 +116,9 @@ def _pair_with_files_saved_since(db: Database, batch: list[HashRow], snapshot_ro
     """The batch against the files saved after the snapshot (each compared with the index as
     it was then, without the batch): every file with every one, a few at a time."""
     since = db.execute(
-        "select h.sha256, h.pdq, h.pdq_quality, h.phash from media_hashes h"
-        " join media m on m.sha256 = h.sha256 where m.rowid > ?",
+        # CROSS JOIN: from the few media rows past the snapshot, never a scan of the index.
+        "select h.sha256, h.pdq, h.pdq_quality, h.phash from media m"
+        " cross join media_hashes h on h.sha256 = m.sha256 where m.rowid > ?",
         [snapshot_rowid],
     ).fetchall()
     if not since or not batch:
@@ -131,7 +133,7 @@ def _pair_with_files_saved_since(db: Database, batch: list[HashRow], snapshot_ro
 
 
 def _take_lease(db: Database) -> bool:
-    me = f"{socket.gethostname()}:{os.getpid()}"
+    me = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     with transaction(db):
         state = db.execute("select lease_owner, lease_until from media_index_fill").fetchone()
         if state is None:
@@ -149,8 +151,8 @@ def _take_lease(db: Database) -> bool:
 def _held(owner: str, until: float) -> bool:
     """Whether the lease's process still runs: on this machine, asked; on another, until the
     lease runs out (a fill renews it with each batch)."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname():
+    host, pid, _ = owner.split(":", 2)
+    if host != socket.gethostname() or int(pid) == os.getpid():  # or another thread of ours
         return until > time.time()
     try:
         os.kill(int(pid), 0)
