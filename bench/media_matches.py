@@ -180,7 +180,10 @@ def faiss_lookups(hashes, picks: list[int], scan_ms: float) -> None:
         return
     # Exact by the same pigeonhole: 16 chunks of 16 bits within 1 (PDQ), 3 of 21 within 2 (pHash).
     as_bytes = lambda words: np.ascontiguousarray(words.astype(">u8")).view(np.uint8)  # noqa: E731
-    pdq_index, phash_index = faiss.IndexBinaryMultiHash(256, 16, 16), faiss.IndexBinaryMultiHash(64, 3, 21)
+    pdq_index, phash_index = (
+        faiss.IndexBinaryMultiHash(256, 16, 16),
+        faiss.IndexBinaryMultiHash(64, 3, 21),
+    )
     pdq_index.nflip, phash_index.nflip = 1, 2
     reliable, with_phash = np.flatnonzero(hashes.reliable), np.flatnonzero(hashes.phash_valid)
     started = time.perf_counter()

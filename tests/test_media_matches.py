@@ -221,7 +221,11 @@ def flip_random(hexhash: str, bits: int, rng: random.Random) -> str:
 
 
 def pair_set(blocks) -> set:
-    return {p for block in blocks for p in zip(*(a.tolist() for a in vars(block).values()))}
+    found = set()
+    for b in blocks:
+        columns = (b.first, b.second, b.pdq_distance, b.phash_distance)
+        found.update(zip(*(c.tolist() for c in columns), strict=True))
+    return found
 
 
 def test_the_index_finds_exactly_what_comparing_every_pair_finds():
