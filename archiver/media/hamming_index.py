@@ -27,7 +27,7 @@ from functools import cache
 
 import numpy as np
 
-from archiver.media.similar import PDQ_NEAR, PHASH_NEAR, bit_counts
+from archiver.media.similar import PDQ_NEAR, PHASH_NEAR, bit_counts, near_duplicates
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,6 @@ class PackedHashes:
     def __len__(self) -> int:
         return len(self.pdq_valid)
 
-    def take(self, rows: np.ndarray) -> PackedHashes:
-        return PackedHashes(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
-
 
 @dataclass
 class PairArrays:
@@ -129,7 +126,7 @@ def compare_pairs(hashes: PackedHashes, first: np.ndarray, second: np.ndarray) -
     both_pdq = hashes.pdq_valid[first] & hashes.pdq_valid[second]
     both_phash = hashes.phash_valid[first] & hashes.phash_valid[second]
     reliable = hashes.reliable[first] & hashes.reliable[second]
-    near = (reliable & (pdq <= PDQ_NEAR)) | (both_phash & (phash <= PHASH_NEAR))
+    near = near_duplicates(pdq, reliable, phash, both_phash)
     return PairArrays(
         first[near], second[near],
         np.where(both_pdq, pdq, -1)[near], np.where(both_phash, phash, -1)[near],

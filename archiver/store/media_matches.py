@@ -18,7 +18,6 @@ files are in the table the moment the write lock is ours.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -42,9 +41,11 @@ INSERT = (
     "insert or replace into media_matches (sha256, other_sha256, pdq_distance, phash_distance)"
     " values (?, ?, ?, ?)"
 )
+# The probe keys as bound parameters (2,666 at most, under SQLite's 32,766 since 3.32):
+# quicker than one JSON array through json_each.
 CANDIDATES = """
     select id, sha256, pdq, pdq_quality, phash from media_hashes
-    where id in (select id from media_hash_chunks where key in (select value from json_each(?)))
+    where id in (select id from media_hash_chunks where key in ({marks}))
 """
 
 
@@ -106,7 +107,8 @@ def near_files(db: Database, row: HashRow) -> list[Match]:
     )
     if not probes:
         return []
-    found = [r[1:] for r in db.execute(CANDIDATES, [json.dumps(probes)]) if r[1] != row[0]]
+    sql = CANDIDATES.format(marks=",".join("?" * len(probes)))
+    found = [r[1:] for r in db.execute(sql, probes) if r[1] != row[0]]
     if not found:
         return []
     rows = [row, *found]
