@@ -118,16 +118,16 @@ class Writer(threading.Thread):
 def backfill(path: Path, rows: list[tuple], rng: np.random.Generator) -> None:
     filler, other = older_archive(path, rows)
     writer = Writer(other, rng)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     writer.start()
     fill_media_index(filler)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     writer.stop.set()
     writer.join()
     pairs = filler.execute("select count(*) from media_matches").fetchone()[0]
     filler.close()
     waits = sorted(writer.waits)
-    print(f"backfill of {len(rows):,} media: {took:.0f} s, {pairs:,} media_matches rows;"
+    print(f"backfill of {len(rows):,} media: {took:.0f} s ({cpu:.0f} s of CPU), {pairs:,} media_matches rows;"
           f" a writer alongside committed {len(waits):,} files, longest wait"
           f" {waits[-1] * 1000:.0f} ms, median {statistics.median(waits) * 1000:.1f} ms")  # fmt: skip
     return took
