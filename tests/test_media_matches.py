@@ -320,3 +320,14 @@ def test_a_file_saved_during_the_fill_is_paired_with_files_not_indexed_yet(tmp_p
     assert matches(db) == set()
     fill_media_index(db)
     assert matches(db) == {(old.sha256, copy.sha256, 31, 64), (copy.sha256, old.sha256, 31, 64)}
+
+
+def test_looking_files_up_in_memory_finds_what_comparing_with_all_finds():
+    from archiver.media.hamming_index import MultiIndex, compare_pairs
+    from archiver.store.media_matches import packed_hashes
+
+    rows = boundary_rows(3000, seed=14)
+    held, asked = packed_hashes(rows[:2600]), packed_hashes(rows[2600:])
+    first, second = np.repeat(np.arange(400), 2600), np.tile(np.arange(2600), 400)
+    expected = pair_set([compare_pairs(asked, first, second, others=held)])
+    assert pair_set([MultiIndex(held).near(asked)]) == expected and len(expected) > 50

@@ -119,13 +119,17 @@ class PairArrays:
     phash_distance: np.ndarray
 
 
-def compare_pairs(hashes: PackedHashes, first: np.ndarray, second: np.ndarray) -> PairArrays:
-    """The candidate pairs that are near duplicates by similar.near_duplicates' rule."""
-    pdq = _row_distances(hashes.pdq, first, second)
-    phash = _row_distances(hashes.phash, first, second)
-    both_pdq = hashes.pdq_valid[first] & hashes.pdq_valid[second]
-    both_phash = hashes.phash_valid[first] & hashes.phash_valid[second]
-    reliable = hashes.reliable[first] & hashes.reliable[second]
+def compare_pairs(
+    hashes: PackedHashes, first: np.ndarray, second: np.ndarray, others: PackedHashes | None = None
+) -> PairArrays:
+    """The candidate pairs that are near duplicates by similar.near_duplicates' rule: `first`
+    positions in `hashes`, `second` in `others` (the same hashes unless given)."""
+    b = hashes if others is None else others
+    pdq = _row_distances(hashes.pdq[first], b.pdq[second])
+    phash = _row_distances(hashes.phash[first], b.phash[second])
+    both_pdq = hashes.pdq_valid[first] & b.pdq_valid[second]
+    both_phash = hashes.phash_valid[first] & b.phash_valid[second]
+    reliable = hashes.reliable[first] & b.reliable[second]
     near = near_duplicates(pdq, reliable, phash, both_phash)
     return PairArrays(
         first[near], second[near],
@@ -133,10 +137,10 @@ def compare_pairs(hashes: PackedHashes, first: np.ndarray, second: np.ndarray) -
     )  # fmt: skip
 
 
-def _row_distances(words: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    distance = np.zeros(len(first), dtype=np.int16)
-    for word in range(words.shape[1]):
-        distance += bit_counts(words[first, word] ^ words[second, word])
+def _row_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    distance = np.zeros(len(a), dtype=np.int16)
+    for word in range(a.shape[1]):
+        distance += bit_counts(a[:, word] ^ b[:, word])
     return distance
 
 
@@ -177,11 +181,7 @@ def indexed_near_pairs(
     For each chunk, the hashes are sorted by its value, with a table of where each value's
     run starts; each hash then finds the hashes whose chunk is one of its neighbours in one
     lookup per neighbour pattern. A pair close on several chunks is kept by the first of them."""
-    families = (
-        (PDQ_CHUNKS, hashes.pdq, hashes.reliable),
-        (PHASH_CHUNKS, hashes.phash, hashes.phash_valid),
-    )
-    for chunks, words, included in families:
+    for chunks, words, included in _families(hashes):
         members = np.flatnonzero(included)
         if len(members) < 2:
             continue
@@ -223,9 +223,7 @@ def _expand(members, order, rows, lo, hi) -> tuple[np.ndarray, np.ndarray]:
 def _first_finder_only(hashes: PackedHashes, found: PairArrays, chunk: Chunk) -> PairArrays:
     """The pairs no chunk before this one (PDQ's, then pHash's) finds too."""
     earlier = np.zeros(len(found.first), dtype=bool)
-    for words, included, chunks in (
-        (hashes.pdq, hashes.reliable, PDQ_CHUNKS), (hashes.phash, hashes.phash_valid, PHASH_CHUNKS)
-    ):  # fmt: skip
+    for chunks, words, included in _families(hashes):
         both = included[found.first] & included[found.second]
         for other in chunks:
             if other.number >= chunk.number:
@@ -236,3 +234,45 @@ def _first_finder_only(hashes: PackedHashes, found: PairArrays, chunk: Chunk) ->
     keep = ~earlier
     return PairArrays(found.first[keep], found.second[keep],
                       found.pdq_distance[keep], found.phash_distance[keep])  # fmt: skip
+
+
+class MultiIndex:
+    """Many files' hashes, indexed in memory for looking up a few others at a time: for each
+    chunk, the files in order of its value and where each value's run starts."""
+
+    def __init__(self, hashes: PackedHashes):
+        self.hashes = hashes
+        self.tables = []
+        for family, (chunks, words, included) in enumerate(_families(hashes)):
+            members = np.flatnonzero(included)
+            for chunk in chunks:
+                values = chunk_values(words[members], chunk)
+                order = np.argsort(values, kind="stable")
+                starts = np.searchsorted(values[order], np.arange((1 << chunk.bits) + 1))
+                self.tables.append((family, chunk, members[order], starts))
+
+    def near(self, query: PackedHashes) -> PairArrays:
+        """The pairs (position in `query`, position in the index) that look the same."""
+        firsts, seconds = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        families = _families(query)
+        for family, chunk, by_value, starts in self.tables:
+            _, words, included = families[family]
+            asking = np.flatnonzero(included)
+            probes = (
+                chunk_values(words[asking], chunk)[:, None] ^ flips(chunk.bits, chunk.radius)
+            ).ravel()
+            lo, counts = starts[probes], starts[probes + 1] - starts[probes]
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            firsts.append(np.repeat(np.repeat(asking, len(probes) // max(1, len(asking))), counts))
+            seconds.append(by_value[np.repeat(lo, counts) + offsets])
+        n = len(self.hashes)
+        codes = np.unique(np.concatenate(firsts) * n + np.concatenate(seconds))
+        return compare_pairs(query, codes // n, codes % n, others=self.hashes)
+
+
+def _families(hashes: PackedHashes):
+    """(chunks, packed words, which files take part) for PDQ, then pHash."""
+    return (
+        (PDQ_CHUNKS, hashes.pdq, hashes.reliable),
+        (PHASH_CHUNKS, hashes.phash, hashes.phash_valid),
+    )

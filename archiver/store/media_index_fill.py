@@ -7,8 +7,9 @@ is saved) and how far the fill has come. The fill then
 1. reads the snapshot's hashes (no lock) and finds all its near-duplicate pairs at once in
    memory (multi-index hashing, media/hamming_index.py: about a minute at a million files);
 2. writes, a batch of files per transaction: their index rows, the pairs whose later file is
-   in the batch, the pairs between the batch and the files other writers saved since the
-   snapshot (they were compared only with what was indexed then), and the new progress.
+   in the batch, and the new progress; and pairs each file other writers saved since the
+   snapshot (compared then only with what was indexed) with all of it, through an in-memory
+   index of the snapshot (hamming_index.MultiIndex), once.
 A killed fill resumes at the last committed batch. One process fills at a time (a lease in
 the state row); the others open the archive and write as usual meanwhile.
 """
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from sqlite_utils import Database
 
-from archiver.media.hamming_index import PairArrays, all_near_pairs, compare_pairs
+from archiver.media.hamming_index import MultiIndex, PairArrays, all_near_pairs
 from archiver.store.media_matches import (
     HashRow,
     index_files,
@@ -68,21 +69,24 @@ def fill_media_index(
     if snapshot is None:
         return True
     rowids, rows = _snapshot_rows(db, snapshot[0])
-    pairs = _by_later_file(all_near_pairs(packed_hashes(rows)))
-    sha256s = [r[0] for r in rows]
+    hashes, sha256s = packed_hashes(rows), [r[0] for r in rows]
+    pairs = _by_later_file(all_near_pairs(hashes))
+    since = SavedSince(MultiIndex(hashes), sha256s, snapshot[0])
     cache = db.execute("pragma cache_size").fetchone()[0]
     # The batches' chunk rows land all over the index: keep its pages in memory meanwhile.
     db.execute(f"pragma cache_size = {FILL_CACHE}")
     try:
-        _write_batches(db, rows, rowids, pairs, sha256s, snapshot[0], batch, progress)
+        _write_batches(db, rows, rowids, pairs, since, batch, progress)
     finally:
         db.execute(f"pragma cache_size = {int(cache)}")
     return True
 
 
-def _write_batches(db, rows, rowids, pairs, sha256s, snapshot, batch, progress) -> None:
+def _write_batches(db, rows, rowids, pairs, since: SavedSince, batch, progress) -> None:
+    snapshot = since.last_rowid
     while True:
         with transaction(db):
+            since.pair(db)
             state = db.execute("select done_rowid from media_index_fill").fetchone()
             if state is None or state[0] >= snapshot:
                 db.execute("delete from media_index_fill")
@@ -91,8 +95,7 @@ def _write_batches(db, rows, rowids, pairs, sha256s, snapshot, batch, progress) 
             stop = min(start + batch, len(rows))
             index_files(db, rows[start:stop])
             first, last = np.searchsorted(pairs.second, [start, stop])
-            write_both_ways(db, matches_of(_slice(pairs, first, last), sha256s))
-            _pair_with_files_saved_since(db, rows[start:stop], snapshot)
+            write_both_ways(db, matches_of(_slice(pairs, first, last), since.sha256s))
             done = int(rowids[stop - 1]) if stop > start else snapshot
             db.execute(
                 "update media_index_fill set done_rowid = ?, lease_until = ?",
@@ -123,24 +126,32 @@ def _slice(pairs: PairArrays, start: int, stop: int) -> PairArrays:
     return PairArrays(*(getattr(pairs, f)[start:stop] for f in PairArrays.__dataclass_fields__))
 
 
-def _pair_with_files_saved_since(db: Database, batch: list[HashRow], snapshot_rowid: int) -> None:
-    """The batch against the files saved after the snapshot (each compared with the index as
-    it was then, without the batch): every file with every one, a few at a time."""
-    since = db.execute(
-        # CROSS JOIN: from the few media rows past the snapshot, never a scan of the index.
-        "select h.sha256, h.pdq, h.pdq_quality, h.phash from media m"
-        " cross join media_hashes h on h.sha256 = m.sha256 where m.rowid > ?",
-        [snapshot_rowid],
-    ).fetchall()
-    if not since or not batch:
-        return
-    hashes, sha256s = packed_hashes(batch + since), [r[0] for r in batch + since]
-    step = max(1, 2_000_000 // len(since))
-    for start in range(0, len(batch), step):
-        rows = np.arange(start, min(start + step, len(batch)))
-        first = np.repeat(rows, len(since))
-        second = np.tile(np.arange(len(batch), len(batch) + len(since)), len(rows))
-        write_both_ways(db, matches_of(compare_pairs(hashes, first, second), sha256s))
+class SavedSince:
+    """The files other writers save during the fill, each paired once with all the snapshot's
+    (they were compared only with the part of it indexed when they were saved)."""
+
+    def __init__(self, index: MultiIndex, sha256s: list[str], snapshot_rowid: int):
+        self.index, self.sha256s, self.last_rowid = index, sha256s, snapshot_rowid
+
+    def pair(self, db: Database) -> None:
+        """Inside a batch's transaction: the files saved since the last call."""
+        found = db.execute(
+            # CROSS JOIN: from the few media rows past the last seen, never a scan of the index.
+            "select m.rowid, h.sha256, h.pdq, h.pdq_quality, h.phash from media m"
+            " cross join media_hashes h on h.sha256 = m.sha256 where m.rowid > ? order by m.rowid",
+            [self.last_rowid],
+        ).fetchall()
+        if not found:
+            return
+        self.last_rowid = found[-1][0]
+        near = self.index.near(packed_hashes([r[1:] for r in found]))
+        write_both_ways(db, [
+            (found[a][1], self.sha256s[b], None if pdq < 0 else pdq, None if phash < 0 else phash)
+            for a, b, pdq, phash in zip(
+                near.first.tolist(), near.second.tolist(),
+                near.pdq_distance.tolist(), near.phash_distance.tolist(), strict=True,
+            )
+        ])  # fmt: skip
 
 
 def _take_lease(db: Database) -> bool:
