@@ -187,8 +187,7 @@ def indexed_near_pairs(
             continue
         for chunk in chunks:
             values = chunk_values(words[members], chunk)
-            order = np.argsort(values, kind="stable")
-            starts = np.searchsorted(values[order], np.arange((1 << chunk.bits) + 1))
+            order, starts = _runs(values, chunk.bits)
             for flip in flips(chunk.bits, chunk.radius):
                 target = values ^ flip
                 lo, hi = starts[target], starts[target + 1]
@@ -246,9 +245,7 @@ class MultiIndex:
         for family, (chunks, words, included) in enumerate(_families(hashes)):
             members = np.flatnonzero(included)
             for chunk in chunks:
-                values = chunk_values(words[members], chunk)
-                order = np.argsort(values, kind="stable")
-                starts = np.searchsorted(values[order], np.arange((1 << chunk.bits) + 1))
+                order, starts = _runs(chunk_values(words[members], chunk), chunk.bits)
                 self.tables.append((family, chunk, members[order], starts))
 
     def near(self, query: PackedHashes) -> PairArrays:
@@ -268,6 +265,13 @@ class MultiIndex:
         n = len(self.hashes)
         codes = np.unique(np.concatenate(firsts) * n + np.concatenate(seconds))
         return compare_pairs(query, codes // n, codes % n, others=self.hashes)
+
+
+def _runs(values: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in order of value, and where each possible value's run starts in it."""
+    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(values, minlength=1 << bits), out=starts[1:])
+    return np.argsort(values, kind="stable"), starts
 
 
 def _families(hashes: PackedHashes):
