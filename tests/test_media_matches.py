@@ -331,3 +331,24 @@ def test_looking_files_up_in_memory_finds_what_comparing_with_all_finds():
     first, second = np.repeat(np.arange(400), 2600), np.tile(np.arange(2600), 400)
     expected = pair_set([compare_pairs(asked, first, second, others=held)])
     assert pair_set([MultiIndex(held).near(asked)]) == expected and len(expected) > 50
+
+
+def test_verify_catches_an_index_row_taken_out_or_changed(db):
+    from archiver.evidence.verify_media_index import check_media_index
+    from archiver.evidence.verify_report import Report
+
+    save(db, media("a", PDQ, 90, PHASH), media("b", flip(PDQ, 10), 90, FAR_PHASH))
+    save(db, media("video"), media("flat", PDQ, 20, None))  # nothing that can match: no row
+    clean = Report()
+    check_media_index(db, clean)
+    assert clean.ok and clean.checked == {"media_hashes rows": 2, "media_hash_chunks rows": 30}
+
+    # Without this chunk row, a later copy of `a` close on that chunk alone would go unseen.
+    db.execute("delete from media_hash_chunks where key = (select min(key) from media_hash_chunks)")
+    db.execute("update media_hashes set phash = ? where sha256 = ?", [FAR_PHASH, media("a").sha256])
+    tampered = Report()
+    check_media_index(db, tampered)
+    assert {p.where for p in tampered.problems} == {
+        f"media_hashes {media('a').sha256}",
+        "media_hash_chunks",
+    }

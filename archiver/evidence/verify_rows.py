@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from annotations import check_log
+from archiver.evidence.verify_media_index import check_media_index
 from archiver.evidence.verify_report import Report
 from archiver.media.similar import hamming_hex, near_duplicate
 from archiver.store.eventlog import check_chain, payload_hash
@@ -90,6 +91,8 @@ def check_rows(db: Database, report: Report) -> None:
     check_current_posts(db, report)
     check_post_states(db, report)
     check_media_matches(db, report)
+    if not fill_pending(db):  # a fill under way has indexed only part of the files
+        check_media_index(db, report)
     report.count("annotations rows", row_count(db, "annotations"))
     for problem in check_log(db):
         report.add("row", "annotations", problem)
