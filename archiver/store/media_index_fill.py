@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from archiver.media.hamming_index import MultiIndex, PairArrays, all_near_pairs
 from archiver.store.media_matches import (
     HashRow,
+    Match,
     index_files,
     matches_of,
     packed_hashes,
@@ -76,17 +77,19 @@ def fill_media_index(
     # The batches' chunk rows land all over the index: keep its pages in memory meanwhile.
     db.execute(f"pragma cache_size = {FILL_CACHE}")
     try:
-        _write_batches(db, rows, rowids, pairs, since, batch, progress)
+        _write_batches(db, rows, rowids, pairs, since, snapshot[0], batch, progress)
     finally:
         db.execute(f"pragma cache_size = {int(cache)}")
     return True
 
 
-def _write_batches(db, rows, rowids, pairs, since: SavedSince, batch, progress) -> None:
-    snapshot = since.last_rowid
+def _write_batches(db, rows, rowids, pairs, since: SavedSince, snapshot, batch, progress) -> None:
     while True:
+        # The files saved meanwhile are looked up before taking the lock (after a long first
+        # step there may be thousands); inside it, only those saved in between.
+        ready = since.find(db)
         with transaction(db):
-            since.pair(db)
+            write_both_ways(db, ready + since.find(db))
             state = db.execute("select done_rowid from media_index_fill").fetchone()
             if state is None or state[0] >= snapshot:
                 db.execute("delete from media_index_fill")
@@ -133,8 +136,8 @@ class SavedSince:
     def __init__(self, index: MultiIndex, sha256s: list[str], snapshot_rowid: int):
         self.index, self.sha256s, self.last_rowid = index, sha256s, snapshot_rowid
 
-    def pair(self, db: Database) -> None:
-        """Inside a batch's transaction: the files saved since the last call."""
+    def find(self, db: Database) -> list[Match]:
+        """The near duplicates in the snapshot of the files saved since the last call."""
         found = db.execute(
             # CROSS JOIN: from the few media rows past the last seen, never a scan of the index.
             "select m.rowid, h.sha256, h.pdq, h.pdq_quality, h.phash from media m"
@@ -142,16 +145,16 @@ class SavedSince:
             [self.last_rowid],
         ).fetchall()
         if not found:
-            return
+            return []
         self.last_rowid = found[-1][0]
         near = self.index.near(packed_hashes([r[1:] for r in found]))
-        write_both_ways(db, [
+        return [
             (found[a][1], self.sha256s[b], None if pdq < 0 else pdq, None if phash < 0 else phash)
             for a, b, pdq, phash in zip(
                 near.first.tolist(), near.second.tolist(),
                 near.pdq_distance.tolist(), near.phash_distance.tolist(), strict=True,
             )
-        ])  # fmt: skip
+        ]  # fmt: skip
 
 
 def _take_lease(db: Database) -> bool:
