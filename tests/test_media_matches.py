@@ -11,7 +11,7 @@ import pytest
 from archiver.media.similar import _popcount_bytes, near_duplicate
 from archiver.models import StoredMedia
 from archiver.store.connection import open_db
-from archiver.store.media_matches import MediaIndex
+from archiver.store.media_matches import near_pairs_of
 from archiver.store.transaction import transaction
 from archiver.store.writes import save_media
 
@@ -152,9 +152,9 @@ def test_the_array_rule_is_the_pairwise_rule(db):
          "pdq_quality": m.pdq_quality, "phash": m.phash}
         for m in items
     )  # fmt: skip
-    index = MediaIndex()
-    index.refresh(db)
-    found = {(a, b) for a, b, *_ in index.near_pairs(0, index.size)}
+    rows = [(m.sha256, m.pdq, m.pdq_quality, m.phash) for m in items]
+    each_once = [pair for block in near_pairs_of(rows) for pair in block]
+    found = {(a, b) for a, b, *_ in each_once} | {(b, a) for a, b, *_ in each_once}
     expected = {
         (a.sha256, b.sha256)
         for a in items
@@ -163,7 +163,6 @@ def test_the_array_rule_is_the_pairwise_rule(db):
         and near_duplicate(a.pdq, a.pdq_quality, b.pdq, b.pdq_quality, a.phash, b.phash)
     }
     assert found == expected and len(expected) > 100
-    each_once = index.near_pairs(0, index.size, each_once=True)
     assert len(each_once) * 2 == len(found)
 
 
@@ -194,3 +193,162 @@ def test_verify_recomputes_the_pairs_and_catches_one_hidden_or_forged(db):
             "a near-duplicate pair of the files' hashes is missing") in problems  # fmt: skip
     assert (f"media_matches {far.sha256} ~ {a.sha256}",
             "not a near-duplicate pair of the files' hashes") in problems  # fmt: skip
+
+
+def boundary_rows(count: int, seed: int) -> list[tuple]:
+    """(sha256, pdq, quality, phash): random hashes, and copies of earlier ones at the
+    thresholds' edges: PDQ 31/32 bits, quality 49/50, pHash 8/9 bits."""
+    rng = random.Random(seed)
+    rows, made = [], []
+    for n in range(count):
+        sha = hashlib.sha256(f"r{seed} {n}".encode()).hexdigest()
+        pdq, phash = f"{rng.getrandbits(256):064x}", f"{rng.getrandbits(64):016x}"
+        quality = rng.choice([90, 50, 49])
+        if made and n % 3 == 0:
+            base_pdq, base_phash = rng.choice(made)
+            pdq = flip_random(base_pdq, rng.choice([0, 30, 31, 32, 33]), rng)
+            phash = flip_random(base_phash, rng.choice([0, 7, 8, 9, 10]), rng)
+        made.append((pdq, phash))
+        rows.append((sha, pdq if n % 11 else None, quality, phash if n % 13 else "xyz"))
+    return rows
+
+
+def flip_random(hexhash: str, bits: int, rng: random.Random) -> str:
+    value = int(hexhash, 16)
+    for bit in rng.sample(range(len(hexhash) * 4), bits):
+        value ^= 1 << bit
+    return format(value, f"0{len(hexhash)}x")
+
+
+def pair_set(blocks) -> set:
+    found = set()
+    for b in blocks:
+        columns = (b.first, b.second, b.pdq_distance, b.phash_distance)
+        found.update(zip(*(c.tolist() for c in columns), strict=True))
+    return found
+
+
+def test_the_index_finds_exactly_what_comparing_every_pair_finds():
+    from archiver.media.hamming_index import indexed_near_pairs, scanned_near_pairs
+    from archiver.store.media_matches import packed_hashes
+
+    hashes = packed_hashes(boundary_rows(3000, seed=11))
+    by_index = pair_set(indexed_near_pairs(hashes, pairs_per_step=5_000))
+    by_scan = pair_set(scanned_near_pairs(hashes))
+    assert by_index == by_scan
+    distances = {(pdq, phash) for *_, pdq, phash in by_scan}
+    assert {31, 8} <= {d for pair in distances for d in pair}  # the edges were planted and found
+    assert not any(pdq == 32 and phash > 8 for pdq, phash in distances)
+
+
+def test_a_saved_file_is_looked_up_through_the_index_as_a_scan_would(db):
+    from archiver.store.media_matches import near_pairs_of
+
+    rows = boundary_rows(600, seed=12)
+    for sha, pdq, quality, phash in rows:
+        save(db, StoredMedia(sha256=sha, bytes=1, blob_path="x", mime="image/jpeg", pdq=pdq,
+                             pdq_quality=quality, phash=phash))  # fmt: skip
+    expected = set(both_ways_of(near_pairs_of(rows)))
+    assert matches(db) == expected and len(expected) > 100
+
+
+def both_ways_of(blocks):
+    for block in blocks:
+        for a, b, pdq, phash in block:
+            yield (a, b, pdq, phash)
+            yield (b, a, pdq, phash)
+
+
+def older_archive(path, rows):
+    """An archive of these media made before the index existed (its fill still to do)."""
+    from archiver.store.media_index_fill import start_fill
+    from archiver.store.media_matches import create_index_tables
+
+    db = open_db(path)
+    db["media"].insert_all(
+        {"sha256": s, "bytes": 1, "blob_path": "x", "pdq": p, "pdq_quality": q, "phash": h}
+        for s, p, q, h in rows
+    )
+    with transaction(db):
+        create_index_tables(db, anew=True)
+        start_fill(db)
+    return db
+
+
+KILL_AFTER_THIRD_BATCH = """
+import functools, os, signal, sys
+from archiver.store import media_index_fill, schema
+from archiver.store.connection import open_db
+batches = []
+def progress(done, total):
+    print(done, total, flush=True)
+    batches.append(done)
+    if len(batches) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+schema.print_progress = progress
+schema.fill_media_index = functools.partial(media_index_fill.fill_media_index, batch=200)
+open_db(sys.argv[1])
+"""
+
+
+def test_a_killed_fill_resumes_where_it_stopped(tmp_path):
+    import subprocess
+    import sys
+
+    from archiver.store.media_matches import near_pairs_of
+
+    rows = boundary_rows(1500, seed=13)
+    older_archive(tmp_path / "a.db", rows).close()
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_THIRD_BATCH, str(tmp_path / "a.db")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == -9 and killed.stdout.split()[::2] == ["200", "400", "600"]
+    db = open_db(tmp_path / "a.db")  # takes over the dead process's lease and finishes
+    assert db.execute("select count(*) from media_index_fill").fetchone()[0] == 0
+    assert matches(db) == set(both_ways_of(near_pairs_of(rows)))
+    db.close()
+
+
+def test_a_file_saved_during_the_fill_is_paired_with_files_not_indexed_yet(tmp_path):
+    from archiver.store.media_index_fill import fill_media_index
+
+    old = media("old", PDQ, 90, PHASH)
+    db = older_archive(tmp_path / "a.db", [(old.sha256, old.pdq, old.pdq_quality, old.phash)])
+    copy = media("saved meanwhile", flip(PDQ, 31), 90, FAR_PHASH)
+    save(db, copy)  # the index does not hold `old` yet
+    assert matches(db) == set()
+    fill_media_index(db)
+    assert matches(db) == {(old.sha256, copy.sha256, 31, 64), (copy.sha256, old.sha256, 31, 64)}
+
+
+def test_looking_files_up_in_memory_finds_what_comparing_with_all_finds():
+    from archiver.media.hamming_index import MultiIndex, compare_pairs
+    from archiver.store.media_matches import packed_hashes
+
+    rows = boundary_rows(3000, seed=14)
+    held, asked = packed_hashes(rows[:2600]), packed_hashes(rows[2600:])
+    first, second = np.repeat(np.arange(400), 2600), np.tile(np.arange(2600), 400)
+    expected = pair_set([compare_pairs(asked, first, second, others=held)])
+    assert pair_set([MultiIndex(held).near(asked)]) == expected and len(expected) > 50
+
+
+def test_verify_catches_an_index_row_taken_out_or_changed(db):
+    from archiver.evidence.verify_media_index import check_media_index
+    from archiver.evidence.verify_report import Report
+
+    save(db, media("a", PDQ, 90, PHASH), media("b", flip(PDQ, 10), 90, FAR_PHASH))
+    save(db, media("video"), media("flat", PDQ, 20, None))  # nothing that can match: no row
+    clean = Report()
+    check_media_index(db, clean)
+    assert clean.ok and clean.checked == {"media_hashes rows": 2, "media_hash_chunks rows": 30}
+
+    # Without this chunk row, a later copy of `a` close on that chunk alone would go unseen.
+    db.execute("delete from media_hash_chunks where key = (select min(key) from media_hash_chunks)")
+    db.execute("update media_hashes set phash = ? where sha256 = ?", [FAR_PHASH, media("a").sha256])
+    tampered = Report()
+    check_media_index(db, tampered)
+    assert {p.where for p in tampered.problems} == {
+        f"media_hashes {media('a').sha256}",
+        "media_hash_chunks",
+    }

@@ -7,10 +7,12 @@ import json
 from sqlite_utils import Database
 
 from annotations import check_log
+from archiver.evidence.verify_media_index import check_media_index
 from archiver.evidence.verify_report import Report
 from archiver.media.similar import hamming_hex, near_duplicate
 from archiver.store.eventlog import check_chain, column_digests, payload_hash
-from archiver.store.media_matches import all_near_pairs, both_ways
+from archiver.store.media_index_fill import fill_pending
+from archiver.store.media_matches import all_media_near_pairs, both_ways
 from archiver.store.queries_evidence import (
     POST_STATE,
     events_for_target,
@@ -101,6 +103,8 @@ def check_rows(db: Database, report: Report) -> None:
     check_current_posts(db, report)
     check_post_states(db, report)
     check_media_matches(db, report)
+    if not fill_pending(db):  # a fill under way has indexed only part of the files
+        check_media_index(db, report)
     report.count("annotations rows", row_count(db, "annotations"))
     for problem in check_log(db):
         report.add("row", "annotations", problem, table="annotations")
@@ -201,9 +205,6 @@ def _state_forms(state: dict) -> list[dict]:
     return [{"post": post, "media": state["media"]} for post in forms]
 
 
-# Up to this many media files, verify recomputes every near-duplicate pair (quadratic:
-# about 3 s at 20,000); past it, only the pairs kept are checked against their files' hashes.
-RECOMPUTE_MATCHES_UP_TO = 20_000
 # Pairs named one by one; past this many, a count (a viral picture can make millions).
 MATCHES_NAMED = 20
 
@@ -227,12 +228,12 @@ def check_media_matches(db: Database, report: Report) -> None:
         report.add(
             "row", "media_matches", f"{wrong - MATCHES_NAMED:,} more pairs the hashes do not make"
         )
-    if len(hashes) > RECOMPUTE_MATCHES_UP_TO:
+    if fill_pending(db):
         report.notes.append(
-            f"{len(hashes):,} media files: missing near-duplicate pairs not looked for"
+            "media still being indexed: missing near-duplicate pairs not looked for"
         )
         return
-    if sum(2 * len(found) for found in all_near_pairs(db)) != holding:
+    if sum(2 * len(found) for found in all_media_near_pairs(db)) != holding:
         _report_missing_matches(db, report)
 
 
@@ -249,7 +250,7 @@ def _pair_holds(hashes: dict, sha256: str, other: str, pdq: int | None, phash: i
 
 def _report_missing_matches(db: Database, report: Report) -> None:
     missing = 0
-    for found in all_near_pairs(db):
+    for found in all_media_near_pairs(db):
         for pair in both_ways(found):
             if not media_match_exists(db, pair[0], pair[1]):
                 missing += 1

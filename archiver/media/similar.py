@@ -3,7 +3,7 @@
 The thresholds are the usual ones: PDQ within 31 bits of 256 (Meta's recommended match
 distance, when both hashes have quality >= 50), pHash within 8 bits of 64. The rule is
 given twice: for two hashes (near_duplicate) and over numpy arrays of many
-(near_duplicates), which archiver.store.media_matches uses to compare a file with a whole archive.
+(near_duplicates), which media/hamming_index.py applies to the candidate pairs its index finds.
 """
 
 from __future__ import annotations
@@ -61,21 +61,6 @@ def pack_hex(hashes: Sequence[str | None], digits: int) -> tuple[np.ndarray, np.
     return packed, valid
 
 
-def unpack_hex(words: np.ndarray) -> str:
-    """One row of pack_hex back to its hex digits."""
-    return words.astype(">u8").tobytes().hex()
-
-
-def hamming_matrix(rows: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Differing bits between each packed hash of `rows` and each of `others`: shape (rows, others)."""
-    distance = np.zeros((len(rows), len(others)), dtype=np.uint16)
-    # Word by word: a (rows, others, words) temporary and a sum over its short last axis
-    # take several times longer.
-    for word in range(rows.shape[1]):
-        distance += _popcount(rows[:, word, None] ^ others[None, :, word])
-    return distance
-
-
 def near_duplicates(
     pdq_distance: np.ndarray,
     both_reliable: np.ndarray,
@@ -95,4 +80,5 @@ def _popcount_bytes(words: np.ndarray) -> np.ndarray:
 
 
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
-_popcount = getattr(np, "bitwise_count", _popcount_bytes)
+# The set bits of each element of an integer array.
+bit_counts = getattr(np, "bitwise_count", _popcount_bytes)

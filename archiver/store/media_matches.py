@@ -1,196 +1,161 @@
 """Near-duplicate media, found once when a file is first saved and kept in `media_matches`.
 
-Comparing every file with every other on each page view does not scale (a post page
-over 300 k media took seconds). Instead, when a media row is first saved, its hashes
-are compared with every other file's at once in numpy (XOR and popcount over packed
-64-bit words) and each near duplicate is written both ways: (sha256, other_sha256,
-pdq_distance, phash_distance). The rule and thresholds are similar.py's; a file's
-identical copies are the same media row, so `media_matches` only pairs different files.
+Each near duplicate is written both ways: (sha256, other_sha256, pdq_distance,
+phash_distance). The rule and thresholds are similar.py's; a file's identical copies are
+the same media row, so `media_matches` only pairs different files.
 
-Each session (one open Database) keeps an index of the archive's hashes in memory,
-brought up to date inside the write transaction from the media rows with a rowid above
-the last it read; that transaction holds the write lock, so a file another process
-archived meanwhile is compared too, and never one that is not committed.
+A file is not compared with every other: its hashes' chunks are written to an index table
+in the same transaction as its media row (multi-index hashing, media/hamming_index.py), and
+the files that share a chunk with it, within the chunk's radius, are the only ones compared.
+Two tables, kept in step with `media` by the one write path:
+- `media_hashes`: one row per file that has a hash able to match (a reliable PDQ or a
+  pHash), with its own integer id (a media row's rowid is not stable across VACUUM);
+- `media_hash_chunks`: (key, id), one row per chunk of each such file (WITHOUT ROWID: the
+  primary key is the whole row, so a lookup reads the index alone).
+A rollback takes a file's index rows back with its media row; another process's committed
+files are in the table the moment the write lock is ours.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from sqlite_utils import Database
 
-from archiver.media.similar import (
-    PDQ_DIGITS,
-    PDQ_MIN_QUALITY,
-    PHASH_DIGITS,
-    hamming_matrix,
-    near_duplicates,
-    pack_hex,
-    unpack_hex,
+from archiver.media.hamming_index import (
+    PDQ_CHUNKS,
+    PHASH_CHUNKS,
+    PackedHashes,
+    PairArrays,
+    all_near_pairs,
+    chunk_keys,
+    compare_pairs,
+    probe_keys,
 )
+from archiver.media.similar import PDQ_DIGITS, PDQ_MIN_QUALITY, PHASH_DIGITS, pack_hex
 
 Match = tuple[str, str, int | None, int | None]  # sha256, other_sha256, pdq and pHash distance
+HashRow = tuple[str, str | None, int | None, str | None]  # sha256, pdq, pdq_quality, phash
 INSERT = (
     "insert or replace into media_matches (sha256, other_sha256, pdq_distance, phash_distance)"
     " values (?, ?, ?, ?)"
 )
-# Pairs compared per numpy step when filling an archive: bounds its temporary arrays (~40 MB).
-BLOCK_PAIRS = 2_000_000
-SHA256_DIGITS = 64
+# The probe keys as bound parameters (2,666 at most, under SQLite's 32,766 since 3.32):
+# quicker than one JSON array through json_each.
+CANDIDATES = """
+    select id, sha256, pdq, pdq_quality, phash from media_hashes
+    where id in (select id from media_hash_chunks where key in ({marks}))
+"""
 
 
-class MediaIndex:
-    """The perceptual hashes of an archive's media, packed for comparing one file with all."""
-
-    def __init__(self) -> None:
-        self.last_rowid = 0  # media rows up to this one have been read
-        self.size = 0
-        # Only files with a hash that can match (a reliable PDQ or a pHash) are kept.
-        self._columns = {
-            "sha256": np.zeros((0, SHA256_DIGITS // 16), np.uint64),
-            "pdq": np.zeros((0, PDQ_DIGITS // 16), np.uint64),
-            "pdq_valid": np.zeros(0, bool),
-            "reliable": np.zeros(0, bool),
-            "phash": np.zeros((0, PHASH_DIGITS // 16), np.uint64),
-            "phash_valid": np.zeros(0, bool),
-        }
-        self.lock = threading.Lock()
-
-    def refresh(self, db: Database) -> None:
-        """Read the media rows added since the last refresh, by this session or another."""
-        rows = db.execute(
-            "select rowid, sha256, pdq, pdq_quality, phash from media where rowid > ?"
-            " order by rowid",
-            [self.last_rowid],
-        ).fetchall()
-        if not rows:
-            return
-        self.last_rowid = rows[-1][0]
-        _, sha256s, pdqs, qualities, phashes = zip(*rows, strict=True)
-        pdq, pdq_valid = pack_hex(pdqs, PDQ_DIGITS)
-        phash, phash_valid = pack_hex(phashes, PHASH_DIGITS)
-        reliable = pdq_valid & (np.array([q or 0 for q in qualities]) >= PDQ_MIN_QUALITY)
-        keep = reliable | phash_valid
-        self._append(
-            sha256=pack_hex(sha256s, SHA256_DIGITS)[0][keep], pdq=pdq[keep], pdq_valid=pdq_valid[keep],
-            reliable=reliable[keep], phash=phash[keep], phash_valid=phash_valid[keep],
-        )  # fmt: skip
-
-    def _append(self, **values: np.ndarray) -> None:
-        added = len(values["sha256"])
-        capacity = len(self._columns["sha256"])
-        if self.size + added > capacity:
-            # Doubling: an archive that grows by one file at a time is not copied each time.
-            capacity = max(1024, 2 * (self.size + added))
-            for name, column in self._columns.items():
-                grown = np.zeros((capacity, *column.shape[1:]), column.dtype)
-                grown[: self.size] = column[: self.size]
-                self._columns[name] = grown
-        for name, column in self._columns.items():
-            column[self.size : self.size + added] = values[name]
-        self.size += added
-
-    def _live(self) -> dict[str, np.ndarray]:
-        return {name: column[: self.size] for name, column in self._columns.items()}
-
-    def position(self, sha256: str, since: int = 0) -> int | None:
-        """Where the file is in the index (looking from `since` on); None when it has no hash
-        that can match."""
-        digest = pack_hex([sha256], SHA256_DIGITS)[0][0]
-        found = np.flatnonzero((self._live()["sha256"][since:] == digest).all(axis=1))
-        return since + int(found[0]) if len(found) else None
-
-    def near_pairs(self, start: int, stop: int, *, each_once: bool = False) -> list[Match]:
-        """Files [start, stop) of the index against all others: each pair that looks the same
-        (similar.near_duplicates). each_once: only against files further on (for a whole index)."""
-        c = self._live()
-        first = start if each_once else 0
-        rows, others = slice(start, stop), slice(first, self.size)
-        pdq = hamming_matrix(c["pdq"][rows], c["pdq"][others])
-        phash = hamming_matrix(c["phash"][rows], c["phash"][others])
-        both_pdq = c["pdq_valid"][rows, None] & c["pdq_valid"][None, others]
-        both_phash = c["phash_valid"][rows, None] & c["phash_valid"][None, others]
-        both_reliable = c["reliable"][rows, None] & c["reliable"][None, others]
-        near = near_duplicates(pdq, both_reliable, phash, both_phash)
-        found = []
-        for a, b in zip(*np.nonzero(near), strict=True):
-            i, j = start + a, first + b
-            if j == i or (each_once and j < i):
-                continue
-            found.append((
-                unpack_hex(c["sha256"][i]), unpack_hex(c["sha256"][j]),
-                int(pdq[a, b]) if both_pdq[a, b] else None,
-                int(phash[a, b]) if both_phash[a, b] else None,
-            ))  # fmt: skip
-        return found
+def create_index_tables(db: Database, *, anew: bool = False) -> None:
+    """The index tables (inside the caller's transaction); anew: emptied first."""
+    if anew:
+        db.execute("drop table if exists media_hash_chunks")
+        db.execute("drop table if exists media_hashes")
+    db["media_hashes"].create(
+        {"id": int, "sha256": str, "pdq": str, "pdq_quality": int, "phash": str},
+        pk="id", not_null={"sha256"}, if_not_exists=True,
+    )  # fmt: skip
+    db["media_hashes"].create_index(["sha256"], unique=True, if_not_exists=True)
+    # sqlite-utils cannot make a WITHOUT ROWID table: the one hand-written CREATE.
+    db.execute(
+        "create table if not exists media_hash_chunks (key integer not null,"
+        " id integer not null, primary key (key, id)) without rowid"
+    )
 
 
-_sessions: weakref.WeakKeyDictionary[Database, MediaIndex] = weakref.WeakKeyDictionary()
-_sessions_lock = threading.Lock()
+def packed_hashes(rows: Sequence[HashRow]) -> PackedHashes:
+    """The hashes of (sha256, pdq, pdq_quality, phash) rows, as the index compares them."""
+    pdq, pdq_valid = pack_hex([r[1] for r in rows], PDQ_DIGITS)
+    phash, phash_valid = pack_hex([r[3] for r in rows], PHASH_DIGITS)
+    quality = np.array([r[2] or 0 for r in rows], dtype=np.int64).reshape(len(rows))
+    return PackedHashes(
+        pdq, pdq_valid, pdq_valid & (quality >= PDQ_MIN_QUALITY), phash, phash_valid
+    )
 
 
-def session_index(db: Database) -> MediaIndex:
-    """This session's index (made empty on first use; refresh() fills it)."""
-    with _sessions_lock:
-        index = _sessions.get(db)
-        if index is None:
-            index = _sessions[db] = MediaIndex()
-        return index
+def index_files(db: Database, rows: Sequence[HashRow]) -> None:
+    """Write the index rows of files (inside the caller's transaction); files without a hash
+    that can match get none."""
+    hashes = packed_hashes(rows)
+    pdq_keys, phash_keys = (
+        chunk_keys(hashes.pdq, PDQ_CHUNKS),
+        chunk_keys(hashes.phash, PHASH_CHUNKS),
+    )
+    chunk_rows: list[tuple[int, int]] = []
+    for i in np.flatnonzero(hashes.reliable | hashes.phash_valid).tolist():
+        file_id = db.execute(
+            "insert into media_hashes (sha256, pdq, pdq_quality, phash) values (?, ?, ?, ?)",
+            rows[i],
+        ).lastrowid
+        keys = (pdq_keys[i].tolist() if hashes.reliable[i] else []) + (
+            phash_keys[i].tolist() if hashes.phash_valid[i] else []
+        )
+        chunk_rows += [(key, file_id) for key in keys]
+    chunk_rows.sort()  # in key order: the batch's rows go to neighbouring pages together
+    db.conn.executemany("insert into media_hash_chunks (key, id) values (?, ?)", chunk_rows)
 
 
-def forget_session_index(db: Database) -> None:
-    """Drop the session's index (after a rollback it may hold rows that are gone); rebuilt on use."""
-    with _sessions_lock:
-        _sessions.pop(db, None)
+def near_files(db: Database, row: HashRow) -> list[Match]:
+    """The indexed files that look like this one (not itself): each found through one of its
+    chunks' neighbours, then compared in full."""
+    hashes = packed_hashes([row])
+    probes = (probe_keys(hashes.pdq[0], PDQ_CHUNKS).tolist() if hashes.reliable[0] else []) + (
+        probe_keys(hashes.phash[0], PHASH_CHUNKS).tolist() if hashes.phash_valid[0] else []
+    )
+    if not probes:
+        return []
+    sql = CANDIDATES.format(marks=",".join("?" * len(probes)))
+    found = [r[1:] for r in db.execute(sql, probes) if r[1] != row[0]]
+    if not found:
+        return []
+    rows = [row, *found]
+    pairs = compare_pairs(packed_hashes(rows), np.zeros(len(found), int), np.arange(1, len(rows)))
+    return list(matches_of(pairs, [r[0] for r in rows]))
 
 
-def record_matches(db: Database, sha256: str) -> int:
-    """Write the near duplicates of a media row just inserted, both ways; inside its transaction.
+def matches_of(pairs: PairArrays, sha256s: Sequence[str]) -> Iterator[Match]:
+    """Pairs of positions as (sha256, other_sha256, pdq_distance, phash_distance)."""
+    for a, b, pdq, phash in zip(
+        pairs.first.tolist(), pairs.second.tolist(),
+        pairs.pdq_distance.tolist(), pairs.phash_distance.tolist(), strict=True,
+    ):  # fmt: skip
+        yield sha256s[a], sha256s[b], None if pdq < 0 else pdq, None if phash < 0 else phash
 
-    Returns how many other files it matches.
-    """
-    index = session_index(db)
-    with index.lock:
-        known = index.size
-        index.refresh(db)
-        i = index.position(sha256, since=known)  # just inserted, so just read
-        found = [] if i is None else index.near_pairs(i, i + 1)
-    _write_both_ways(db, found)
+
+def record_matches(db: Database, row: HashRow) -> int:
+    """Index a media row just inserted and write its near duplicates, both ways; inside its
+    transaction. Returns how many other files it matches."""
+    found = near_files(db, row)
+    index_files(db, [row])
+    write_both_ways(db, found)
     return len(found)
 
 
-def fill_media_matches(db: Database) -> int:
-    """Compare every archived file with every other (an archive made before media_matches).
-
-    Quadratic, in numpy blocks: 0.7 s for 10 k files, 5.5 s for 30 k (bench/media_matches.py).
-    Returns the rows written.
-    """
-    written = 0
-    for found in all_near_pairs(db):
-        _write_both_ways(db, found)
-        written += 2 * len(found)
-    return written
+def near_pairs_of(rows: Sequence[HashRow]) -> Iterator[list[Match]]:
+    """Every pair of these files that look the same, each once, in blocks (in memory: for
+    filling the table and for verify)."""
+    sha256s = [r[0] for r in rows]
+    for pairs in all_near_pairs(packed_hashes(rows)):
+        yield list(matches_of(pairs, sha256s))
 
 
-def all_near_pairs(db: Database) -> Iterator[list[Match]]:
+def all_media_near_pairs(db: Database) -> Iterator[list[Match]]:
     """Every pair of the archive's files that look the same, each once, in blocks."""
-    index = MediaIndex()
-    index.refresh(db)
-    block = max(1, BLOCK_PAIRS // max(1, index.size))
-    for start in range(0, index.size, block):
-        yield index.near_pairs(start, min(index.size, start + block), each_once=True)
+    rows = db.execute("select sha256, pdq, pdq_quality, phash from media").fetchall()
+    return near_pairs_of(rows)
 
 
-def both_ways(found: list[Match]) -> Iterator[Match]:
+def both_ways(found: Iterable[Match]) -> Iterator[Match]:
     """Each pair as media_matches keeps it: from each file to the other."""
     for m in found:
         yield m
         yield (m[1], m[0], m[2], m[3])
 
 
-def _write_both_ways(db: Database, found: list[Match]) -> None:
-    if found:
-        db.conn.executemany(INSERT, list(both_ways(found)))
+def write_both_ways(db: Database, found: Iterable[Match]) -> None:
+    rows = list(both_ways(found))
+    if rows:
+        db.conn.executemany(INSERT, rows)

@@ -256,3 +256,15 @@ def media_match_exists(db: Database, sha256: str, other: str) -> bool:
         ).fetchone()
         is not None
     )
+
+
+def media_index_rows(db: Database) -> list[tuple]:
+    """Every media_hashes row: (id, sha256, pdq, pdq_quality, phash)."""
+    return db.execute("select id, sha256, pdq, pdq_quality, phash from media_hashes").fetchall()
+
+
+def media_index_chunks(db: Database, block: int = 500_000) -> Iterator[list[tuple]]:
+    """Every media_hash_chunks row, (key, id), in blocks."""
+    cursor = db.execute("select key, id from media_hash_chunks")
+    while rows := cursor.fetchmany(block):
+        yield rows

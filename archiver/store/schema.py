@@ -11,7 +11,13 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from archiver.store.media_matches import fill_media_matches
+from archiver.store.media_index_fill import (
+    fill_media_index,
+    fill_pending,
+    print_progress,
+    start_fill,
+)
+from archiver.store.media_matches import create_index_tables
 from archiver.store.schema_extensions import schema_extensions
 from archiver.store.transaction import transaction
 
@@ -206,18 +212,26 @@ def _add_missing_indexes(db: Database) -> None:
 
 
 def _add_media_matches(db: Database) -> None:
-    """The near-duplicate pairs (store/media_matches.py); an older archive's are computed once, here."""
-    if db["media_matches"].exists():
-        return
-    with transaction(db):
-        if db["media_matches"].exists():  # another process opening it made it meanwhile
-            return
-        db["media_matches"].create(
-            {"sha256": str, "other_sha256": str, "pdq_distance": int, "phash_distance": int},
-            pk=("sha256", "other_sha256"),
-            foreign_keys=[("sha256", "media", "sha256"), ("other_sha256", "media", "sha256")],
-        )
-        fill_media_matches(db)
+    """The near-duplicate pairs and their index (store/media_matches.py); an older archive's
+    files are indexed and paired here, in batches (store/media_index_fill.py)."""
+
+    def made() -> bool:
+        return db["media_matches"].exists() and db["media_index_fill"].exists()
+
+    if not made():
+        with transaction(db):
+            if made():  # another process opening it made them meanwhile
+                return
+            if not db["media_matches"].exists():
+                db["media_matches"].create(
+                    {"sha256": str, "other_sha256": str, "pdq_distance": int, "phash_distance": int},
+                    pk=("sha256", "other_sha256"),
+                    foreign_keys=[("sha256", "media", "sha256"), ("other_sha256", "media", "sha256")],
+                )  # fmt: skip
+            create_index_tables(db, anew=True)
+            start_fill(db)
+    if fill_pending(db):
+        fill_media_index(db, progress=print_progress)
 
 
 def _enable_search(db: Database) -> None:

@@ -7,7 +7,6 @@ themselves are in schema.py.
 
 from __future__ import annotations
 
-import functools
 import json
 import secrets
 from dataclasses import asdict
@@ -19,11 +18,10 @@ from archiver import __version__
 from archiver.models import POST_OK, RENDER_TYPES, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import counts_moved
 from archiver.store.eventlog import payload_hash, record_event, utc_now
-from archiver.store.media_matches import forget_session_index, record_matches
+from archiver.store.media_matches import record_matches
 from archiver.store.queries import media_exists
 from archiver.store.queries_evidence import POST_STATE, post_state
 from archiver.store.rows import insert_row, upsert_row
-from archiver.store.transaction import on_rollback
 
 
 def new_capture_id() -> str:
@@ -53,9 +51,7 @@ def save_media(db: Database, media: StoredMedia) -> None:
     }  # fmt: skip
     insert_row(db, "media", row)
     record_event(db, "archiver", "media", f"media:{media.sha256}", row)
-    # The session's media index is about to hold this row; a rollback takes the row back.
-    on_rollback(db, functools.partial(forget_session_index, db))
-    record_matches(db, media.sha256)
+    record_matches(db, (media.sha256, media.pdq, media.pdq_quality, media.phash))
 
 
 def content_hash(post: Post, media_sha256s: list[str | None]) -> str:
