@@ -221,7 +221,7 @@ def test_a_page_without_video_asks_nothing_more(replay, settings):
     assert [r.path for r in replay.requests] == ["/2026/footage"]
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
     settings, method, tmp_path
 ):
@@ -239,15 +239,18 @@ def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
         assert [type(h).__name__ for h in ydl._request_director.handlers.values()] == [
             "FetcherHandler"
         ]
-        with pytest.raises(RequestError, match="GET only"):
+        with pytest.raises(RequestError, match="GET and POST only"):
             ydl.urlopen(
                 Request("https://www.youtube.com/youtubei/v1/player", data=b"{}", method=method)
             )
     # The autouse network guard fails the test had anything tried to reach past loopback.
 
 
-def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settings):
-    """YouTube's extractor asks its API by POST, which the fetcher does not send: said, not sent."""
+def test_a_platform_whose_extractor_posts_sends_it_through_the_fetcher_recorded(
+    replay, settings
+):
+    """YouTube's extractor asks its API by a JSON POST: sent by the fetcher, kept in the WARC
+    with its body; the API's answer (here a 404) is the video's reason."""
     from recorded import serve_fixture, serve_oembed
 
     watch = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -261,8 +264,26 @@ def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settin
         [video] = archiver.db.query("select * from post_media where type = 'video'")
 
     assert result.status == "partial" and video["sha256"] is None
-    assert "sends POST requests, which the archiver's fetcher does not send" in video["error"]
-    assert all(r.method == "GET" for r in replay.requests)
+    assert "Unable to download API page: HTTP Error 404" in video["error"]
+    [posted] = [r for r in replay.requests if r.method == "POST"]
+    assert posted.host == "www.youtube.com" and posted.path.startswith("/youtubei/v1/")
+    assert posted.headers["content-type"] == "application/json"
+    sent = json.loads(posted.body)
+    assert sent["videoId"] == "dQw4w9WgXcQ"
+    [(headers, body)] = warc_requests(settings, "POST")
+    assert json.loads(body) == sent and "application/json" in headers
+
+
+def warc_requests(settings, method: str) -> list[tuple[str, bytes]]:
+    """(the HTTP headers as recorded, the body) of each WARC request record of `method`."""
+    found = []
+    for path in sorted(settings.warcs.glob("*.warc.gz")):
+        with open(path, "rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type == "request" and record.http_headers.protocol == method:
+                    headers = record.http_headers.to_str()
+                    found.append((headers, record.content_stream().read()))
+    return found
 
 
 def test_a_video_frame_swapped_or_its_probe_edited_is_caught(replay, settings, clips):

@@ -286,10 +286,8 @@ def _failure(exc: YoutubeDLError, ydl: _ArchiverYDL) -> ArchiveError:
         if isinstance(error, StorageError):
             return error
     message = str(exc).removeprefix("ERROR: ").strip()
-    if "archiver's fetcher sends GET only" in message:
-        message = (
-            "the site's extractor sends POST requests, which the archiver's fetcher does not send"
-        )
+    if "archiver's fetcher sends GET and POST only" in message:
+        message = "the site's extractor sends requests the archiver's fetcher does not send"
     if "Requested format is not available" in message:
         message = "no format of the video fits under the size limit"
     return ArchiveError(f"video not downloaded: {message}")
