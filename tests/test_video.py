@@ -274,6 +274,40 @@ def test_a_platform_whose_extractor_posts_sends_it_through_the_fetcher_recorded(
     assert json.loads(body) == sent and "application/json" in headers
 
 
+def test_an_extractor_whose_api_is_a_json_post_gets_its_video_through_the_fetcher(
+    replay, settings, clips, tmp_path
+):
+    """DLive's extractor asks its GraphQL API by a JSON POST, then joins the HLS stream it names:
+    every request by the fetcher, the POST recorded with its body, the answer among the info's parts."""
+    from recorded import fixture_path
+
+    from archiver.fetch.client import Fetcher
+    from archiver.fetch.warc import WarcRecorder
+
+    answer = fixture_path("dlive", "graphigo_pastBroadcast_constructed.json")
+    replay.add("https://graphigo.prd.dlive.tv/", answer, method="POST",
+               content_type="application/json")  # fmt: skip
+    serve_dir(replay, "https://playback.prd.dlive.tv/vod/pdp+3mTzOl4WR", clips.hls)
+    options = VideoOptions(10**7, True)
+
+    warc = WarcRecorder(settings.warcs)
+    with Fetcher(settings, warc) as fetcher:
+        [video] = ytdlp_video.download_videos(
+            fetcher, "https://dlive.tv/p/pdp+3mTzOl4WR", tmp_path, options, follow_links=True
+        )
+    warc.close()
+
+    segments = b"".join(path.read_bytes() for path in clips.hls_segments())
+    assert video.path.read_bytes() == segments
+    assert video.info["title"] == "Minecraft with james charles epic"
+    assert video.info["extractor_key"] == "DLiveVOD" and video.info["timestamp"] == 1562011015
+    [posted] = [r for r in replay.requests if r.method == "POST"]
+    assert 'pastBroadcast(permlink:"pdp+3mTzOl4WR")' in json.loads(posted.body)["query"]
+    [(_, body)] = warc_requests(settings, "POST")
+    assert body == posted.body
+    assert sha256(answer.read_bytes()) in video.info_parts_sha256
+
+
 def warc_requests(settings, method: str) -> list[tuple[str, bytes]]:
     """(the HTTP headers as recorded, the body) of each WARC request record of `method`."""
     found = []
