@@ -45,11 +45,11 @@ def ok() -> ReplayResponse:
     return ReplayResponse(200, {"Content-Type": "application/json"}, b'{"data": {"url": "x"}}')
 
 
-def test_a_raw_body_is_sent_with_its_content_type_and_recorded_with_it(
-    replay, settings, tmp_path
-):
+def test_a_raw_body_is_sent_with_its_content_type_and_recorded_with_it(replay, settings, tmp_path):
     cookies = tmp_path / "cookies.txt"
-    cookies.write_text("# Netscape HTTP Cookie File\n.api.example\tTRUE\t/\tTRUE\t2145916800\tsid\tS3CRET\n")
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n.api.example\tTRUE\t/\tTRUE\t2145916800\tsid\tS3CRET\n"
+    )
     replay.add(API, {"data": {"url": "x"}}, method="POST")
     recorder = RequestRecorder()
 

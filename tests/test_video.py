@@ -246,9 +246,7 @@ def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
     # The autouse network guard fails the test had anything tried to reach past loopback.
 
 
-def test_a_platform_whose_extractor_posts_sends_it_through_the_fetcher_recorded(
-    replay, settings
-):
+def test_a_platform_whose_extractor_posts_sends_it_through_the_fetcher_recorded(replay, settings):
     """YouTube's extractor asks its API by a JSON POST: sent by the fetcher, kept in the WARC
     with its body; the API's answer (here a 404) is the video's reason."""
     from recorded import serve_fixture, serve_oembed
