@@ -42,6 +42,8 @@ class MediaRef:
     # A file made by joining others (an HLS video's segments): the SHA-256 of each part as
     # served, which the WARC holds, where the joined file itself is in no response.
     parts_sha256: list[str] | None = None
+    # Kept, but not whole: a live stream, recorded as its playlist stood (its note says so).
+    partial: bool = False
 
 
 @dataclass

@@ -56,6 +56,8 @@ class Settings:
     # format(s) of one video may be this large.
     video: bool = True
     max_video_bytes: int = 2 * 1024**3
+    # A live stream's playlist is followed for this many seconds of its segments at most.
+    max_live_seconds: int = 1800
     # Politeness (fetch/politeness.py): seconds between request starts to one host, or
     # None (the default) for a per-host rate that adapts to 429/503 answers.
     host_delay: float | None = None
@@ -130,6 +132,10 @@ class Settings:
         if env.get("ARCHIVER_MAX_VIDEO_BYTES"):
             values["max_video_bytes"] = _non_negative_int(
                 "ARCHIVER_MAX_VIDEO_BYTES", env["ARCHIVER_MAX_VIDEO_BYTES"], least=1
+            )
+        if env.get("ARCHIVER_MAX_LIVE_SECONDS"):
+            values["max_live_seconds"] = _non_negative_int(
+                "ARCHIVER_MAX_LIVE_SECONDS", env["ARCHIVER_MAX_LIVE_SECONDS"], least=1
             )
         if env.get("ARCHIVER_TSA"):
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))

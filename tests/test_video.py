@@ -221,7 +221,7 @@ def test_a_page_without_video_asks_nothing_more(replay, settings):
     assert [r.path for r in replay.requests] == ["/2026/footage"]
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
     settings, method, tmp_path
 ):
@@ -239,15 +239,16 @@ def test_a_request_the_fetcher_does_not_send_fails_and_leaves_the_machine_never(
         assert [type(h).__name__ for h in ydl._request_director.handlers.values()] == [
             "FetcherHandler"
         ]
-        with pytest.raises(RequestError, match="GET only"):
+        with pytest.raises(RequestError, match="GET and POST only"):
             ydl.urlopen(
                 Request("https://www.youtube.com/youtubei/v1/player", data=b"{}", method=method)
             )
     # The autouse network guard fails the test had anything tried to reach past loopback.
 
 
-def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settings):
-    """YouTube's extractor asks its API by POST, which the fetcher does not send: said, not sent."""
+def test_a_platform_whose_extractor_posts_sends_it_through_the_fetcher_recorded(replay, settings):
+    """YouTube's extractor asks its API by a JSON POST: sent by the fetcher, kept in the WARC
+    with its body; the API's answer (here a 404) is the video's reason."""
     from recorded import serve_fixture, serve_oembed
 
     watch = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -261,8 +262,60 @@ def test_a_platform_whose_extractor_posts_is_partial_and_says_why(replay, settin
         [video] = archiver.db.query("select * from post_media where type = 'video'")
 
     assert result.status == "partial" and video["sha256"] is None
-    assert "sends POST requests, which the archiver's fetcher does not send" in video["error"]
-    assert all(r.method == "GET" for r in replay.requests)
+    assert "Unable to download API page: HTTP Error 404" in video["error"]
+    [posted] = [r for r in replay.requests if r.method == "POST"]
+    assert posted.host == "www.youtube.com" and posted.path.startswith("/youtubei/v1/")
+    assert posted.headers["content-type"] == "application/json"
+    sent = json.loads(posted.body)
+    assert sent["videoId"] == "dQw4w9WgXcQ"
+    [(headers, body)] = warc_requests(settings, "POST")
+    assert json.loads(body) == sent and "application/json" in headers
+
+
+def test_an_extractor_whose_api_is_a_json_post_gets_its_video_through_the_fetcher(
+    replay, settings, clips, tmp_path
+):
+    """DLive's extractor asks its GraphQL API by a JSON POST, then joins the HLS stream it names:
+    every request by the fetcher, the POST recorded with its body, the answer among the info's parts."""
+    from recorded import fixture_path
+
+    from archiver.fetch.client import Fetcher
+    from archiver.fetch.warc import WarcRecorder
+
+    answer = fixture_path("dlive", "graphigo_pastBroadcast_constructed.json")
+    replay.add("https://graphigo.prd.dlive.tv/", answer, method="POST",
+               content_type="application/json")  # fmt: skip
+    serve_dir(replay, "https://playback.prd.dlive.tv/vod/pdp+3mTzOl4WR", clips.hls)
+    options = VideoOptions(10**7, True)
+
+    warc = WarcRecorder(settings.warcs)
+    with Fetcher(settings, warc) as fetcher:
+        [video] = ytdlp_video.download_videos(
+            fetcher, "https://dlive.tv/p/pdp+3mTzOl4WR", tmp_path, options, follow_links=True
+        )
+    warc.close()
+
+    segments = b"".join(path.read_bytes() for path in clips.hls_segments())
+    assert video.path.read_bytes() == segments
+    assert video.info["title"] == "Minecraft with james charles epic"
+    assert video.info["extractor_key"] == "DLiveVOD" and video.info["timestamp"] == 1562011015
+    [posted] = [r for r in replay.requests if r.method == "POST"]
+    assert 'pastBroadcast(permlink:"pdp+3mTzOl4WR")' in json.loads(posted.body)["query"]
+    [(_, body)] = warc_requests(settings, "POST")
+    assert body == posted.body
+    assert sha256(answer.read_bytes()) in video.info_parts_sha256
+
+
+def warc_requests(settings, method: str) -> list[tuple[str, bytes]]:
+    """(the HTTP headers as recorded, the body) of each WARC request record of `method`."""
+    found = []
+    for path in sorted(settings.warcs.glob("*.warc.gz")):
+        with open(path, "rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type == "request" and record.http_headers.protocol == method:
+                    headers = record.http_headers.to_str()
+                    found.append((headers, record.content_stream().read()))
+    return found
 
 
 def test_a_video_frame_swapped_or_its_probe_edited_is_caught(replay, settings, clips):
@@ -282,22 +335,29 @@ def test_a_video_frame_swapped_or_its_probe_edited_is_caught(replay, settings, c
     assert frame["sha256"] in where and video["sha256"] in where
 
 
+def serve_live(replay, clips, url: str) -> None:
+    """The clip's HLS stream as a live one: its playlist lists three 1 s segments, no end."""
+    listing = clips.hls.joinpath("index.m3u8").read_text()
+    live = listing.replace("#EXT-X-ENDLIST", "").replace("#EXT-X-PLAYLIST-TYPE:VOD", "")
+    serve_dir(replay, url.rsplit("/", 1)[0], clips.hls)
+    replay.add(url, live, content_type="application/vnd.apple.mpegurl")  # over the VOD one
+
+
+@pytest.mark.parametrize(("cap", "kept"), [(1800, 3), (2, 2)])
 def test_a_live_stream_keeps_what_it_listed_joined_natively_and_says_partial(
-    replay, settings, clips, tmp_path
+    replay, settings, clips, tmp_path, cap, kept
 ):
-    """A live HLS stream (as an extractor reports one): the segments its playlist lists now."""
+    """A live HLS stream (as an extractor reports one): the segments its playlist lists now,
+    the first max_live_seconds of them."""
     from archiver.fetch.client import Fetcher
 
     live = "https://live.example/hls/index.m3u8"
-    listing = clips.hls.joinpath("index.m3u8").read_text()
-    replay.add(live, listing.replace("#EXT-X-ENDLIST", "").replace("#EXT-X-PLAYLIST-TYPE:VOD", ""),
-               content_type="application/vnd.apple.mpegurl")  # fmt: skip
-    serve_dir(replay, "https://live.example/hls", clips.hls)
+    serve_live(replay, clips, live)
     found = {"id": "live", "title": "On air", "is_live": True, "live_status": "is_live",
              "webpage_url": "https://live.example/watch",
              "formats": [{"format_id": "hls", "url": live, "manifest_url": live,
                           "protocol": "m3u8_native", "ext": "mp4"}]}  # fmt: skip
-    options = VideoOptions(10**7, True)
+    options = VideoOptions(10**7, True, max_live_seconds=cap)
     params = ytdlp_video._params(tmp_path, options, settings.user_agent)
     with (
         Fetcher(settings) as fetcher,
@@ -307,9 +367,37 @@ def test_a_live_stream_keeps_what_it_listed_joined_natively_and_says_partial(
             ydl, ydl.process_ie_result(found, download=True), options, live
         )
 
-    segments = b"".join(path.read_bytes() for path in clips.hls_segments())
+    segments = b"".join(path.read_bytes() for path in clips.hls_segments()[:kept])
     assert video.path.read_bytes() == segments  # not handed to ffmpeg: joined through the fetcher
+    assert video.partial
     assert "a live stream: recorded only what it served while archived (partial)" in video.note
+    cut = "its playlist listed 3 s, the first 2 s were kept (max_live_seconds 2)"
+    assert (cut in video.note) == (kept < 3)
+    # The playlist read once; the segments past the cap never asked for.
+    assert [r.path for r in replay.requests] == ["/hls/index.m3u8"] + [
+        f"/hls/index{i}.ts" for i in range(kept)
+    ]
+
+
+def test_a_page_playing_a_live_stream_is_a_partial_capture_that_verifies(replay, settings, clips):
+    """A page's <video> plays a live HLS stream: its capped window is kept, the capture is
+    partial with the reason as its error, and the untouched archive verifies."""
+    replay.add(PAGE, page_with('<video><source src="/live/index.m3u8" type="application/x-mpegURL"></video>'),
+               content_type="text/html")  # fmt: skip
+    serve_live(replay, clips, "https://news.example/live/index.m3u8")
+
+    result, rows = archive(settings.with_(max_live_seconds=1), PAGE)
+
+    [video] = of_type(rows, "video")
+    assert result.status == "partial"
+    assert video["sha256"] == sha256(clips.hls_segments()[0].read_bytes())
+    assert "a live stream: recorded only what it served while archived (partial)" in result.error
+    assert "the first 1 s were kept (max_live_seconds 1)" in video["error"]
+    assert "/live/index2.ts" not in [r.path for r in replay.requests]
+    with Archiver(settings) as archiver:
+        [row] = archiver.db.query("select status, error from captures")
+    assert (row["status"], row["error"]) == ("partial", result.error)
+    assert verify_archive(settings).ok
 
 
 def test_a_video_at_a_private_address_is_refused_as_any_request_is(replay, settings):
@@ -373,3 +461,13 @@ def test_a_cookie_session_reaches_ytdlp_per_host_and_never_the_warc(
     assert sent[("cdn.example", "/store/clip.mp4")] is None
     warcs = b"".join(gzip.decompress(p.read_bytes()) for p in settings.warcs.glob("*.warc.gz"))
     assert secret.encode() not in warcs
+
+
+def test_the_live_cap_is_read_from_the_environment_and_a_bad_one_said():
+    from archiver.errors import UsageError
+    from archiver.settings import Settings
+
+    assert Settings.from_env({"ARCHIVER_MAX_LIVE_SECONDS": "600"}).max_live_seconds == 600
+    assert Settings.from_env({}).max_live_seconds == 1800
+    with pytest.raises(UsageError, match="ARCHIVER_MAX_LIVE_SECONDS must be a whole number"):
+        Settings.from_env({"ARCHIVER_MAX_LIVE_SECONDS": "0"})

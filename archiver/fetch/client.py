@@ -168,20 +168,58 @@ class Fetcher:
         return fetched
 
     def post(
-        self, url: str, data: dict[str, str], *, headers: dict[str, str] | None = None
+        self,
+        url: str,
+        data: dict[str, str] | None = None,
+        *,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Fetched:
-        """POST a form to an API (Save Page Now): one attempt, no redirects followed, recorded.
+        """POST a form (`data`: Save Page Now) or a raw body (`content`, sent as `content_type`:
+        an extractor's JSON API), recorded with its body; a redirect is not followed, but named
+        (`redirects`, `final_url`) as get() names one it was told to stop at.
 
-        Not retried: a POST may have done its work before its answer was lost.
+        Checked as get() is (a URL the thread's document led to may not be private), charged
+        to the URL's budget and paced. Sent again only when the server said it did not take
+        it and when to come back (429 or 503 with a Retry-After within max_retry_after):
+        otherwise a POST may have done its work before its answer was lost.
         """
         url = uri_form(url)
         check_url(url)
-        cap = self.settings.max_document_bytes
-        try:
-            fetched = self._send("POST", url, headers or {}, cap, False, data=data)
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise FetchError(f"{_describe_transport_error(exc)} posting to {url}", url=url) from exc
+        led_by = getattr(self._led_by, "url", None)
+        pin = self.check_named(led_by, url) if led_by is not None else False
+        headers = dict(headers or {})
+        if content is None:
+            body = {"data": data or {}}
+        else:
+            body = {"content": content}
+            if content_type:
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                headers["Content-Type"] = content_type
+        cap, attempts = self.settings.max_document_bytes, self.settings.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                fetched = self._send("POST", url, headers, cap, pin, **body)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if (budget := self.current_budget()) is not None:
+                    budget.check_time(url)
+                message = f"{_describe_transport_error(exc)} posting to {url}"
+                raise FetchError(message, url=url) from exc
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"cannot request {url[:200]}: {exc}", url=url) from None
+            wait = _retry_after(fetched.headers.get("retry-after"))
+            said_when = fetched.status in (429, 503) and wait is not None
+            if said_when and wait <= self.settings.max_retry_after and attempt < attempts - 1:
+                fetched.close()
+                self._sleep(wait)
+                continue
+            break
         fetched.url = fetched.final_url = url
+        location = fetched.headers.get("location")
+        if fetched.status in REDIRECT_STATUSES and location:
+            fetched.final_url = uri_form(urljoin(url, location_text(location)))
+            fetched.redirects = [fetched.final_url]
         return fetched
 
     @contextmanager

@@ -102,7 +102,7 @@ class RawExchange:
     raw_body_path: Path
     body_sha256: str | None = None  # of the body with its content-encoding undone
     remote_address: str | None = None
-    request_body: bytes = b""  # a POST's form (Save Page Now's `url=`); nothing secret goes there
+    request_body: bytes = b""  # what a POST sent: a form (Save Page Now), an API's JSON (yt-dlp)
     # The headers whose values were replaced by REDACTED before recording (Cookie, Authorization).
     redacted: tuple[str, ...] = ()
 

@@ -130,6 +130,11 @@ def media_note(ref: MediaRef, stored: StoredMedia) -> str | None:
     return stored.error
 
 
+def media_incomplete(media: list[Downloaded]) -> bool:
+    """A file not downloaded, or kept but not whole (a live stream): the capture is partial."""
+    return any(stored is None or ref.partial for ref, stored, _ in media)
+
+
 def media_errors(media: list[Downloaded]) -> str | None:
     """Failed downloads and notes on kept files (wrong type, not analysable), one line; None if none."""
     errors = [f"{ref.type} {ref.url}: {error}" for ref, _, error in media if error]

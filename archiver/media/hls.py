@@ -90,9 +90,7 @@ def parse_media(text: str, base_url: str) -> MediaPlaylist:
     playlist = MediaPlaylist(url=base_url)
     for line in _lines(text):
         if line.startswith("#EXTINF:"):
-            # "#EXTINF:4.0," and, from a broken or hostile server, "#EXTINF:1.2.3".
-            m = re.match(r"#EXTINF:([0-9]{1,15}(?:\.[0-9]{0,15})?)", line)
-            playlist.duration += float(m.group(1)) if m else 0.0
+            playlist.duration += segment_seconds(line)
         elif line.startswith("#EXT-X-MAP:"):
             uri = _attributes(line.split(":", 1)[1]).get("URI")
             playlist.init = urljoin(base_url, uri) if uri else None
@@ -192,6 +190,50 @@ def _choose_variant(
         f"the smallest variant is about {estimate:,} bytes, over the {cap:,}-byte limit"
         " for joining segments; the playlist and poster are kept"
     )
+
+
+def segment_seconds(extinf: str) -> float:
+    """The duration an #EXTINF line gives its segment; 0 when it gives none that reads."""
+    # "#EXTINF:4.0," and, from a broken or hostile server, "#EXTINF:1.2.3".
+    m = re.match(r"#EXTINF:([0-9]{1,15}(?:\.[0-9]{0,15})?)", extinf)
+    return float(m.group(1)) if m else 0.0
+
+
+def is_live(text: str) -> bool:
+    """A media playlist still growing: it has not said #EXT-X-ENDLIST."""
+    return "#EXT-X-ENDLIST" not in text
+
+
+@dataclass
+class LiveWindow:
+    """A live playlist cut to a duration: the playlist kept, and how long it and the whole were."""
+
+    text: str
+    kept: float  # seconds of segments kept, by their EXTINF
+    listed: float  # seconds the playlist listed
+
+
+def cut_window(text: str, max_seconds: float) -> LiveWindow:
+    """The playlist with its segments from the first up to `max_seconds` in all (the first
+    one at least), each with the tags before it; the header and the tags of those kept."""
+    kept_lines: list[str] = []
+    pending: list[str] = []  # the tags since the last segment: they belong to the next
+    kept = listed = duration = 0.0
+    full = False
+    for line in _lines(text):
+        if line.startswith("#"):
+            duration = segment_seconds(line) if line.startswith("#EXTINF:") else duration
+            pending.append(line)
+            continue
+        listed += duration
+        full = full or (bool(kept_lines) and kept + duration > max_seconds)
+        if not full:
+            kept += duration
+            kept_lines.extend([*pending, line])
+        pending, duration = [], 0.0
+    if not full:
+        kept_lines.extend(pending)
+    return LiveWindow("\n".join(kept_lines) + "\n", kept, listed)
 
 
 def _lines(text: str) -> list[str]:

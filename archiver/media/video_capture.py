@@ -80,6 +80,7 @@ class VideoCapture:
             alt_text=info.get("title") if isinstance(info.get("title"), str) else None,
             width=_int(info.get("width")), height=_int(info.get("height")),
             duration_ms=_ms(info.get("duration")), parts_sha256=video.parts_sha256,
+            partial=video.partial,
         )  # fmt: skip
         sha256 = file_sha256(video.path)
         stored = self.keep(video.path, sha256, ref.url)

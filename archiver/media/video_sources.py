@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
+from archiver.settings import Settings
+
 # MediaRef types a capture asks for, which yt-dlp turns into videos: a post's own URL
 # (a result pointing elsewhere is followed), and a page's (only the videos the page itself plays).
 VIDEO_OF_POST = "video-of-post"
@@ -22,6 +24,8 @@ class VideoOptions:
 
     max_bytes: int
     ffmpeg: bool  # merge separate video and audio (Debian's ffmpeg is installed)
+    # Of a live stream's listed segments, the first this many seconds are kept.
+    max_live_seconds: int = Settings.max_live_seconds
 
 
 @dataclass

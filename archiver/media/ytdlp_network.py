@@ -1,7 +1,8 @@
 """yt-dlp's network, replaced by ours: every request it makes goes through the run's Fetcher.
 
 `FetcherHandler` is a yt-dlp request handler (`yt_dlp.networking.common.RequestHandler`)
-that sends each GET through `archiver.fetch.client.Fetcher`, so host mapping, the
+that sends each GET and POST (an extractor's JSON API) through
+`archiver.fetch.client.Fetcher`, so host mapping, the
 private-address rules, politeness, retries, budgets, size caps and the WARC recording
 apply to yt-dlp as to any other request. `request_director` builds a director that holds
 only this handler: yt-dlp's own handlers (urllib, requests, curl_cffi, websockets) are
@@ -17,6 +18,7 @@ import io
 import urllib.request
 from email.message import Message
 
+from yt_dlp.networking._helper import get_redirect_method
 from yt_dlp.networking.common import RequestDirector, RequestHandler, Response
 from yt_dlp.networking.exceptions import HTTPError, TransportError, UnsupportedRequest
 
@@ -29,10 +31,13 @@ from archiver.media.video_sources import Preloaded
 _OURS = frozenset({"user-agent", "accept-encoding"})
 # Headers that describe the body as served, not the decoded body handed to yt-dlp.
 _AS_SERVED = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+# What the body of one of yt-dlp's POSTs may hold (an API's query: a few kilobytes); it is
+# held in memory and recorded with the request.
+MAX_POST_BODY = 1024 * 1024
 
 
 class FetcherHandler(RequestHandler):
-    """Sends yt-dlp's GET requests through the Fetcher; anything else is unsupported."""
+    """Sends yt-dlp's GET and POST requests through the Fetcher; anything else is unsupported."""
 
     RH_KEY = "ArchiverFetcher"
     RH_NAME = "archiver-fetcher"
@@ -63,14 +68,18 @@ class FetcherHandler(RequestHandler):
             extensions.pop(name, None)
 
     def _validate(self, request):
-        if request.method != "GET" or request.data is not None:
+        if request.method not in ("GET", "POST") or (
+            request.method == "GET" and request.data is not None
+        ):
             raise UnsupportedRequest(
-                f"{request.method} requests are not sent (the archiver's fetcher sends GET only)"
+                f"{request.method} requests are not sent"
+                " (the archiver's fetcher sends GET and POST only)"
             )
         super()._validate(request)
 
     def _send(self, request) -> Response:
-        if (preloaded := self.preloaded.get(request.url)) is not None:
+        preloaded = self.preloaded.get(request.url) if request.method == "GET" else None
+        if preloaded is not None:
             self.bodies_sha256.append(hashlib.sha256(preloaded.body).hexdigest())
             body = io.BytesIO(preloaded.body)
             return _response(request.url, preloaded.status, preloaded.headers, body)
@@ -78,15 +87,19 @@ class FetcherHandler(RequestHandler):
             k: v for k, v in self._merge_headers(request.headers).items() if k.lower() not in _OURS
         }
         jar = self._get_cookiejar(request)
-        url = request.url
+        url, method, data = request.url, request.method, _body_bytes(request.data)
         # Redirects are followed here, a hop at a time, so each hop carries its own host's
-        # cookies only; each is checked by the Fetcher as a URL the document led to.
+        # cookies only; each is checked by the Fetcher as a URL the document led to. A POST
+        # redirected by 301, 302 or 303 becomes a GET, as yt-dlp's own handlers make it.
         for _ in range(self.fetcher.settings.max_redirects + 1):
-            fetched = self._hop(url, headers, jar)
+            fetched = self._hop(url, method, data, headers, jar)
             if not fetched.redirects:
                 break
             fetched.close()
             url = fetched.final_url
+            if (method := get_redirect_method(method, fetched.status)) == "GET":
+                data = None
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
         else:
             fetched.close()
             raise TransportError(f"more than {self.fetcher.settings.max_redirects} redirects")
@@ -101,19 +114,25 @@ class FetcherHandler(RequestHandler):
         self.bodies_sha256.append(fetched.body_sha256)
         return response
 
-    def _hop(self, url: str, headers: dict[str, str], jar) -> Fetched:
+    def _hop(
+        self, url: str, method: str, data: bytes | None, headers: dict[str, str], jar
+    ) -> Fetched:
         """One request, stopped at a redirect: the jar's cookies for this URL, its Set-Cookie kept.
 
         The jar holds what yt-dlp's extractors set and the run's --cookies session; with no
-        cookie of the jar for the URL, the Fetcher adds the session's itself.
+        cookie of the jar for the URL, the Fetcher adds the session's itself. A POST is sent
+        with the body and the content type yt-dlp gave it, nothing added.
         """
         hop = dict(headers)
         if jar is not None and (cookie := jar.get_cookie_header(url)):
             hop["Cookie"] = cookie
         try:
-            fetched = self.fetcher.get(
-                url, headers=hop, max_bytes=self.max_bytes, stop_redirect=lambda _next: True
-            )
+            if method == "POST":
+                fetched = self.fetcher.post(url, content=data or b"", headers=hop)
+            else:
+                fetched = self.fetcher.get(
+                    url, headers=hop, max_bytes=self.max_bytes, stop_redirect=lambda _next: True
+                )
         except ArchiveError as exc:
             self.errors.append(exc)
             raise TransportError(str(exc), cause=exc) from exc
@@ -130,6 +149,23 @@ def request_director(logger, handler: FetcherHandler) -> RequestDirector:
     director = RequestDirector(logger=logger)
     director.add_handler(handler)
     return director
+
+
+def _body_bytes(data) -> bytes | None:
+    """A request's body as yt-dlp gives it (bytes, a file, or an iterable of bytes), as bytes."""
+    if data is None or isinstance(data, bytes):
+        body = data
+    elif hasattr(data, "read"):
+        body = data.read(MAX_POST_BODY + 1)
+    else:
+        body = b""
+        for chunk in data:
+            body += chunk
+            if len(body) > MAX_POST_BODY:
+                break
+    if body is not None and len(body) > MAX_POST_BODY:
+        raise UnsupportedRequest(f"a request body over {MAX_POST_BODY:,} bytes is not sent")
+    return body
 
 
 def _response(url: str, status: int, headers: dict[str, str], body) -> Response:

@@ -21,10 +21,12 @@ from yt_dlp.downloader.f4m import F4mFD
 from yt_dlp.downloader.hls import HlsFD
 from yt_dlp.downloader.http import HttpFD
 from yt_dlp.downloader.ism import IsmFD
+from yt_dlp.networking import Request
 from yt_dlp.utils import DownloadError, YoutubeDLError
 
 from archiver.errors import ArchiveError, StorageError
 from archiver.fetch.client import Fetcher
+from archiver.media.hls import cut_window, is_live
 from archiver.media.video_sources import Preloaded, VideoOptions
 from archiver.media.ytdlp_network import FetcherHandler, request_director
 
@@ -34,6 +36,7 @@ NATIVE_DOWNLOADERS = (HttpFD, HlsFD, DashSegmentsFD, IsmFD, F4mFD)
 # Should a native downloader still hand a stream to ffmpeg (HlsFD does, for what it cannot
 # join itself), ffmpeg may read local files only: the stream's URL fails.
 FFMPEG_INPUT_ARGS = ["-protocol_whitelist", "file,crypto,data"]
+LIVE_NOTE = "a live stream: recorded only what it served while archived (partial)"
 # Videos taken from one page at most (a gallery page may list hundreds).
 MAX_VIDEOS_PER_PAGE = 20
 
@@ -48,6 +51,7 @@ class DownloadedVideo:
     info: dict
     subtitles: list[tuple[str, str, Path]] = field(default_factory=list)  # language, URL, file
     note: str | None = None  # what a user should know: no ffmpeg to merge, a live stream cut
+    partial: bool = False  # a live stream: what its playlist listed while archived, not all of it
     # The bodies (as their WARC responses' payload digests) the video and its subtitles were
     # downloaded from, and those its info was extracted from besides.
     parts_sha256: list[str] = field(default_factory=list)
@@ -68,6 +72,7 @@ class _ArchiverYDL(YoutubeDL):
     def __init__(self, params: dict, handler_args: dict):
         self._handler_args = handler_args
         self.handler: FetcherHandler | None = None
+        self.live_notes: list[str] = []  # of the live streams joined since _downloaded last read
         super().__init__(params)
 
     @functools.cached_property
@@ -89,10 +94,8 @@ class _ArchiverYDL(YoutubeDL):
                 self.cookiejar.set_cookie(cookie)
 
     def dl(self, name, info, subtitle=False, test=False):
-        if info.get("is_live") and str(info.get("protocol", "")).startswith("m3u8"):
-            # yt-dlp leaves live HLS to ffmpeg; natively, the segments the playlist lists now
-            # are joined: the stream as it stood when archived, marked partial (DownloadedVideo.note).
-            info = {**info, "is_live": False, "protocol": "m3u8_native"}
+        if str(info.get("protocol", "")).startswith("m3u8"):
+            info = self._listed_now(info)
         downloader = get_suitable_downloader(info, self.params, to_stdout=(name == "-"))
         if not issubclass(downloader, NATIVE_DOWNLOADERS):
             raise DownloadError(
@@ -100,6 +103,35 @@ class _ArchiverYDL(YoutubeDL):
                 " it, which would bypass the archiver's fetcher; not downloaded"
             )
         return super().dl(name, info, subtitle=subtitle, test=test)
+
+    def _listed_now(self, info: dict) -> dict:
+        """An HLS format with its media playlist read once, here (through the Fetcher, as
+        HlsFD would read it), joined natively from that text.
+
+        yt-dlp leaves a live stream (one its extractor says is live, or whose playlist has no
+        #EXT-X-ENDLIST) to ffmpeg; here the segments its playlist lists now are joined, the
+        first `max_live_seconds` of them at most: the stream as it stood when archived, which
+        makes the video partial (`live_notes`, read by _downloaded).
+        """
+        if info.get("hls_media_playlist_data"):
+            return info
+        request = Request(info["url"], headers=info.get("http_headers") or {})
+        with self.urlopen(request) as answer:
+            url, text = answer.url, answer.read().decode("utf-8", "ignore")
+        listed = {**info, "url": url, "hls_media_playlist_data": text}
+        if not (info.get("is_live") or is_live(text)):
+            return listed
+        cap = self.params["max_live_seconds"]
+        window = cut_window(text, cap)
+        note = LIVE_NOTE
+        if window.kept < window.listed:
+            note += (
+                f"; its playlist listed {window.listed:g} s, the first {window.kept:g} s were kept"
+                f" (max_live_seconds {cap})"
+            )
+        self.live_notes.append(note)
+        return {**listed, "is_live": False, "protocol": "m3u8_native",
+                "hls_media_playlist_data": window.text}  # fmt: skip
 
 
 def download_videos(
@@ -136,7 +168,7 @@ def download_videos(
         extracted_from = list(_bodies(ydl))
         downloaded: list[DownloadedVideo | VideoFailure] = []
         for entry in _video_entries(found, follow_links)[:MAX_VIDEOS_PER_PAGE]:
-            before = len(_bodies(ydl))
+            before, ydl.live_notes = len(_bodies(ydl)), []
             try:
                 done = ydl.process_ie_result(entry, download=True)
             except YoutubeDLError as exc:
@@ -194,6 +226,8 @@ def _params(work_dir: Path, options: VideoOptions, user_agent: str) -> dict:
         "external_downloader_args": {"ffmpeg_i": FFMPEG_INPUT_ARGS},
         "concurrent_fragment_downloads": 1,
         "http_headers": {"User-Agent": user_agent},
+        # Ours, read by _ArchiverYDL (yt-dlp ignores a parameter it does not know).
+        "max_live_seconds": options.max_live_seconds,
     }
 
 
@@ -250,6 +284,9 @@ def _downloaded(
         if sub.get("filepath") and Path(sub["filepath"]).is_file()
     ]
     info = ydl.sanitize_info(done, remove_private_keys=True)
+    live, ydl.live_notes = ydl.live_notes, []
+    if not live and (done.get("is_live") or done.get("live_status") == "is_live"):
+        live = [LIVE_NOTE]
     return DownloadedVideo(
         # The file's own URL; for streams merged or joined, the manifest's (else the page's).
         url=(
@@ -261,11 +298,12 @@ def _downloaded(
         info_json=json.dumps(info, ensure_ascii=False, indent=1).encode("utf-8"),
         info=info,
         subtitles=subtitles,
-        note=_note(done, options),
+        note=_note(done, options, live),
+        partial=bool(live),
     )
 
 
-def _note(done: dict, options: VideoOptions) -> str | None:
+def _note(done: dict, options: VideoOptions, live: list[str]) -> str | None:
     notes = []
     if not options.ffmpeg and any(
         f.get("vcodec") == "none" or f.get("acodec") == "none" for f in done.get("formats") or []
@@ -274,8 +312,7 @@ def _note(done: dict, options: VideoOptions) -> str | None:
             "ffmpeg is not installed: the best single-file format was kept; separate video"
             " and audio streams were not merged"
         )
-    if done.get("is_live") or done.get("live_status") == "is_live":
-        notes.append("a live stream: recorded only what it served while archived (partial)")
+    notes.extend(dict.fromkeys(live))
     return "; ".join(notes) or None
 
 
@@ -286,10 +323,8 @@ def _failure(exc: YoutubeDLError, ydl: _ArchiverYDL) -> ArchiveError:
         if isinstance(error, StorageError):
             return error
     message = str(exc).removeprefix("ERROR: ").strip()
-    if "archiver's fetcher sends GET only" in message:
-        message = (
-            "the site's extractor sends POST requests, which the archiver's fetcher does not send"
-        )
+    if "archiver's fetcher sends GET and POST only" in message:
+        message = "the site's extractor sends requests the archiver's fetcher does not send"
     if "Requested format is not available" in message:
         message = "no format of the video fits under the size limit"
     return ArchiveError(f"video not downloaded: {message}")

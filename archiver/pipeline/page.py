@@ -19,7 +19,12 @@ from archiver.errors import StorageError
 from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
 from archiver.media.blobstore import BlobStore
-from archiver.media.download import Downloaded, MediaDownloader, media_errors
+from archiver.media.download import (
+    Downloaded,
+    MediaDownloader,
+    media_errors,
+    media_incomplete,
+)
 from archiver.media.video_sources import VIDEOS_ON_PAGE, Preloaded
 from archiver.models import CAPTURE_OK, CAPTURE_PARTIAL, Capture, MediaRef, Progress
 from archiver.pipeline.capture_rows import MediaFileRows, PageRows
@@ -179,7 +184,7 @@ class PagePath:
         page_media = self._main_image(meta["image_url"], capture.final_url) if not embeds else []
         page_media += shots.media if shots is not None else []
         page_media += self._videos(capture, body, content_type, document)
-        if any(stored is None for _, stored, _ in page_media):
+        if media_incomplete(page_media):
             capture.status = CAPTURE_PARTIAL
         # What a kept file lacks is said too (a video kept without its sound: no ffmpeg).
         capture.error = "; ".join(filter(None, [capture.error, media_errors(page_media)])) or None

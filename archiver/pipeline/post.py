@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from archiver import platforms
 from archiver.errors import ArchiveError, StorageError, UnavailableError
 from archiver.fetch.client import Fetcher
-from archiver.media.download import Downloaded, MediaDownloader, media_errors
+from archiver.media.download import (
+    Downloaded,
+    MediaDownloader,
+    media_errors,
+    media_incomplete,
+)
 from archiver.media.video_sources import VIDEO_OF_POST
 from archiver.models import (
     CAPTURE_DELETED,
@@ -168,14 +173,15 @@ def split_author(author: str | None) -> tuple[str | None, str | None]:
 
 
 def capture_status(post: Post, media: list[Downloaded]) -> str:
-    """A post capture's status: deleted, partial (article copy, oEmbed only, a file missing), ..."""
+    """A post capture's status: deleted, partial (article copy, oEmbed only, a file missing or
+    not whole: a live stream), ..."""
     if post.status == POST_DELETED:
         return CAPTURE_DELETED
     if post.source == "article":
         return CAPTURE_PARTIAL
     if post.status == POST_UNAVAILABLE:
         return CAPTURE_UNAVAILABLE
-    if post.source == "oembed" or any(stored is None for _, stored, _ in media):
+    if post.source == "oembed" or media_incomplete(media):
         return CAPTURE_PARTIAL
     if incomplete(post):
         return CAPTURE_PARTIAL

@@ -27,7 +27,7 @@ def video_options(settings: Settings) -> VideoOptions | None:
     """What yt-dlp may download for one video; None when video is turned off."""
     if not settings.video:
         return None
-    return VideoOptions(settings.max_video_bytes, ffmpeg_installed())
+    return VideoOptions(settings.max_video_bytes, ffmpeg_installed(), settings.max_live_seconds)
 
 
 class Session:
