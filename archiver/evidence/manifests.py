@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -61,7 +61,9 @@ def relative_warc(path: str, db_path: Path) -> str:
 
 def record_row(capture_id: str, ref: WarcRecordRef, warc_file: str) -> dict:
     """The warc_records row of `ref`, whose file is `warc_file` (relative_warc's answer)."""
-    row = asdict(ref)
+    # Its fields as they are (all str, int or None): asdict's deep copy of each cost more
+    # than the rest of the row, under the database lock.
+    row = {field.name: getattr(ref, field.name) for field in fields(ref)}
     del row["redacted"]  # in the record itself; the manifest's logged_in_hosts say it
     return row | {"capture_id": capture_id, "warc_file": warc_file}
 
