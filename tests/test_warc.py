@@ -194,3 +194,5 @@ def test_records_written_from_many_threads_are_whole_and_indexed(replay, setting
             if r.rec_type == "response"
         }
     assert kept == {url: body for url, (body, _) in fetched.items()}
+    # Sealed from the bytes as they were appended: the same as reading the file back.
+    assert recorder.sealed == [warc.seal_warc(recorder.path)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -59,13 +59,13 @@ def relative_warc(path: str, db_path: Path) -> str:
     return str(file.relative_to(base)) if file.is_relative_to(base) else str(file)
 
 
-def record_row(capture_id: str, ref: WarcRecordRef, db_path: Path) -> dict:
-    row = asdict(ref)
+def record_row(capture_id: str, ref: WarcRecordRef, warc_file: str) -> dict:
+    """The warc_records row of `ref`, whose file is `warc_file` (relative_warc's answer)."""
+    # Its fields as they are (all str, int or None): asdict's deep copy of each cost more
+    # than the rest of the row, under the database lock.
+    row = {field.name: getattr(ref, field.name) for field in fields(ref)}
     del row["redacted"]  # in the record itself; the manifest's logged_in_hosts say it
-    return row | {
-        "capture_id": capture_id,
-        "warc_file": relative_warc(ref.warc_file, db_path),
-    }
+    return row | {"capture_id": capture_id, "warc_file": warc_file}
 
 
 def media_entries(
@@ -146,7 +146,10 @@ def save_evidence(
     """
     from archiver.store.eventlog import record_event, utc_now
 
-    rows = [record_row(capture_id, ref, db_path) for ref in refs]
+    # Each file resolved once, not per record: resolve() stats every directory of both paths
+    # (a sixth of a commit's time under the database lock, bench/archive_throughput.py).
+    files = {name: relative_warc(name, db_path) for name in {ref.warc_file for ref in refs}}
+    rows = [record_row(capture_id, ref, files[ref.warc_file]) for ref in refs]
     # Recorded as such: a capture made with someone's login saw what that account could see.
     context = context | {"logged_in_hosts": logged_in_hosts(refs)}
     for row in rows:

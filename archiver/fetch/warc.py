@@ -87,6 +87,9 @@ class WarcRecorder(Recorder):
         self._lock = threading.Lock()
         self.collector = RecordCollector()  # which capture each record belongs to
         self._opened: list[Path] = []
+        # Each open file's SHA-256 and length so far, taken from the bytes as they are written,
+        # so sealing need not read the run's WARC back (a file cut back is read at the seal).
+        self._hashed: dict[Path, _HashingFile] = {}
         # Each file this run wrote, once closed: its length and SHA-256 (SealedWarc).
         self.sealed: list[SealedWarc] = []
 
@@ -96,7 +99,8 @@ class WarcRecorder(Recorder):
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             name = f"archiver-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.warc.gz"
             self.path = self.directory / name
-            self._file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
+            file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
+            self._file = self._hashed[self.path] = _HashingFile(file)
             self._opened.append(self.path)
             self._writer = _LeveledWARCWriter(self._file)
             info = {
@@ -150,6 +154,7 @@ class WarcRecorder(Recorder):
         self._file = self._writer = None
         if self.path is None:
             return
+        self._hashed.pop(self.path, None)  # what was written is no longer what the file holds
         with contextlib.suppress(OSError):
             if start is None:  # the file was begun by this very record: nothing whole in it
                 self.path.unlink()
@@ -227,8 +232,17 @@ class WarcRecorder(Recorder):
                 self._file.close()
                 self._file = None
                 self._writer = None
-            self.sealed = [seal_warc(path) for path in self._opened if path.exists()]
-            self._opened = []
+            self.sealed = [self._seal(path) for path in self._opened if path.exists()]
+            self._opened, self._hashed = [], {}
+
+    def _seal(self, path: Path) -> SealedWarc:
+        """The file's seal from the hash taken as it was written; read back if it was cut
+        or its length is not what was written."""
+        hashed = self._hashed.get(path)
+        size = path.stat().st_size
+        if hashed is None or hashed.written != size:
+            return seal_warc(path)
+        return SealedWarc(path, size, hashed.hexdigest())
 
 
 @dataclass(frozen=True)
@@ -257,18 +271,29 @@ def _render(writer: _LeveledWARCWriter, record, level: int) -> tuple[bytes, str]
 
 
 class _HashingFile:
-    """Passes writes through to a file, hashing them on the way."""
+    """Passes writes through to a file, hashing them on the way (and counting them)."""
 
     def __init__(self, f):
         self._f = f
         self._digest = hashlib.sha256()
+        self.written = 0
 
     def write(self, data: bytes) -> int:
         self._digest.update(data)
+        self.written += len(data)
         return self._f.write(data)
 
     def flush(self) -> None:
         self._f.flush()
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def fileno(self) -> int:
+        return self._f.fileno()
+
+    def close(self) -> None:
+        self._f.close()
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()

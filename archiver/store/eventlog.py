@@ -27,8 +27,16 @@ def payload_hash(payload: dict) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+# What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# default=str) returns, without building a new encoder per call: a post's commit encodes
+# some 150 values (each column's digest), under the database lock.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
 def canonical_json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def column_digests(payload: dict, prefix: str = "") -> dict[str, str]:

@@ -108,6 +108,14 @@ def test_disk_full_while_writing_the_warc_keeps_the_warc_readable(
     assert any("id=1500000000000000022" in (u or "") for u in uris)  # the JSON exchange is kept
     assert not any("R1500000000000000022" in (u or "") for u in uris)  # the photo's is not
     earlier.assert_intact()
+    # The run's WARC, cut back to its last whole record, is sealed as it now is: verify holds.
+    monkeypatch.undo()
+    checked = subprocess.run(
+        [sys.executable, "-m", "archiver", "verify", "--db", str(settings.db_path),
+         "--blobs", str(settings.blobs_dir)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def _tmpfs_works() -> bool:
