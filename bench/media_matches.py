@@ -170,6 +170,9 @@ def lookups(path: Path, rows: list[tuple], queries: int, rng: np.random.Generato
     started = time.perf_counter()
     session_index(db).load(db)  # what the write path does once its lookups pay for it
     loaded_s = time.perf_counter() - started
+    index = session_index(db).index
+    held = [a for table in index.tables for a in table[2:]] + list(vars(index.hashes).values())
+    loaded_mb = sum(a.nbytes for a in held) / 2**20
     indexed, scanned, written, found, expected = [], [], [], 0, {}
     for i in picks:
         started = time.perf_counter()
@@ -198,7 +201,7 @@ def lookups(path: Path, rows: list[tuple], queries: int, rng: np.random.Generato
     pays = max(MIN_LOOKUPS, len(rows) // FILES_PER_LOOKUP)
     print(f"write path (save_media's lookup, from memory once loaded; identical): {write_ms:.2f} ms,"
           f" {scan_ms / write_ms:.1f}x the scan; p95 {np.percentile(written, 95) * 1000:.2f} ms;"
-          f" loaded in {loaded_s:.1f} s after the session's first {pays} lookups"
+          f" loaded ({loaded_mb:.0f} MB) in {loaded_s:.1f} s after the session's first {pays} lookups"
           f" ({pays * index_ms / 1000:.1f} s of them through SQLite)")  # fmt: skip
     print(f"  a session's first file by scan (reading every file's hashes first, as before):"
           f" {first_ms:.0f} ms, {first_ms / index_ms:.0f}x the index")  # fmt: skip
