@@ -168,7 +168,7 @@ def lookups(path: Path, rows: list[tuple], queries: int, rng: np.random.Generato
     picks = rng.choice(np.arange(100, len(rows), 20), queries // 2).tolist()
     picks += rng.integers(0, len(rows), queries - len(picks)).tolist()
     started = time.perf_counter()
-    session_index(db).load(db)  # what the write path does once its lookups pay for it
+    session_index(db).load(db)  # what the write path does (in a thread) once its lookups pay
     loaded_s = time.perf_counter() - started
     index = session_index(db).index
     held = [a for table in index.tables for a in table[2:]] + list(vars(index.hashes).values())

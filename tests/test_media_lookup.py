@@ -103,7 +103,9 @@ def test_lookups_from_memory_find_what_comparing_every_pair_finds(tmp_path, smal
     db, made = open_db(path), []
     for round_ in range(3):
         mine = files(30, rng, f"session {round_} ", made)
-        save_each(db, mine)
+        save_each(db, mine[:15])
+        session_index(db).settle()  # a load started (in its thread) is done
+        save_each(db, mine[15:])
         assert session_index(db).index is not None  # answered from memory, not SQLite
         theirs = files(12, rng, f"other {round_} ", made + mine)
         subprocess.run(
@@ -120,7 +122,9 @@ def test_a_rollback_takes_its_files_out_of_memory_too(tmp_path, small_limits):
     rng = np.random.default_rng(7)
     db, other = open_db(tmp_path / "a.db"), open_db(tmp_path / "a.db")
     made = files(20, rng, "kept ", [])
-    save_each(db, made)
+    save_each(db, made[:10])
+    session_index(db).settle()
+    save_each(db, made[10:])
     assert session_index(db).index is not None
     # Enough files in one transaction that the index takes some in before the rollback.
     gone = files(10, rng, "rolled back ", made)

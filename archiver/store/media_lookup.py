@@ -7,7 +7,9 @@ loading them (every `media_hashes` row, in one streamed read) costs a few micros
 file: about 5 s at a million. So a session (one connection) looks up through SQLite until it
 has done as many lookups as loading would cost, one per FILES_PER_LOOKUP indexed files (at
 least MIN_LOOKUPS), then loads the index and answers from memory (the rule of renting skis
-until their price is paid: never more than twice the better of the two choices).
+until their price is paid: never more than twice the better of the two choices). The load
+runs in a thread on a read-only connection of its own, so the write lock the session holds
+meanwhile is not held for it; the session's lookups go through SQLite until it is done.
 
 Kept in step with the table, so the answers are the SQLite index's, file for file:
 - before each lookup, the rows with an id above the last one seen (this session's own files,
@@ -21,8 +23,10 @@ Kept in step with the table, so the answers are the SQLite index's, file for fil
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import weakref
+from pathlib import Path
 
 import numpy as np
 from sqlite_utils import Database
@@ -81,6 +85,8 @@ class SessionIndex:
 
     def __init__(self) -> None:
         self.lookups = 0
+        self.loader: threading.Thread | None = None
+        self.loaded: tuple[np.ndarray, MultiIndex, tuple[int, str | None]] | None = None
         self.drop()
 
     def drop(self) -> None:
@@ -90,27 +96,61 @@ class SessionIndex:
         self.last: tuple[int, str | None] = (0, None)  # the last row seen: id, sha256
 
     def near(self, db: Database, row: HashRow) -> list[Match] | None:
-        """The lookup from memory, or None while SQLite's is still the cheaper."""
+        """The lookup from memory, or None while SQLite's is the one to use."""
         self.lookups += 1
-        if self.index is None:
-            if self.lookups < max(MIN_LOOKUPS, self._indexed(db) // FILES_PER_LOOKUP):
-                return None
-            self.load(db)
-        elif not self._catch_up(db):
-            self.load(db)
+        if self.index is None and not self._install_loaded():
+            if self.loader is None and self.lookups >= max(
+                MIN_LOOKUPS, self._indexed(db) // FILES_PER_LOOKUP
+            ):
+                self._start_loading(db)
+            return None
+        if not self._catch_up(db):
+            self.drop()
+            self._start_loading(db)
+            return None
         return self._matches(db, row)
 
     def load(self, db: Database) -> None:
         """Every media_hashes row, read in one pass and indexed."""
         self.drop()
-        cursor = db.conn.execute(f"{ROWS} order by id")
-        parts, ids = [packed_hashes([])], [self.ids]
-        while rows := cursor.fetchmany(READ_STEP):
-            ids.append(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
-            parts.append(packed_hashes([r[1:] for r in rows]))
-            self.last = (rows[-1][0], rows[-1][1])
-        self.ids = np.concatenate(ids)
-        self.index = MultiIndex(_joined(parts))
+        self.ids, self.index, self.last = _loaded(db.conn)
+
+    def settle(self) -> None:
+        """Wait for a load under way to end (for tests and benches that need to know)."""
+        if self.loader is not None:
+            self.loader.join()
+
+    def _start_loading(self, db: Database) -> None:
+        """Load in a thread on a connection of its own: it reads committed rows without the
+        write lock this session may hold, which other writers would otherwise wait for."""
+        path = db.execute("pragma database_list").fetchone()[2]
+        if not path:  # an in-memory database: nobody else can open it
+            self.load(db)
+            return
+        self.loader = threading.Thread(target=self._load_committed, args=(path,), daemon=True)
+        self.loader.start()
+
+    def _load_committed(self, path: str) -> None:
+        try:
+            conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+            try:
+                self.loaded = _loaded(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            self.loaded = None
+
+    def _install_loaded(self) -> bool:
+        """Take in what the loader read, if it is done; its rows are committed, so no rollback
+        of this session's can take any of them back."""
+        if self.loader is None or self.loader.is_alive():
+            return False
+        self.loader, loaded, self.loaded = None, self.loaded, None
+        if loaded is None:  # the loader failed: SQLite's lookups go on, a later one retries
+            return False
+        self.drop()
+        self.ids, self.index, self.last = loaded
+        return True
 
     def forget_from(self, first_id: int) -> None:
         """The files from `first_id` on were rolled back."""
@@ -168,6 +208,17 @@ class SessionIndex:
     def _sha256s(self, db: Database, ids: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(ids))
         return dict(db.execute(f"select id, sha256 from media_hashes where id in ({marks})", ids))
+
+
+def _loaded(conn: sqlite3.Connection) -> tuple[np.ndarray, MultiIndex, tuple[int, str | None]]:
+    """Every media_hashes row in one streamed read: their ids, their index, the last row."""
+    cursor = conn.execute(f"{ROWS} order by id")
+    parts, ids, last = [packed_hashes([])], [np.zeros(0, np.int64)], (0, None)
+    while rows := cursor.fetchmany(READ_STEP):
+        ids.append(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
+        parts.append(packed_hashes([r[1:] for r in rows]))
+        last = (rows[-1][0], rows[-1][1])
+    return np.concatenate(ids), MultiIndex(_joined(parts)), last
 
 
 def _joined(parts: list[PackedHashes]) -> PackedHashes:
