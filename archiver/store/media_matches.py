@@ -76,26 +76,29 @@ def packed_hashes(rows: Sequence[HashRow]) -> PackedHashes:
     )
 
 
-def index_files(db: Database, rows: Sequence[HashRow]) -> None:
+def index_files(db: Database, rows: Sequence[HashRow]) -> list[int]:
     """Write the index rows of files (inside the caller's transaction); files without a hash
-    that can match get none."""
+    that can match get none. Returns the media_hashes ids written."""
     hashes = packed_hashes(rows)
     pdq_keys, phash_keys = (
         chunk_keys(hashes.pdq, PDQ_CHUNKS),
         chunk_keys(hashes.phash, PHASH_CHUNKS),
     )
     chunk_rows: list[tuple[int, int]] = []
+    ids = []
     for i in np.flatnonzero(hashes.reliable | hashes.phash_valid).tolist():
         file_id = db.execute(
             "insert into media_hashes (sha256, pdq, pdq_quality, phash) values (?, ?, ?, ?)",
             rows[i],
         ).lastrowid
+        ids.append(file_id)
         keys = (pdq_keys[i].tolist() if hashes.reliable[i] else []) + (
             phash_keys[i].tolist() if hashes.phash_valid[i] else []
         )
         chunk_rows += [(key, file_id) for key in keys]
     chunk_rows.sort()  # in key order: the batch's rows go to neighbouring pages together
     db.conn.executemany("insert into media_hash_chunks (key, id) values (?, ?)", chunk_rows)
+    return ids
 
 
 def near_files(db: Database, row: HashRow) -> list[Match]:
@@ -123,15 +126,6 @@ def matches_of(pairs: PairArrays, sha256s: Sequence[str]) -> Iterator[Match]:
         pairs.pdq_distance.tolist(), pairs.phash_distance.tolist(), strict=True,
     ):  # fmt: skip
         yield sha256s[a], sha256s[b], None if pdq < 0 else pdq, None if phash < 0 else phash
-
-
-def record_matches(db: Database, row: HashRow) -> int:
-    """Index a media row just inserted and write its near duplicates, both ways; inside its
-    transaction. Returns how many other files it matches."""
-    found = near_files(db, row)
-    index_files(db, [row])
-    write_both_ways(db, found)
-    return len(found)
 
 
 def near_pairs_of(rows: Sequence[HashRow]) -> Iterator[list[Match]]:

@@ -18,7 +18,7 @@ from archiver import __version__
 from archiver.models import POST_OK, RENDER_TYPES, Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import counts_moved
 from archiver.store.eventlog import payload_hash, record_event, utc_now
-from archiver.store.media_matches import record_matches
+from archiver.store.media_lookup import record_matches
 from archiver.store.queries import media_exists
 from archiver.store.queries_evidence import POST_STATE, post_state
 from archiver.store.rows import insert_row, upsert_row
