@@ -50,7 +50,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from archiver.platforms.x import original_photo_url  # noqa: E402
+from archiver.platforms.x_media import original_photo_url  # noqa: E402
 from archiver.web.replay import RateLimit, ReplayResponse, ReplayServer  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/x/syndication/tweet-result_1641086480675225601_photo.json"

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from recorded import SYNDICATION, fixture_json
 
-from archiver.platforms.x import original_photo_url
+from archiver.platforms.x_media import original_photo_url
 from archiver.web.replay import ReplayResponse, ReplayServer
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"

@@ -28,6 +28,7 @@ from archiver.platforms.oembed import parse_oembed
 from archiver.platforms.pages import page_metadata
 from archiver.platforms.shapes import checked_post, integer, media_url, number
 from archiver.platforms.soup import parse_html
+from archiver.platforms.x_media import original_photo_url
 
 # What a hostile or broken server puts where an object, a list, a string or a number belongs.
 HOSTILE = ["x", [1], 1e20, -1e20, None, {}, True, 0, "\t", "a" * 65_536, [[[]]], "1.2.3"]
@@ -155,7 +156,7 @@ def test_the_issues_x_answer_keeps_the_post_without_what_is_wrong():
 
     assert (post.post_id, post.text) == (recorded["id_str"], recorded["text"])
     assert (post.author_handle, post.created_at) == (None, None)
-    assert [ref.url for ref in post.media] == [x.original_photo_url(photo["media_url_https"])]
+    assert [ref.url for ref in post.media] == [original_photo_url(photo["media_url_https"])]
 
 
 @pytest.mark.parametrize(

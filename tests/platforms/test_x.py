@@ -11,7 +11,8 @@ from recorded import fixture_path, serve_syndication
 
 from archiver.pipeline.archive import Archiver
 from archiver.platforms import identify
-from archiver.platforms.x import original_photo_url, syndication_token
+from archiver.platforms.x import syndication_token
+from archiver.platforms.x_media import original_photo_url
 
 PHOTO_ID = "1641086480675225601"
 PHOTO_URL = "https://pbs.twimg.com/media/FsZNOgcWAAEQtrd?format=jpg&name=orig"
