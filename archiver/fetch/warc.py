@@ -24,7 +24,7 @@ from warcio.warcwriter import WARCWriter
 from archiver import __version__
 from archiver.errors import storage_error
 from archiver.fetch.exchange import RawExchange, Recorder
-from archiver.fetch.warc_index import RecordCollector, WarcRecordRef
+from archiver.fetch.warc_index import RecordCollector, WarcRecordRef, stream_sha256
 
 # Headers that describe the transfer, not the entity: the body we keep is
 # already de-chunked, so these are renamed rather than replayed as-is.
@@ -255,11 +255,8 @@ class SealedWarc:
 
 
 def seal_warc(path: Path) -> SealedWarc:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            digest.update(chunk)
-    return SealedWarc(path, path.stat().st_size, digest.hexdigest())
+        return SealedWarc(path, path.stat().st_size, stream_sha256(f))
 
 
 def _render(writer: _LeveledWARCWriter, record, level: int) -> tuple[bytes, str]:

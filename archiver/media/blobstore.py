@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from archiver.errors import storage_error
+from archiver.fetch.warc_index import stream_sha256
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -126,8 +127,5 @@ class BlobStore:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return stream_sha256(f)
