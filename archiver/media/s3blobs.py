@@ -21,10 +21,6 @@ from archiver.errors import StorageError, UsageError
 CHUNK = 1024 * 1024
 
 
-def is_s3_url(value: str | Path | None) -> bool:
-    return str(value or "").lower().startswith("s3://")
-
-
 class S3BlobStore:
     """Objects of one bucket under one prefix, named as the local blob store names files."""
 
