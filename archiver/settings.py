@@ -51,7 +51,10 @@ class Settings:
     # for a video of a thousand HLS segments, or a page's embeds each with a few photos).
     url_deadline: float = 300.0
     max_requests_per_capture: int = 2000
-    per_host_concurrency: int = 4
+    # Requests in flight to one host: Scrapy's CONCURRENT_REQUESTS_PER_DOMAIN. Below
+    # --concurrency it would leave a list of one platform's posts (one API host) waiting on
+    # it, as 4 did (bench/archive_throughput.py); the adaptive rate guards the host.
+    per_host_concurrency: int = 8
     # Video through yt-dlp (media/ytdlp_video.py): on unless ARCHIVER_VIDEO=0; the chosen
     # format(s) of one video may be this large.
     video: bool = True
