@@ -7,13 +7,21 @@ rel="noopener noreferrer nofollow".
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING
+
 from markupsafe import Markup
+
+if TYPE_CHECKING:  # imported when a note is first rendered: archiving never renders one
+    from markdown_it import MarkdownIt
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
+@cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.disable(["image", "html_block", "html_inline"])
     md.validateLink = lambda url: url.strip().lower().startswith(SAFE_SCHEMES)
@@ -27,9 +35,6 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-_MD = _markdown()
-
-
 def render_note(text: str | None) -> Markup:
     """A note's Markdown as HTML that is safe to put in a page."""
-    return Markup(_MD.render(text or ""))
+    return Markup(_markdown().render(text or ""))

@@ -13,9 +13,12 @@ thumbnail. Pillow's decompression-bomb guard stays on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -153,6 +156,23 @@ def make_thumbnail(
     if (blob_root / relpath).exists():
         return relpath
     return _write_thumbnail(_decode(path, long_side=max_side).image, blob_root, sha256, max_side)
+
+
+@cache
+def warm_up() -> None:
+    """Import, in a thread, what the first image's hashes import when first called (SciPy's
+    FFT for pHash, a seventh of a second): once per process, while a run's first requests
+    are in flight, instead of after its first photo has arrived."""
+    threading.Thread(target=_import_quietly, args=(PHASH_DCT,), daemon=True).start()
+
+
+PHASH_DCT = "scipy.fftpack"  # imagehash.phash imports it on its first call
+
+
+def _import_quietly(name: str) -> None:
+    # On failure the first pHash imports it again, and says what is wrong.
+    with contextlib.suppress(Exception):
+        importlib.import_module(name)
 
 
 def analyse_media(

@@ -13,7 +13,7 @@ from pathlib import Path
 from archiver.errors import ArchiveError, StorageError
 from archiver.fetch.client import Fetcher
 from archiver.fetch.exchange import Fetched
-from archiver.media.analyse import MAX_ANALYSIS_PIXELS, analyse_media
+from archiver.media.analyse import MAX_ANALYSIS_PIXELS, analyse_media, warm_up
 from archiver.media.blobstore import BlobStore, blob_relpath
 from archiver.media.hls import join_video, read_playlist
 from archiver.media.video_capture import VideoCapture
@@ -51,6 +51,7 @@ class MediaDownloader:
         self.progress = progress
         # Videos of pages and posts through yt-dlp (video_capture.py); None: not looked for.
         self.videos = VideoCapture(fetcher, blobs.root, video, self.keep_file) if video else None
+        warm_up()
 
     def download_all(
         self,

@@ -95,11 +95,10 @@ def test_a_killed_500_url_run_resumes_and_completes(replay, settings, tmp_path):
         " (select 1 from post_media pm join media m on m.sha256 = pm.sha256 where pm.post_id = p.id)",
     )
     assert media_less == [(0,)]
-    if "verify" in main.commands:
-        verified = CliRunner().invoke(
-            main, ["verify", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
-        )
-        assert verified.exit_code == 0, verified.output
+    verified = CliRunner().invoke(
+        main, ["verify", "--db", str(settings.db_path), "--blobs", str(settings.blobs_dir)]
+    )
+    assert verified.exit_code == 0, verified.output
 
     # The same command again: what was archived is skipped, the rest is archived.
     rerun = subprocess.run(
