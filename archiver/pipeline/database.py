@@ -22,7 +22,7 @@ from archiver.errors import StorageError
 from archiver.platforms.base import PostRef
 from archiver.store.connection import open_db, open_reader
 from archiver.store.queries import media_exists, post_complete, post_exists, post_ids_by_author
-from archiver.store.transaction import transaction
+from archiver.store.transaction import GroupCommit
 
 
 class SessionDatabase:
@@ -31,7 +31,11 @@ class SessionDatabase:
     def __init__(self, path: Path):
         self.path = path
         self.writer = open_db(path, check_same_thread=False)
-        self._write_lock = threading.RLock()
+        # Each writer's block is a SAVEPOINT (GroupCommit): SQLite copies every page a block
+        # first changes to a sub-journal, a temporary file unless kept in memory, where it
+        # costs a block's pages (a few hundred kB) instead of twice the writes to disk.
+        self.writer.execute("PRAGMA temp_store = MEMORY")
+        self._group = GroupCommit(self.writer)
         self._readers: dict[int, Database] = {}  # by thread
         self._readers_lock = threading.Lock()
 
@@ -41,16 +45,17 @@ class SessionDatabase:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Database]:
-        """One write transaction at a time across the session's threads; StorageError if it fails."""
-        with self._write_lock:
-            try:
-                with transaction(self.writer):
-                    yield self.writer
-            # Disk full, a damaged file: the archive's fault, not the URL's.
-            except sqlite3.Error as exc:
-                raise StorageError(
-                    f"could not write to the archive database {self.path}: {exc}"
-                ) from exc
+        """One writer at a time across the session's threads, each block whole or not at all
+        and committed before it returns (a few threads' blocks to one COMMIT: GroupCommit);
+        StorageError if it fails."""
+        try:
+            with self._group.member():
+                yield self.writer
+        # Disk full, a damaged file: the archive's fault, not the URL's.
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"could not write to the archive database {self.path}: {exc}"
+            ) from exc
 
     def reader(self) -> Database:
         """This thread's read-only connection (committed rows only: not for use in a write)."""
