@@ -115,7 +115,53 @@ class WarcRecorder(Recorder):
         return self._writer
 
     def record(self, exchange: RawExchange) -> str:
-        """Append the response and request records, synced to disk; StorageError if they cannot be.
+        """Append the response and request records, synced to disk; StorageError if they cannot be."""
+        size = exchange.raw_body_path.stat().st_size
+        written, path = self._append_records(
+            lambda writer, emit: self._records(writer, exchange, emit), size
+        )
+        self.collector.add([_ref(path, record, place, exchange) for record, place in written])
+        return path
+
+    def resource(
+        self, uri: str, body_path: Path, content_type: str, *, made_from: str | None = None
+    ) -> WarcRecordRef:
+        """Append a file made here (a page's screenshot or PDF) as a `resource` record, synced to
+        disk, for the capture being made on this thread; StorageError if it cannot be.
+
+        `made_from`: the URL of the page it was made from; the capture's latest response
+        record of it is named in WARC-Concurrent-To (the one capture event they are part of)."""
+        concurrent_to = self._latest_response(made_from)
+        with open(body_path, "rb") as f:
+            payload_sha256 = stream_sha256(f)
+        written, path = self._append_records(
+            lambda writer, emit: [
+                _resource_record(writer, emit, uri, body_path, content_type, concurrent_to)
+            ],
+            body_path.stat().st_size,
+        )
+        [(record, (offset, length, sha256))] = written
+        headers = record.rec_headers
+        ref = WarcRecordRef(
+            warc_file=path, offset=offset, length=length,
+            record_id=headers.get_header("WARC-Record-ID"), record_type=record.rec_type,
+            target_uri=uri, warc_date=headers.get_header("WARC-Date"), sha256=sha256,
+            payload_sha256=payload_sha256, content_type=content_type,
+        )  # fmt: skip
+        self.collector.add([ref])
+        return ref
+
+    def _latest_response(self, url: str | None) -> str | None:
+        """The WARC-Record-ID of the newest response to `url` in this thread's capture."""
+        records = self.collector.current() or []
+        found = (
+            r for r in reversed(records) if r.record_type == "response" and r.target_uri == url
+        )
+        return next((r.record_id for r in found), None) if url else None
+
+    def _append_records(self, build, size: int) -> tuple[list[tuple], str]:
+        """The records `build(writer, emit)` makes, appended and synced: ([(record, (offset,
+        length, SHA-256))], the file's path).
 
         Records of bodies up to RENDER_FIRST bytes are built, gzipped and hashed before
         the file's lock is taken, so the threads of a run only queue for the append
@@ -123,9 +169,9 @@ class WarcRecorder(Recorder):
         memory.
         """
         rendered = None
-        if exchange.raw_body_path.stat().st_size <= RENDER_FIRST:
+        if size <= RENDER_FIRST:
             try:
-                rendered = self._records(_LeveledWARCWriter(None), exchange, _render)
+                rendered = build(_LeveledWARCWriter(None), _render)
             except OSError as exc:
                 raise storage_error(exc, self.directory) from exc
         with self._lock:
@@ -133,7 +179,7 @@ class WarcRecorder(Recorder):
             try:
                 writer = self._open()
                 if rendered is None:
-                    written = self._records(writer, exchange, self._write)
+                    written = build(writer, self._write)
                 else:
                     written = [(record, self._append(member)) for record, member in rendered]
                 self._file.flush()
@@ -141,9 +187,7 @@ class WarcRecorder(Recorder):
             except OSError as exc:
                 self._cut_back(start)
                 raise storage_error(exc, self.directory) from exc
-            path = str(self.path)
-        self.collector.add([_ref(path, record, place, exchange) for record, place in written])
-        return path
+            return written, str(self.path)
 
     def _cut_back(self, start: int | None) -> None:
         """Drop a half-written record (disk full), so the file stays readable; the next goes to a new file."""
@@ -299,11 +343,31 @@ class _HashingFile:
         return self._f.getvalue()
 
 
-def _digests(writer: WARCWriter, http_headers: StatusAndHeaders, body) -> dict[str, str]:
+def _resource_record(
+    writer: _LeveledWARCWriter,
+    emit,
+    uri: str,
+    body_path: Path,
+    content_type: str,
+    concurrent_to: str | None,
+) -> tuple:
+    """The file at body_path as one `resource` record (its block is the file itself, so its
+    block and payload digests are the same), passed to emit: (record, what emit returned)."""
+    linked = {"WARC-Concurrent-To": concurrent_to} if concurrent_to else {}
+    with open(body_path, "rb") as body:
+        record = writer.create_warc_record(
+            uri, "resource", payload=body, length=body_path.stat().st_size,
+            warc_content_type=content_type, warc_headers_dict=_digests(writer, None, body) | linked,
+        )  # fmt: skip
+        return record, emit(writer, record, gzip_level(body_path))
+
+
+def _digests(writer: WARCWriter, http_headers: StatusAndHeaders | None, body) -> dict[str, str]:
     """WARC-Block-Digest and WARC-Payload-Digest in one pass over the body (warcio would take two)."""
     block, payload = writer._create_digester(), writer._create_digester()
-    http_headers.compute_headers_buffer(writer.header_filter)
-    block.update(http_headers.headers_buff)
+    if http_headers is not None:
+        http_headers.compute_headers_buffer(writer.header_filter)
+        block.update(http_headers.headers_buff)
     start = body.tell()
     while chunk := body.read(CHUNK):
         block.update(chunk)
