@@ -3,11 +3,11 @@
 The render (media/render.py) gives a PNG and a PDF; both go to the blob store under their
 SHA-256 and become media of the post (post_media) or of the page (page_media), of type
 `screenshot` and `pdf`. Each is also written into the capture's WARC as a `resource` record,
-named as Webrecorder's tools name theirs (RESOURCE_URIS) and WARC-Concurrent-To the page's
-response, so a WARC or WACZ reader has it and `archiver verify` re-reads it like any record. What the render did (requests answered, refused, the consent
-dialog clicked, what it could not do) goes into the capture's manifest under "render".
-With no browser here, captures go on without a render: the run says so once, and each
-manifest says why it has none.
+named as Webrecorder's tools name theirs (models.RENDER_RECORDS), WARC-Concurrent-To the
+page's response, so a WARC or WACZ reader has it and `archiver verify` re-reads it like any
+record. What the render did (requests answered, refused, the consent dialog clicked, what it
+could not do) goes into the capture's manifest under "render". With no browser here,
+captures go on without a render: the run says so once, and each manifest says why it has none.
 """
 
 from __future__ import annotations
@@ -18,14 +18,8 @@ from dataclasses import dataclass, field
 from archiver.fetch.client import Fetcher
 from archiver.media.download import Downloaded, MediaDownloader
 from archiver.media.render import Rendered, Renderer, browser_missing, file_sha256, find_chromium
-from archiver.models import PDF, SCREENSHOT, MediaRef, Progress
+from archiver.models import PDF, RENDER_RECORDS, SCREENSHOT, MediaRef, Progress
 from archiver.settings import Settings
-
-# The WARC-Target-URI prefix and Content-Type of each rendered file's resource record, as
-# Webrecorder's tools write them: Browsertrix's full-page screenshot `urn:fullPage:<page URL>`
-# (its `urn:view:` is a viewport-sized one, not what is kept here), ArchiveWeb.page's PDF
-# `urn:pdf:<page URL>`.
-RESOURCE_URIS = {SCREENSHOT: ("urn:fullPage:", "image/png"), PDF: ("urn:pdf:", "application/pdf")}
 
 
 @dataclass
@@ -90,7 +84,7 @@ class RenderStep:
         for kind, path in ((SCREENSHOT, rendered.screenshot), (PDF, rendered.pdf)):
             if path is None or not path.is_file():
                 continue
-            prefix, content_type = RESOURCE_URIS[kind]
+            prefix, content_type = RENDER_RECORDS[kind]
             # Into the WARC first: keeping the file moves it into the blob store.
             self.recorder.resource(
                 prefix + rendered.url, path, content_type, made_from=rendered.final_url

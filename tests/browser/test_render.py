@@ -69,13 +69,13 @@ def manifest_of(db, capture_id: str) -> dict:
     return json.loads(row.fetchone()[0])
 
 
-def warc_uris(settings, db, capture_id: str) -> set[str]:
-    """The URIs of the capture's response records, read from the WARC files themselves."""
+def warc_uris(settings, db, capture_id: str, record_type: str = "response") -> set[str]:
+    """The URIs of the capture's records of a type, read from the WARC files themselves."""
     rows = db.execute(
         "select warc_file, offset, length from warc_records where capture_id = ?", [capture_id]
     )
     records = [read_record(settings.db_path.parent / f, o, n) for f, o, n in rows.fetchall()]
-    return {r.target_uri for r in records if r.record_type == "response"}
+    return {r.target_uri for r in records if r.record_type == record_type}
 
 
 def check_files(settings, db, kind_table: str, owner: str, key: str) -> dict[str, dict]:
@@ -309,6 +309,9 @@ def test_a_list_shares_one_browser_and_each_capture_keeps_its_own_records(replay
         results = {r.url: r for r in archiver.archive_many([POST_URL, ARTICLE], concurrency=2)}
         db = archiver.db
         uris = {url: warc_uris(shooting, db, r.capture_id) for url, r in results.items()}
+        made = {
+            url: warc_uris(shooting, db, r.capture_id, "resource") for url, r in results.items()
+        }
         renders = {url: manifest_of(db, r.capture_id)["render"] for url, r in results.items()}
 
     assert {r.status for r in results.values()} == {"ok"}
@@ -317,6 +320,8 @@ def test_a_list_shares_one_browser_and_each_capture_keeps_its_own_records(replay
     assert "https://news.example/static/lazy-embeds.js" in uris[ARTICLE]
     assert "https://news.example/static/lazy-embeds.js" not in uris[POST_URL]
     assert set(ALBUM_PHOTOS) <= uris[POST_URL]
+    # So did each render's screenshot and PDF.
+    assert made == {url: {f"urn:fullPage:{url}", f"urn:pdf:{url}"} for url in (POST_URL, ARTICLE)}
 
 
 def test_a_logged_in_session_is_the_browsers_too(replay, shooting, tmp_path):

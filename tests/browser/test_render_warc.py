@@ -5,11 +5,14 @@ export carries, so a WARC or WACZ reader sees the render too."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -197,3 +200,60 @@ def forged_record(member: bytes) -> bytes:
     )  # fmt: skip
     writer.write_record(forged)
     return out.getvalue()
+
+
+def test_the_wacz_export_carries_and_indexes_the_render(replay, shooting, tmp_path):
+    summary = archive_with_screenshot(shooting, replay)
+    files = rendered_files(shooting, summary["capture_id"])
+    out = tmp_path / "render.wacz"
+    exported = cli(shooting, "export", "--wacz", str(out), summary["capture_id"])
+    assert exported.exit_code == 0, exported.output
+    check = subprocess.run(
+        [sys.executable, "-m", "wacz", "validate", "-f", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert check.returncode == 0 and "the passed WACZ is valid" in check.stdout, check.stdout
+
+    with zipfile.ZipFile(out) as wacz:
+        index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode()
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()]
+        warc = wacz.read("archive/archiver-export.warc.gz")
+    entries = [
+        (ts, json.loads(fields))
+        for _, ts, fields in (line.split(" ", 2) for line in index.splitlines())
+    ]
+    indexed = {e["url"]: e for _, e in entries}
+    payloads = {
+        r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
+        for r in ArchiveIterator(io.BytesIO(warc))
+        if r.rec_type == "resource"
+    }
+    for kind, (prefix, content_type) in KINDS.items():
+        # In the package's WARC byte for byte, and in its CDXJ index, for a reader to find.
+        assert hashlib.sha256(payloads[prefix + POST_URL]).hexdigest() == files[kind]
+        assert indexed[prefix + POST_URL]["mime"] == content_type
+    # The capture's page is the one the browser rendered, the URL its screenshots are named by,
+    # at the time its response was recorded.
+    assert [(p["id"], p["url"]) for p in pages[1:]] == [(summary["capture_id"], POST_URL)]
+    [loaded] = [ts for ts, e in entries if e["url"] == POST_URL and e.get("status") == "200"]
+    assert re.sub(r"\D", "", pages[1]["ts"])[:14] == loaded
+
+
+def test_an_archive_rendered_before_renders_were_in_the_warc_still_verifies(
+    replay, shooting, monkeypatch
+):
+    # The recorder of an earlier archiver: it kept the render as blobs only.
+    from archiver.fetch.exchange import Recorder
+    from archiver.fetch.warc import WarcRecorder
+
+    monkeypatch.setattr(WarcRecorder, "resource", Recorder.resource)
+    summary = archive_with_screenshot(shooting, replay)
+    monkeypatch.undo()
+    files = rendered_files(shooting, summary["capture_id"])
+
+    verified = cli(shooting, "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    notes = json.loads(verified.output)["notes"]
+    for kind, sha256 in files.items():
+        assert any(f"{kind} {sha256} was rendered before renders were written into the WARC"
+                   in note for note in notes), notes  # fmt: skip
