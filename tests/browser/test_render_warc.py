@@ -257,3 +257,34 @@ def test_an_archive_rendered_before_renders_were_in_the_warc_still_verifies(
     for kind, sha256 in files.items():
         assert any(f"{kind} {sha256} was rendered before renders were written into the WARC"
                    in note for note in notes), notes  # fmt: skip
+
+
+def test_a_queue_workers_render_reaches_the_archive_with_its_records(replay, shooting):
+    """Scale-out: a worker renders into its bundle; the one writer commits its records."""
+    from archiver.pipeline.bundle import decode_bundle, encode_bundle
+    from archiver.pipeline.collect import BundleCommitter
+    from archiver.pipeline.remote import capture_bundle
+
+    serve_telegram_post(replay)
+    bundle = decode_bundle(encode_bundle(capture_bundle(POST_URL, shooting, job_id="job-1")))
+    committer = BundleCommitter(shooting)
+    try:
+        assert committer.refusal(bundle) is None
+        assert committer.commit(bundle) == 1
+    finally:
+        committer.close()
+    capture_id = bundle.entries[0].capture.id
+    files = rendered_files(shooting, capture_id)
+    db = sqlite(shooting)
+    made = db.execute(
+        "select target_uri, payload_sha256 from warc_records"
+        " where capture_id = ? and record_type = 'resource'",
+        [capture_id],
+    ).fetchall()
+    db.close()
+
+    assert sorted(made) == sorted(
+        (prefix + POST_URL, files[kind]) for kind, (prefix, _) in KINDS.items()
+    )
+    verified = cli(shooting, "verify", "--json")
+    assert verified.exit_code == 0, verified.output
