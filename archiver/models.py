@@ -22,6 +22,11 @@ CAPTURE_ERROR = "error"
 # time, not the post's content, so a post's content hash and versions leave them out.
 SCREENSHOT, PDF = "screenshot", "pdf"
 RENDER_TYPES = (SCREENSHOT, PDF)
+# Each rendered file is also a WARC `resource` record of its capture, named `<prefix><page URL>`
+# with this Content-Type, as Webrecorder's tools name theirs: Browsertrix's full-page
+# screenshot `urn:fullPage:` (its `urn:view:` is a viewport-sized one, not what is kept here),
+# ArchiveWeb.page's `urn:pdf:`.
+RENDER_RECORDS = {SCREENSHOT: ("urn:fullPage:", "image/png"), PDF: ("urn:pdf:", "application/pdf")}
 
 
 @dataclass

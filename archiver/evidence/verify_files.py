@@ -65,9 +65,10 @@ def check_thumbnails(db: Database, blobs_dir: Path, report: Report) -> None:
                        table="media", key=sha256, column="thumbnail_sha256", file=str(path))  # fmt: skip
 
 
-def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, set[str]]:
-    """Each stored record is where its row says, hashes as recorded; returns body hashes per capture."""
-    payloads: dict[str, set[str]] = {}
+def check_warc_records(db: Database, base: Path, report: Report) -> dict[tuple[str, str], set[str]]:
+    """Each stored record is where its row says, hashes as recorded; returns the payload hashes
+    of each capture's records by type: {(capture id, "response" or "resource"): SHA-256s}."""
+    payloads: dict[tuple[str, str], set[str]] = {}
     for row in warc_records_in_file_order(db):
         report.count("WARC records")
         where = f"warc_records {row['id']} ({row['warc_file']} @ {row['offset']})"
@@ -96,15 +97,21 @@ def check_warc_records(db: Database, base: Path, report: Report) -> dict[str, se
             report.add(
                 "warc",
                 where,
-                f"the response body hashes to {found.payload_sha256}, not {row['payload_sha256']}",
+                f"the {found.record_type}'s payload hashes to {found.payload_sha256},"
+                f" not {row['payload_sha256']}",
+                **at,
             )
         if found.payload_sha256:
-            payloads.setdefault(row["capture_id"], set()).add(found.payload_sha256)
+            key = (row["capture_id"], found.record_type)
+            payloads.setdefault(key, set()).add(found.payload_sha256)
     return payloads
 
 
 def check_manifests(
-    db: Database, has_blob: Callable[[str], bool], payloads: dict[str, set[str]], report: Report
+    db: Database,
+    has_blob: Callable[[str], bool],
+    payloads: dict[tuple[str, str], set[str]],
+    report: Report,
 ) -> None:
     """Each manifest is intact, agrees with its capture and record rows, and its hashes are found."""
     manifests = manifests_by_capture(db)
@@ -137,7 +144,7 @@ def check_manifests(
             report.add(
                 "manifest", where, "its warc_records rows differ from the manifest's list", **at
             )
-        found = payloads.get(capture["id"], set())
+        found = payloads.get((capture["id"], "response"), set())
         has_records = bool(manifest.get("warc_records"))
         body = capture["body_sha256"]
         if body and has_records and capture["source"] != "file" and body not in found:
@@ -153,7 +160,8 @@ def check_manifests(
                     "manifest", where, f"media {sha256} is missing from the blob store", **at
                 )
             elif item.get("type") in RENDER_TYPES:
-                continue  # made by the browser here, in no response: its blob's hash is the check
+                made = payloads.get((capture["id"], "resource"), set())
+                _check_render(item, made, manifest, where, report)
             elif has_records and not _recorded(item, found):
                 if _joined_before_parts_were_kept(item):
                     report.notes.append(f"{where}: video {sha256} was joined from segments"
@@ -165,6 +173,20 @@ def check_manifests(
                         f"no WARC response of this capture has media {sha256}",
                         **at,
                     )
+
+
+def _check_render(item: dict, made: set[str], manifest: dict, where: str, report: Report) -> None:
+    """A screenshot or PDF the browser made here is in a WARC resource record of its capture
+    (renders from before they were written into the WARC: their blob's hash is the check)."""
+    if item["sha256"] in made:
+        return
+    if any(record.get("type") == "resource" for record in manifest["warc_records"]):
+        report.add("manifest", where, f"no WARC resource record of this capture has the"
+                   f" {item['type']} {item['sha256']}", table="manifests",
+                   key=manifest["capture_id"])  # fmt: skip
+    elif manifest["warc_records"]:
+        report.notes.append(f"{where}: {item['type']} {item['sha256']} was rendered before renders"
+                            " were written into the WARC: checked as a blob only")  # fmt: skip
 
 
 def _recorded(item: dict, found: set[str]) -> bool:

@@ -3,7 +3,9 @@
 The captures' own WARC records are copied byte for byte (each is a gzip member,
 located by warc_records), so their stored hashes still hold inside the package.
 Each capture adds one WARC `metadata` record with its manifest and its RFC 3161
-tokens. The `wacz` package (Webrecorder) indexes the WARC and writes
+tokens. A capture's page in pages.jsonl is its first response, or, when it was rendered
+(--screenshot), the page the browser loaded, whose screenshot and PDF are resource records
+named after it. The `wacz` package (Webrecorder) indexes the WARC and writes
 datapackage.json with the SHA-256 of every file, so `wacz validate` and
 ReplayWeb.page accept the result. A last metadata record (`urn:archiver:chain-head`)
 carries the event chain's head at export and every checkpoint with its TSA tokens.
@@ -34,6 +36,7 @@ from archiver import __version__
 from archiver.errors import ArchiveError, StorageError, UsageError
 from archiver.fetch.warc_index import copy_record
 from archiver.media.blobstore import file_sha256
+from archiver.models import RENDER_RECORDS
 from archiver.store.queries import capture_row, post_row
 from archiver.store.queries_evidence import (
     all_checkpoints,
@@ -122,7 +125,7 @@ def _write_warc(db: Database, base: Path, captures: list[dict], warc, pages: lis
             records += 1
         first = next((r for r in rows if r["record_type"] == "response"), rows[0])
         _write_metadata(writer, db, capture, first)
-        pages.append(_page(db, capture, first))
+        pages.append(_page(db, capture, _rendered_page(rows) or first))
     if pages[1:]:
         _write_chain_head(writer, db)
     return records, skipped
@@ -229,6 +232,20 @@ def _write_metadata(writer: WARCWriter, db: Database, capture: dict, first: dict
         warc_headers_dict={"WARC-Refers-To": first["record_id"]},
     )
     writer.write_record(record)
+
+
+def _rendered_page(rows: list[dict]) -> dict | None:
+    """The response of the page the browser rendered (--screenshot), whose screenshot and PDF
+    are resource records named after its URL (models.RENDER_RECORDS): the capture's page, as a
+    reader sees it and as Webrecorder's tools link a page to its screenshots."""
+    prefixes = tuple(prefix for prefix, _ in RENDER_RECORDS.values())
+    for index, row in enumerate(rows):
+        uri = row["target_uri"] or ""
+        if row["record_type"] == "resource" and uri.startswith(prefixes):
+            url = uri.split(":", 2)[2]
+            loads = [r for r in rows[:index] if r["record_type"] == "response"]
+            return next((r for r in reversed(loads) if r["target_uri"] == url), None)
+    return None
 
 
 def _page(db: Database, capture: dict, first: dict) -> dict:

@@ -24,6 +24,7 @@ import httpx
 from archiver.errors import FetchError, ParseError, ResponseTooLarge, storage_error
 from archiver.fetch.budget import Budget
 from archiver.fetch.cookies import REDACTED
+from archiver.fetch.warc_index import WarcRecordRef
 
 # A compressed body may expand Settings.max_decode_ratio times its size on the wire (text
 # compresses 5-20x, JSON up to ~50x) past its first RATIO_FREE_BYTES: a bomb is stopped long
@@ -87,6 +88,12 @@ class Recorder:
     """Receives every exchange; the WARC writer implements this."""
 
     def record(self, exchange: RawExchange) -> str | None:  # returns the WARC file name
+        return None
+
+    def resource(
+        self, uri: str, body_path: Path, content_type: str, *, made_from: str | None = None
+    ) -> WarcRecordRef | None:
+        """A file made here (a screenshot) kept as a WARC `resource` record: where it went."""
         return None
 
 

@@ -7,12 +7,10 @@ A record is flushed before the database row that points to it is committed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import secrets
 import threading
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,56 +23,19 @@ from archiver import __version__
 from archiver.errors import storage_error
 from archiver.fetch.exchange import RawExchange, Recorder
 from archiver.fetch.warc_index import RecordCollector, WarcRecordRef, stream_sha256
+from archiver.fetch.warc_members import (
+    TEXT_LEVEL,
+    HashingFile,
+    LeveledWARCWriter,
+    digests,
+    gzip_level,
+    render_member,
+)
 
 # Headers that describe the transfer, not the entity: the body we keep is
 # already de-chunked, so these are renamed rather than replayed as-is.
 _TRANSFER_HEADERS = {"transfer-encoding"}
-# Deflate gains nothing on JPEG, MP4 or an already gzipped body and costs 20 MB/s
-# of CPU (warcio's default is level 9), so such a record is stored in its gzip
-# member uncompressed; text and JSON still shrink. A sample of the body decides,
-# not its Content-Type, which a server may get wrong.
-TEXT_LEVEL = 6
-SAMPLE_BYTES = 16 * 1024
-INCOMPRESSIBLE = 0.9  # compressed/original above this: store
-CHUNK = 1024 * 1024
 RENDER_FIRST = 8 * 1024 * 1024  # bodies up to this are gzipped before the file is locked
-
-
-class _GzipMember:
-    """One gzip member per record (as WARC readers expect), at the level its body deserves."""
-
-    def __init__(self, out, level: int):
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self.out = out
-
-    def write(self, buff: bytes) -> None:
-        self.out.write(self.compressor.compress(buff))
-
-    def flush(self) -> None:
-        self.out.write(self.compressor.flush())
-        self.out.flush()
-
-
-class _LeveledWARCWriter(WARCWriter):
-    """warcio's writer with the gzip level chosen per record (`level`, set before each write)."""
-
-    level = TEXT_LEVEL
-
-    def __init__(self, out):
-        # gzip=False: each record is gzipped here, at its own level.
-        super().__init__(out, gzip=False, warc_version="1.1")
-
-    def _write_warc_record(self, out, record):
-        return super()._write_warc_record(_GzipMember(out, self.level), record)
-
-
-def gzip_level(path: Path) -> int:
-    """TEXT_LEVEL for a body that compresses, 0 (stored) for one that does not."""
-    with open(path, "rb") as f:
-        sample = f.read(SAMPLE_BYTES)
-    if len(sample) < 1024:
-        return TEXT_LEVEL
-    return 0 if len(zlib.compress(sample, 1)) > len(sample) * INCOMPRESSIBLE else TEXT_LEVEL
 
 
 class WarcRecorder(Recorder):
@@ -89,7 +50,7 @@ class WarcRecorder(Recorder):
         self._opened: list[Path] = []
         # Each open file's SHA-256 and length so far, taken from the bytes as they are written,
         # so sealing need not read the run's WARC back (a file cut back is read at the seal).
-        self._hashed: dict[Path, _HashingFile] = {}
+        self._hashed: dict[Path, HashingFile] = {}
         # Each file this run wrote, once closed: its length and SHA-256 (SealedWarc).
         self.sealed: list[SealedWarc] = []
 
@@ -100,9 +61,9 @@ class WarcRecorder(Recorder):
             name = f"archiver-{stamp}-{os.getpid()}-{secrets.token_hex(3)}.warc.gz"
             self.path = self.directory / name
             file = open(self.path, "xb")  # noqa: SIM115 -- open for the whole run, closed in close()
-            self._file = self._hashed[self.path] = _HashingFile(file)
+            self._file = self._hashed[self.path] = HashingFile(file)
             self._opened.append(self.path)
-            self._writer = _LeveledWARCWriter(self._file)
+            self._writer = LeveledWARCWriter(self._file)
             info = {
                 "software": f"archiver/{__version__} (warcio)",
                 "format": "WARC File Format 1.1",
@@ -115,7 +76,53 @@ class WarcRecorder(Recorder):
         return self._writer
 
     def record(self, exchange: RawExchange) -> str:
-        """Append the response and request records, synced to disk; StorageError if they cannot be.
+        """Append the response and request records, synced to disk; StorageError if they cannot be."""
+        size = exchange.raw_body_path.stat().st_size
+        written, path = self._append_records(
+            lambda writer, emit: self._records(writer, exchange, emit), size
+        )
+        self.collector.add([_ref(path, record, place, exchange) for record, place in written])
+        return path
+
+    def resource(
+        self, uri: str, body_path: Path, content_type: str, *, made_from: str | None = None
+    ) -> WarcRecordRef:
+        """Append a file made here (a page's screenshot or PDF) as a `resource` record, synced to
+        disk, for the capture being made on this thread; StorageError if it cannot be.
+
+        `made_from`: the URL of the page it was made from; the capture's latest response
+        record of it is named in WARC-Concurrent-To (the one capture event they are part of)."""
+        concurrent_to = self._latest_response(made_from)
+        with open(body_path, "rb") as f:
+            payload_sha256 = stream_sha256(f)
+        written, path = self._append_records(
+            lambda writer, emit: [
+                _resource_record(writer, emit, uri, body_path, content_type, concurrent_to)
+            ],
+            body_path.stat().st_size,
+        )
+        [(record, (offset, length, sha256))] = written
+        headers = record.rec_headers
+        ref = WarcRecordRef(
+            warc_file=path, offset=offset, length=length,
+            record_id=headers.get_header("WARC-Record-ID"), record_type=record.rec_type,
+            target_uri=uri, warc_date=headers.get_header("WARC-Date"), sha256=sha256,
+            payload_sha256=payload_sha256, content_type=content_type,
+        )  # fmt: skip
+        self.collector.add([ref])
+        return ref
+
+    def _latest_response(self, url: str | None) -> str | None:
+        """The WARC-Record-ID of the newest response to `url` in this thread's capture."""
+        records = self.collector.current() or []
+        found = (
+            r for r in reversed(records) if r.record_type == "response" and r.target_uri == url
+        )
+        return next((r.record_id for r in found), None) if url else None
+
+    def _append_records(self, build, size: int) -> tuple[list[tuple], str]:
+        """The records `build(writer, emit)` makes, appended and synced: ([(record, (offset,
+        length, SHA-256))], the file's path).
 
         Records of bodies up to RENDER_FIRST bytes are built, gzipped and hashed before
         the file's lock is taken, so the threads of a run only queue for the append
@@ -123,9 +130,9 @@ class WarcRecorder(Recorder):
         memory.
         """
         rendered = None
-        if exchange.raw_body_path.stat().st_size <= RENDER_FIRST:
+        if size <= RENDER_FIRST:
             try:
-                rendered = self._records(_LeveledWARCWriter(None), exchange, _render)
+                rendered = build(LeveledWARCWriter(None), render_member)
             except OSError as exc:
                 raise storage_error(exc, self.directory) from exc
         with self._lock:
@@ -133,7 +140,7 @@ class WarcRecorder(Recorder):
             try:
                 writer = self._open()
                 if rendered is None:
-                    written = self._records(writer, exchange, self._write)
+                    written = build(writer, self._write)
                 else:
                     written = [(record, self._append(member)) for record, member in rendered]
                 self._file.flush()
@@ -141,9 +148,7 @@ class WarcRecorder(Recorder):
             except OSError as exc:
                 self._cut_back(start)
                 raise storage_error(exc, self.directory) from exc
-            path = str(self.path)
-        self.collector.add([_ref(path, record, place, exchange) for record, place in written])
-        return path
+            return written, str(self.path)
 
     def _cut_back(self, start: int | None) -> None:
         """Drop a half-written record (disk full), so the file stays readable; the next goes to a new file."""
@@ -161,7 +166,7 @@ class WarcRecorder(Recorder):
             else:
                 os.truncate(self.path, start)
 
-    def _records(self, writer: _LeveledWARCWriter, exchange: RawExchange, emit) -> list[tuple]:
+    def _records(self, writer: LeveledWARCWriter, exchange: RawExchange, emit) -> list[tuple]:
         """The exchange's response and request records, each passed to emit(writer, record, level):
         [(record, what emit returned)]."""
         response_headers = StatusAndHeaders(
@@ -181,7 +186,7 @@ class WarcRecorder(Recorder):
                 payload=body,
                 length=size,
                 http_headers=response_headers,
-                warc_headers_dict=_digests(writer, response_headers, body)
+                warc_headers_dict=digests(writer, response_headers, body)
                 | _redaction_note(exchange, response=True),
             )
             written = [(response, emit(writer, response, level))]
@@ -206,10 +211,10 @@ class WarcRecorder(Recorder):
         written.append((request, emit(writer, request, TEXT_LEVEL)))
         return written
 
-    def _write(self, writer: _LeveledWARCWriter, record, level: int) -> tuple[int, int, str]:
+    def _write(self, writer: LeveledWARCWriter, record, level: int) -> tuple[int, int, str]:
         """Write one record as its own gzip member; (offset, length, SHA-256 of its bytes)."""
         start = self._file.tell()
-        tee = _HashingFile(self._file)
+        tee = HashingFile(self._file)
         # The record's hash is taken from the bytes as they are written: no read-back.
         writer.out, writer.level = tee, level
         try:
@@ -219,7 +224,7 @@ class WarcRecorder(Recorder):
         return start, self._file.tell() - start, tee.hexdigest()
 
     def _append(self, member: tuple[bytes, str]) -> tuple[int, int, str]:
-        """Append a record rendered by _render; (offset, length, SHA-256 of its bytes)."""
+        """Append a record rendered by render_member; (offset, length, SHA-256 of its bytes)."""
         data, sha256 = member
         start = self._file.tell()
         self._file.write(data)
@@ -259,57 +264,23 @@ def seal_warc(path: Path) -> SealedWarc:
         return SealedWarc(path, path.stat().st_size, stream_sha256(f))
 
 
-def _render(writer: _LeveledWARCWriter, record, level: int) -> tuple[bytes, str]:
-    """One record as its own gzip member, in memory: (its bytes, their SHA-256)."""
-    tee = _HashingFile(io.BytesIO())
-    writer.out, writer.level = tee, level
-    writer.write_record(record)
-    return tee.getvalue(), tee.hexdigest()
-
-
-class _HashingFile:
-    """Passes writes through to a file, hashing them on the way (and counting them)."""
-
-    def __init__(self, f):
-        self._f = f
-        self._digest = hashlib.sha256()
-        self.written = 0
-
-    def write(self, data: bytes) -> int:
-        self._digest.update(data)
-        self.written += len(data)
-        return self._f.write(data)
-
-    def flush(self) -> None:
-        self._f.flush()
-
-    def tell(self) -> int:
-        return self._f.tell()
-
-    def fileno(self) -> int:
-        return self._f.fileno()
-
-    def close(self) -> None:
-        self._f.close()
-
-    def hexdigest(self) -> str:
-        return self._digest.hexdigest()
-
-    def getvalue(self) -> bytes:
-        return self._f.getvalue()
-
-
-def _digests(writer: WARCWriter, http_headers: StatusAndHeaders, body) -> dict[str, str]:
-    """WARC-Block-Digest and WARC-Payload-Digest in one pass over the body (warcio would take two)."""
-    block, payload = writer._create_digester(), writer._create_digester()
-    http_headers.compute_headers_buffer(writer.header_filter)
-    block.update(http_headers.headers_buff)
-    start = body.tell()
-    while chunk := body.read(CHUNK):
-        block.update(chunk)
-        payload.update(chunk)
-    body.seek(start)
-    return {"WARC-Block-Digest": str(block), "WARC-Payload-Digest": str(payload)}
+def _resource_record(
+    writer: LeveledWARCWriter,
+    emit,
+    uri: str,
+    body_path: Path,
+    content_type: str,
+    concurrent_to: str | None,
+) -> tuple:
+    """The file at body_path as one `resource` record (its block is the file itself, so its
+    block and payload digests are the same), passed to emit: (record, what emit returned)."""
+    linked = {"WARC-Concurrent-To": concurrent_to} if concurrent_to else {}
+    with open(body_path, "rb") as body:
+        record = writer.create_warc_record(
+            uri, "resource", payload=body, length=body_path.stat().st_size,
+            warc_content_type=content_type, warc_headers_dict=digests(writer, None, body) | linked,
+        )  # fmt: skip
+        return record, emit(writer, record, gzip_level(body_path))
 
 
 def _ref(path: str, record, place: tuple[int, int, str], exchange: RawExchange) -> WarcRecordRef:

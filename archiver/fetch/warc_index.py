@@ -37,7 +37,8 @@ class WarcRecordRef:
     target_uri: str | None
     warc_date: str | None
     sha256: str  # of the record's bytes in the file (its gzip member)
-    payload_sha256: str | None = None  # of the HTTP body, content-encoding undone (responses)
+    # Of the HTTP body, content-encoding undone (responses); of the file (resources).
+    payload_sha256: str | None = None
     http_status: int | None = None
     content_type: str | None = None
     # The HTTP headers whose values were redacted (WARC-Archiver-Redacted), not a warc_records
@@ -101,6 +102,9 @@ def _iterate(stream, warc_file: str, base: int = 0) -> Iterator[WarcRecordRef]:
             code = record.http_headers.get_statuscode()
             status = int(code) if code and code.isdigit() else None
             content_type = record.http_headers.get_header("Content-Type")
+        elif record.rec_type == "resource":  # a file made here (a screenshot): the block is it
+            payload_sha256 = stream_sha256(record.content_stream())
+            content_type = record.rec_headers.get_header("Content-Type")
         it.read_to_end(record)
         yield WarcRecordRef(
             warc_file=warc_file,

@@ -87,6 +87,8 @@ class Rendered:
     """What one render kept: files in the fetcher's temporary directory, the DOM, what happened."""
 
     url: str
+    # Where the page's own document came from after redirects (its response in the WARC).
+    final_url: str | None = None
     screenshot: Path | None = None
     pdf: Path | None = None
     dom: str | None = None
@@ -283,6 +285,8 @@ class Renderer:
             route.abort("blockedbyclient")
             return
         with fetched:
+            if _is_the_page(request):
+                rendered.final_url = fetched.final_url
             served = {k: v for k, v in fetched.headers.items() if k.lower() not in DROPPED_HEADERS}
             rendered.requests += 1
             with contextlib.suppress(Exception):  # the page went away meanwhile
@@ -317,6 +321,14 @@ def _settle(page) -> None:
     """Wait, a little, for the network to go quiet (a page that polls never does)."""
     with contextlib.suppress(Exception):
         page.wait_for_load_state("networkidle", timeout=SETTLE_SECONDS * 1000)
+
+
+def _is_the_page(request) -> bool:
+    """The request loads the page's own document (its main frame's navigation)."""
+    try:
+        return request.is_navigation_request() and request.frame.parent_frame is None
+    except Exception:  # a request of no frame (a worker's)
+        return False
 
 
 def _refuse_socket(ws, rendered: Rendered) -> None:

@@ -2,10 +2,12 @@
 
 The render (media/render.py) gives a PNG and a PDF; both go to the blob store under their
 SHA-256 and become media of the post (post_media) or of the page (page_media), of type
-`screenshot` and `pdf`. What the render did (requests answered, refused, the consent
-dialog clicked, what it could not do) goes into the capture's manifest under "render".
-With no browser here, captures go on without a render: the run says so once, and each
-manifest says why it has none.
+`screenshot` and `pdf`. Each is also written into the capture's WARC as a `resource` record,
+named as Webrecorder's tools name theirs (models.RENDER_RECORDS), WARC-Concurrent-To the
+page's response, so a WARC or WACZ reader has it and `archiver verify` re-reads it like any
+record. What the render did (requests answered, refused, the consent dialog clicked, what it
+could not do) goes into the capture's manifest under "render". With no browser here,
+captures go on without a render: the run says so once, and each manifest says why it has none.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from archiver.fetch.client import Fetcher
 from archiver.media.download import Downloaded, MediaDownloader
 from archiver.media.render import Rendered, Renderer, browser_missing, file_sha256, find_chromium
-from archiver.models import PDF, SCREENSHOT, MediaRef, Progress
+from archiver.models import PDF, RENDER_RECORDS, SCREENSHOT, MediaRef, Progress
 from archiver.settings import Settings
 
 
@@ -42,6 +44,7 @@ class RenderStep:
         notice: Progress,
     ):
         self.media = media
+        self.recorder = fetcher.recorder
         self.progress = progress
         self.missing = browser_missing(settings.chromium_path)
         self.renderer = None
@@ -81,6 +84,11 @@ class RenderStep:
         for kind, path in ((SCREENSHOT, rendered.screenshot), (PDF, rendered.pdf)):
             if path is None or not path.is_file():
                 continue
+            prefix, content_type = RENDER_RECORDS[kind]
+            # Into the WARC first: keeping the file moves it into the blob store.
+            self.recorder.resource(
+                prefix + rendered.url, path, content_type, made_from=rendered.final_url
+            )
             stored = self.media.keep_file(path, file_sha256(path), rendered.url)
             kept.append((MediaRef(url=rendered.url, type=kind), stored, None))
         return kept

@@ -86,3 +86,15 @@ def running_server(app):
 def serve_app():
     """`running_server`, for test modules (a fixture, so no test imports conftest by name)."""
     return running_server
+
+
+@pytest.fixture
+def chromium(browser):
+    """Debian's Chromium, for the archiver to drive (skipped or failed as `browser` is)."""
+    return CHROMIUM
+
+
+@pytest.fixture
+def shooting(settings, chromium):
+    """The test archive's settings with --screenshot, rendering in Debian's Chromium."""
+    return settings.with_(screenshot=True, chromium_path=chromium, render_timeout=20.0)

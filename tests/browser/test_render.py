@@ -7,13 +7,13 @@ import hashlib
 import io
 import json
 import socket
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from factories import jpeg_bytes
 from PIL import Image
-from recorded import fixture_path, serve_fixture, serve_syndication
+from recorded import fixture_path, serve_syndication
+from rendered_post import ALBUM_PHOTOS, POST_URL, serve_telegram_post
 
 from archiver.cli import main
 from archiver.evidence.verify import verify_archive
@@ -23,12 +23,6 @@ from archiver.web.replay import ReplayServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-POST_URL = "https://t.me/tchantest/14"
-ALBUM_PHOTOS = [
-    "https://cdn1.telegram-cdn.org/file/QMvda1Z9IET0DA4-jsfevuguTxnTpn6omRRA7gfRfYs6VCmxjsZdeX4R6k4n7rYe7skLclk-A1G7Dw4UuYzV5Ogj9KkYlLSsJD2x_WQDRqmUDauUWEAGa-JNACCFBH2zRJeFwb6OvAD6itpb05MbvyMVvsR18sw8Qe4VcPvODZmfKGxQ7ioslSsxTKoLz8KEAIcvPqVLkJKjkPVERS6u8QBSS-ZPOWu6RvJsS0_fS7oCTSfLjTmn3EfGlU3BvRAmNcVCQv7Jz-CPNBgXHUk5Bru05WNpsdaoCVfX9PzeDycLIoHm5S55H_TV9zocKvg_ZX0NVyLE_Em_wO7nbDwDRQ.jpg",
-    "https://cdn1.telegram-cdn.org/file/CrsaR3dLCwSaTunI7l4nSUu5G7du7049yHXuZwbiOjAfSDEMrJaKiJ9-ly6RJOJf7wSYPGjpUppSBuqLkTbMIl_CMEpS_9nVLvNusCJTRXbhJbU4UFsTxiM89YyDE_9bapVEjoS9vhRS7qw1zSCbV2K42W3TZvvQ8scfiI2xiMIsRkw-YzpIVxbkzpeWz3-US6fi7DswlIobEgCG0uxmHdr6q2FEFOn9BCpfQHlrDqq8rCA9kBteMinAEkALObzktjJ76PMFWQZbQCcKIofW9oOThEJRAdFrRaho9PwBOQIcrSf_2MQmyqg8zA79k04ME76FsNNw3xr7xA160MHckA.jpg",
-]
 ARTICLE = "https://news.example/2023/views"
 STATIC_POST, INJECTED_POST = "1641086480675225601", "2023357708301455483"
 # An article (constructed) showing one post in the served markup and one its script injects,
@@ -54,29 +48,6 @@ for (const slot of document.querySelectorAll('.lazy-embed')) {
 """
 
 
-@pytest.fixture
-def chromium(browser):
-    """Debian's Chromium, for the archiver to drive (skipped or failed as `browser` is)."""
-    return CHROMIUM
-
-
-@pytest.fixture
-def shooting(settings, chromium):
-    return settings.with_(screenshot=True, chromium_path=chromium, render_timeout=20.0)
-
-
-def serve_telegram_post(replay) -> list[bytes]:
-    """The recorded album post: the widget the adapter reads, and its own page, and the photos."""
-    serve_fixture(
-        replay, f"{POST_URL}?embed=1", "telegram", "tme_embed_tchantest_14_album_constructed.html"
-    )
-    serve_fixture(replay, POST_URL, "telegram", "tme_embed_tchantest_14_album_constructed.html")
-    photos = [jpeg_bytes(seed=41), jpeg_bytes(seed=42)]
-    for url, body in zip(ALBUM_PHOTOS, photos, strict=True):
-        replay.add(url, body, content_type="image/jpeg")
-    return photos
-
-
 def serve_article(replay) -> None:
     replay.add(ARTICLE, ARTICLE_HTML, content_type="text/html; charset=utf-8")
     replay.add(
@@ -98,13 +69,13 @@ def manifest_of(db, capture_id: str) -> dict:
     return json.loads(row.fetchone()[0])
 
 
-def warc_uris(settings, db, capture_id: str) -> set[str]:
-    """The URIs of the capture's response records, read from the WARC files themselves."""
+def warc_uris(settings, db, capture_id: str, record_type: str = "response") -> set[str]:
+    """The URIs of the capture's records of a type, read from the WARC files themselves."""
     rows = db.execute(
         "select warc_file, offset, length from warc_records where capture_id = ?", [capture_id]
     )
     records = [read_record(settings.db_path.parent / f, o, n) for f, o, n in rows.fetchall()]
-    return {r.target_uri for r in records if r.record_type == "response"}
+    return {r.target_uri for r in records if r.record_type == record_type}
 
 
 def check_files(settings, db, kind_table: str, owner: str, key: str) -> dict[str, dict]:
@@ -338,6 +309,9 @@ def test_a_list_shares_one_browser_and_each_capture_keeps_its_own_records(replay
         results = {r.url: r for r in archiver.archive_many([POST_URL, ARTICLE], concurrency=2)}
         db = archiver.db
         uris = {url: warc_uris(shooting, db, r.capture_id) for url, r in results.items()}
+        made = {
+            url: warc_uris(shooting, db, r.capture_id, "resource") for url, r in results.items()
+        }
         renders = {url: manifest_of(db, r.capture_id)["render"] for url, r in results.items()}
 
     assert {r.status for r in results.values()} == {"ok"}
@@ -346,6 +320,8 @@ def test_a_list_shares_one_browser_and_each_capture_keeps_its_own_records(replay
     assert "https://news.example/static/lazy-embeds.js" in uris[ARTICLE]
     assert "https://news.example/static/lazy-embeds.js" not in uris[POST_URL]
     assert set(ALBUM_PHOTOS) <= uris[POST_URL]
+    # So did each render's screenshot and PDF.
+    assert made == {url: {f"urn:fullPage:{url}", f"urn:pdf:{url}"} for url in (POST_URL, ARTICLE)}
 
 
 def test_a_logged_in_session_is_the_browsers_too(replay, shooting, tmp_path):
