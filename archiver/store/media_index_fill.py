@@ -36,10 +36,10 @@ from archiver.store.media_matches import (
     Match,
     both_ways,
     index_files,
-    keep_nearest,
     matches_of,
     packed_hashes,
 )
+from archiver.store.media_nearest import keep_nearest
 from archiver.store.transaction import transaction
 
 FILL_BATCH = 250  # files per write transaction: a few hundredths of a second of the lock

@@ -37,10 +37,10 @@ from archiver.store.media_matches import (
     Match,
     both_ways,
     index_files,
-    keep_nearest,
     near_files,
     packed_hashes,
 )
+from archiver.store.media_nearest import keep_nearest
 from archiver.store.transaction import on_rollback
 
 FILES_PER_LOOKUP = 2_000  # loading costs about one SQLite lookup per this many indexed files

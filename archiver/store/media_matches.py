@@ -1,11 +1,9 @@
 """Near-duplicate media, found once when a file is first saved and kept in `media_matches`.
 
 A row (sha256, other_sha256, pdq_distance, phash_distance) says other_sha256 looks like
-sha256 and is among its MATCHES_PER_FILE nearest (media/nearest.py: each direction decided on
-its own; a page reads a file's own rows, `sha256 = ?`). The rule and thresholds are
-similar.py's; a file's identical copies are the same media row, so `media_matches` only pairs
-different files. Rows are derived from the media rows' hashes (verify recomputes them; no event
-covers them), so a row a nearer file pushes out is deleted: no evidence is rewritten.
+sha256 and is among its MATCHES_PER_FILE nearest (media/nearest.py; kept so by
+store/media_nearest.py). The rule and thresholds are similar.py's; a file's identical copies
+are the same media row, so `media_matches` only pairs different files.
 
 A file is not compared with every other: its hashes' chunks are written to an index table
 in the same transaction as its media row (multi-index hashing, media/hamming_index.py), and
@@ -36,13 +34,7 @@ from archiver.media.hamming_index import (
     compare_pairs,
     probe_keys,
 )
-from archiver.media.nearest import (
-    MATCHES_PER_FILE,
-    NO_PDQ,
-    NO_PHASH,
-    nearest_rows,
-    sha256_ranks,
-)
+from archiver.media.nearest import nearest_rows, sha256_ranks
 from archiver.media.similar import PDQ_DIGITS, PDQ_MIN_QUALITY, PHASH_DIGITS, pack_hex
 
 Match = tuple[str, str, int | None, int | None]  # sha256, other_sha256, pdq and pHash distance
@@ -51,25 +43,6 @@ INSERT = (
     "insert or replace into media_matches (sha256, other_sha256, pdq_distance, phash_distance)"
     " values (?, ?, ?, ?)"
 )
-# A file's rows with their keys, read from this index alone (made with the table).
-NEAREST_INDEX = (
-    "media_matches_nearest",
-    ["sha256", "pdq_distance", "phash_distance", "other_sha256"],
-)
-HELD = "select sha256, other_sha256, pdq_distance, phash_distance from media_matches where sha256 in ({marks})"
-DELETE = "delete from media_matches where sha256 = ? and other_sha256 = ?"
-MARKS_PER_READ = 500
-TRIM = f"""
-    delete from media_matches where rowid in (
-        select rowid from (
-            select rowid, row_number() over (
-                partition by sha256 order by coalesce(pdq_distance, {NO_PDQ}),
-                coalesce(phash_distance, {NO_PHASH}), other_sha256
-            ) as place
-            from media_matches
-        ) where place > ?
-    )
-"""
 # The probe keys as bound parameters (2,666 at most, under SQLite's 32,766 since 3.32):
 # quicker than one JSON array through json_each.
 CANDIDATES = """
@@ -93,18 +66,6 @@ def create_index_tables(db: Database, *, anew: bool = False) -> None:
         "create table if not exists media_hash_chunks (key integer not null,"
         " id integer not null, primary key (key, id)) without rowid"
     )
-
-
-def has_nearest_index(db: Database) -> bool:
-    return any(index.name == NEAREST_INDEX[0] for index in db["media_matches"].indexes)
-
-
-def cap_matches(db: Database, k: int = MATCHES_PER_FILE) -> None:
-    """Cut each file's rows to its k nearest, then make the index that reads them (inside the
-    caller's transaction): once, for an archive from before the cap, which kept every pair
-    (so what is left is the rule over all pairs); the index says it was done."""
-    db.execute(TRIM, [k])
-    db["media_matches"].create_index(NEAREST_INDEX[1], NEAREST_INDEX[0], if_not_exists=True)
 
 
 def packed_hashes(rows: Sequence[HashRow]) -> PackedHashes:
@@ -188,41 +149,3 @@ def both_ways(found: Iterable[Match]) -> Iterator[Match]:
     for m in found:
         yield m
         yield (m[1], m[0], m[2], m[3])
-
-
-def nearest_key(match: Match) -> tuple[int, int, str]:
-    """How near the row's other file is to its file (media/nearest.py's key)."""
-    pdq, phash = match[2], match[3]
-    return (NO_PDQ if pdq is None else pdq, NO_PHASH if phash is None else phash, match[1])
-
-
-def keep_nearest(db: Database, offered: Iterable[Match], k: int = MATCHES_PER_FILE) -> None:
-    """Offer rows to media_matches (inside the caller's transaction): each file keeps its k
-    nearest of the rows it has and those offered; a row pushed out is deleted."""
-    by_file: dict[str, dict[str, Match]] = {}
-    for m in offered:
-        by_file.setdefault(m[0], {})[m[1]] = m
-    if not by_file:
-        return
-    held = _held_rows(db, list(by_file))
-    inserts, deletes = [], []
-    for sha256, offers in by_file.items():
-        mine = held.get(sha256, {})
-        rows = {**mine, **offers}
-        kept = rows.values() if len(rows) <= k else sorted(rows.values(), key=nearest_key)[:k]
-        kept_others = {m[1] for m in kept}
-        inserts += [m for other, m in offers.items() if other in kept_others]
-        deletes += [(sha256, other) for other in mine if other not in kept_others]
-    if deletes:
-        db.conn.executemany(DELETE, deletes)
-    if inserts:
-        db.conn.executemany(INSERT, inserts)
-
-
-def _held_rows(db: Database, sha256s: list[str]) -> dict[str, dict[str, Match]]:
-    held: dict[str, dict[str, Match]] = {}
-    for start in range(0, len(sha256s), MARKS_PER_READ):
-        part = sha256s[start : start + MARKS_PER_READ]
-        for row in db.execute(HELD.format(marks=",".join("?" * len(part))), part):
-            held.setdefault(row[0], {})[row[1]] = row
-    return held

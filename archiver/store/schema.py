@@ -17,7 +17,8 @@ from archiver.store.media_index_fill import (
     print_progress,
     start_fill,
 )
-from archiver.store.media_matches import cap_matches, create_index_tables, has_nearest_index
+from archiver.store.media_matches import create_index_tables
+from archiver.store.media_nearest import cap_matches, has_nearest_index
 from archiver.store.schema_extensions import schema_extensions
 from archiver.store.transaction import transaction
 
