@@ -8,9 +8,10 @@ nearest among files that only grow in number never takes back one it dropped, so
 rows are offered, each file ends with its K nearest of all (verify_media_matches checks it).
 
 A new copy of a picture saved N times already is offered to each of the N: most of them
-already hold K nearer rows. One read answers for all of them how many rows each holds and its
-farthest (index-only on media_matches_nearest); only the files the offer gets into are read
-whole (at most K rows each).
+already hold K nearer rows. For each, its K-th nearest is read from the index that holds the
+key (media_matches_nearest: a seek and K steps, no row read); the new file, if nearer, takes
+its place. Only files offered several rows at once (the new file itself, the fill's) are read
+whole (at most K rows each) and merged.
 """
 
 from __future__ import annotations
@@ -22,18 +23,17 @@ from sqlite_utils import Database
 from archiver.media.nearest import MATCHES_PER_FILE, NO_PDQ, NO_PHASH
 from archiver.store.media_matches import INSERT, Match
 
-# Made with the table: a file's rows and their keys read from the index alone. An archive
-# without it is from before the cap (cap_matches).
-NEAREST_INDEX = "media_matches_nearest"
-NEAREST_COLUMNS = ["sha256", "pdq_distance", "phash_distance", "other_sha256"]
-# The key as text that sorts as the key does: 3 digits of PDQ distance, 2 of pHash, the SHA-256.
-KEY = (
-    f"printf('%03d%02d', coalesce(pdq_distance, {NO_PDQ}), coalesce(phash_distance, {NO_PHASH}))"
-    " || other_sha256"
-)
-FARTHEST = f"select sha256, count(*), max({KEY}) from media_matches where sha256 in ({{marks}}) group by sha256"  # fmt: skip
+# The key in SQL: the index made with the table holds it, so a file's K-th nearest is a seek
+# and K steps in the index. An archive without the index is from before the cap (cap_matches).
+KEY = f"coalesce(pdq_distance, {NO_PDQ}), coalesce(phash_distance, {NO_PHASH}), other_sha256"
+NEAREST_INDEX = f"create index if not exists media_matches_nearest on media_matches (sha256, {KEY})"
+KTH = f"select {KEY} from media_matches where sha256 = ? order by {KEY} limit 1 offset ?"
 HELD = "select sha256, other_sha256, pdq_distance, phash_distance from media_matches where sha256 in ({marks})"  # fmt: skip
 DELETE = "delete from media_matches where sha256 = ? and other_sha256 = ?"
+INSERT_NEW = (
+    "insert or ignore into media_matches (sha256, other_sha256, pdq_distance, phash_distance)"
+    " values (?, ?, ?, ?)"
+)
 MARKS_PER_READ = 500
 TRIM = f"""
     delete from media_matches where rowid in (
@@ -45,12 +45,10 @@ TRIM = f"""
 """
 
 
-def nearest_key(match: Match) -> str:
-    """How near the row's other file is to its file, as KEY says it."""
+def nearest_key(match: Match) -> tuple[int, int, str]:
+    """How near the row's other file is to its file, as KEY orders it."""
     pdq, phash = match[2], match[3]
-    return (
-        f"{NO_PDQ if pdq is None else pdq:03d}{NO_PHASH if phash is None else phash:02d}{match[1]}"
-    )
+    return (NO_PDQ if pdq is None else pdq, NO_PHASH if phash is None else phash, match[1])
 
 
 def keep_nearest(db: Database, offered: Iterable[Match], k: int = MATCHES_PER_FILE) -> None:
@@ -59,16 +57,17 @@ def keep_nearest(db: Database, offered: Iterable[Match], k: int = MATCHES_PER_FI
     by_file: dict[str, dict[str, Match]] = {}
     for m in offered:
         by_file.setdefault(m[0], {})[m[1]] = m
-    if not by_file:
-        return
-    farthest = {r[0]: r[1:] for r in _rows(db, FARTHEST, list(by_file))}
     inserts, merge = [], []
     for sha256, offers in by_file.items():
-        count, worst = farthest.get(sha256, (0, ""))
-        if count + len(offers) <= k:  # room for all of them (a row held again is replaced)
-            inserts += offers.values()
-        elif not (count >= k and all(nearest_key(m) >= worst for m in offers.values())):
-            merge.append(sha256)  # else none is nearer than the k it holds (or it holds it)
+        if len(offers) > 1:  # a new file's own rows, or the fill's
+            merge.append(sha256)
+            continue
+        (new,) = offers.values()
+        kth = db.conn.execute(KTH, [sha256, k - 1]).fetchone()
+        if kth is None:  # room for it (a row held again is replaced)
+            inserts.append(new)
+        elif nearest_key(new) < kth and db.conn.execute(INSERT_NEW, new).rowcount:
+            db.conn.execute(DELETE, [sha256, kth[2]])  # (unless it held that row already)
     held: dict[str, dict[str, Match]] = {}
     for row in _rows(db, HELD, merge):
         held.setdefault(row[0], {})[row[1]] = row
@@ -92,7 +91,7 @@ def _rows(db: Database, sql: str, sha256s: list[str]) -> Iterator[tuple]:
 
 
 def has_nearest_index(db: Database) -> bool:
-    return any(index.name == NEAREST_INDEX for index in db["media_matches"].indexes)
+    return any(index.name == "media_matches_nearest" for index in db["media_matches"].indexes)
 
 
 def cap_matches(db: Database, k: int = MATCHES_PER_FILE) -> None:
@@ -100,4 +99,4 @@ def cap_matches(db: Database, k: int = MATCHES_PER_FILE) -> None:
     caller's transaction): once, for an archive from before the cap, which kept every pair (so
     what is left is the rule over all pairs); the index says it was done."""
     db.execute(TRIM, [k])
-    db["media_matches"].create_index(NEAREST_COLUMNS, NEAREST_INDEX, if_not_exists=True)
+    db.execute(NEAREST_INDEX)
