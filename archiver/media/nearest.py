@@ -5,7 +5,7 @@ The row from file a to file b is kept if b is among a's MATCHES_PER_FILE nearest
 (PDQ distance, or 256 if none; pHash distance, or 64 if none; b's SHA-256). Each direction is
 decided on its own. The key orders all of a's matches strictly (the SHA-256 breaks ties), and
 a file's K nearest among a set that only grows never takes back one it dropped, so keeping the
-K nearest as files come (store/media_matches.keep_nearest) ends where this module's rule over
+K nearest as files come (store/media_nearest.keep_nearest) ends where this module's rule over
 all pairs at once does, whatever the order the files came in.
 """
 

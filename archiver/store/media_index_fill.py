@@ -11,7 +11,7 @@ is saved) and how far the fill has come. The fill then
    in the batch, and the new progress; and pairs each file other writers saved since the
    snapshot (compared then only with what was indexed) with all of it, through an in-memory
    index of the snapshot (hamming_index.MultiIndex), once. Rows are offered to each file's K
-   nearest (media_matches.keep_nearest), so those files' rows and the fill's meet in the
+   nearest (media_nearest.keep_nearest), so those files' rows and the fill's meet in the
    rule over all pairs, in whatever order they come.
 A killed fill resumes at the last committed batch. One process fills at a time (a lease in
 the state row); the others open the archive and write as usual meanwhile.

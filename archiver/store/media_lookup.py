@@ -53,7 +53,7 @@ ROWS = "select id, sha256, pdq, pdq_quality, phash from media_hashes"
 def record_matches(db: Database, row: HashRow) -> int:
     """Index a media row just inserted and write its near duplicates (inside its transaction):
     its rows to its K nearest, and a row from each of them to it if it is among their K
-    nearest now (store/media_matches.keep_nearest). Returns how many other files it matches."""
+    nearest now (store/media_nearest.keep_nearest). Returns how many other files it matches."""
     found = lookup(db, row)
     ids = index_files(db, [row])
     if ids:
