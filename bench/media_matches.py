@@ -7,6 +7,10 @@ threshold (PDQ 30/31/32 bits, quality 49/50; pHash 8/9 bits). In one run:
   media_matches) is indexed and paired by fill_media_index, while a writer thread saves a
   new file every 20 ms through save_media; prints the fill's time and the writer's longest
   wait for a commit, and the quadratic fill it replaces, timed on --scan files and scaled;
+- copies (--copies N): one picture saved N times with small changes (every two of them near
+  duplicates), one by one through save_media: the time a save takes as N grows and the
+  media_matches rows (each file's K nearest: at most N·K, not N(N-1)); then the same files
+  as an older archive's fill;
 - lookup: for --queries files, the near duplicates found through the index in SQLite, and
   through save_media's lookup (media_lookup.lookup, its session's index loaded in memory as
   it is once the session's lookups pay for it; the load is timed) against a brute-force numpy scan of every file's packed hashes held in
@@ -261,11 +265,52 @@ def faiss_lookups(hashes, sha256s, expected: dict, scan_ms: float) -> None:
           f" {scan_ms / ms:.1f}x the scan")  # fmt: skip
 
 
+def one_picture(count: int, rng: np.random.Generator) -> list[tuple]:
+    """A picture saved `count` times with small changes: PDQ within 12 bits and pHash within 4
+    of one original, so every two of them are near duplicates (the N² case)."""
+    _, pdq, _, phash = synthetic_rows(1, rng)[0]
+    return [
+        (hashlib.sha256(f"copy {i}".encode()).hexdigest(),
+         flip_bits(pdq, int(rng.integers(0, 13)), rng), 90,
+         flip_bits(phash, int(rng.integers(0, 5)), rng))
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def copies(folder: Path, count: int, rng: np.random.Generator) -> None:
+    """The copies saved one by one through save_media, then the same as an older archive's fill."""
+    rows, db = one_picture(count, rng), open_db(folder / "copies.db")
+    took = []
+    for sha, pdq, quality, phash in rows:
+        media = StoredMedia(sha256=sha, bytes=1, blob_path="x", mime="image/jpeg", pdq=pdq,
+                            pdq_quality=quality, phash=phash)  # fmt: skip
+        started = time.perf_counter()
+        with transaction(db):
+            save_media(db, media)
+        took.append(time.perf_counter() - started)
+    kept = db.execute("select count(*) from media_matches").fetchone()[0]
+    db.close()
+    size = (folder / "copies.db").stat().st_size / 2**20
+    print(f"one picture saved {count:,} times, one by one: {sum(took):.1f} s, {kept:,} media_matches"
+          f" rows ({count * (count - 1):,} pairs), archive {size:.0f} MB; a save: median"
+          f" {statistics.median(took) * 1000:.1f} ms, the last tenth's median"
+          f" {statistics.median(took[-max(1, count // 10):]) * 1000:.1f} ms")  # fmt: skip
+    filler, other = older_archive(folder / "copies-older.db", rows)
+    other.close()
+    started = time.perf_counter()
+    fill_media_index(filler)
+    kept = filler.execute("select count(*) from media_matches").fetchone()[0]
+    filler.close()
+    print(f"  the same {count:,} as an older archive's fill: {time.perf_counter() - started:.1f} s,"
+          f" {kept:,} media_matches rows")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--media", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--scan", type=int, default=20_000, help="files for the quadratic fill")
+    parser.add_argument("--copies", type=int, default=2_000, help="one picture saved N times")
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     print(f"machine: {machine()}")
@@ -281,6 +326,10 @@ def main() -> None:
         counters = cpu_counters()
         lookups(path, rows, args.queries, rng)
         print(f" {steal_since(counters)}")
+        if args.copies:
+            counters = cpu_counters()
+            copies(Path(tmp), args.copies, rng)
+            print(f" {steal_since(counters)}")
 
 
 if __name__ == "__main__":

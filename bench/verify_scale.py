@@ -52,8 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     photos = make_photos()[:1]  # 900 x 675: what is timed is verify, not the archiving
     ready = multiprocessing.Queue()
-    # Distinct pictures: copies of one photo are all near duplicates, and media_matches
-    # then grows with the square of the archive (a case of its own, see bench/README.md).
+    # Distinct pictures: copies of one photo are all near duplicates, each file keeping 50
+    # of them in media_matches (a case of its own: bench/media_matches.py --copies).
     server = multiprocessing.Process(
         target=serve, args=(args.large, 0.0, photos, ready, 0, True), daemon=True
     )

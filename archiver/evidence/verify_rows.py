@@ -8,20 +8,16 @@ from sqlite_utils import Database
 
 from annotations import check_log
 from archiver.evidence.verify_media_index import check_media_index
+from archiver.evidence.verify_media_matches import check_media_matches
 from archiver.evidence.verify_report import Report
-from archiver.media.similar import hamming_hex, near_duplicate
 from archiver.store.eventlog import check_chain, column_digests, payload_hash
 from archiver.store.media_index_fill import fill_pending
-from archiver.store.media_matches import all_media_near_pairs, both_ways
 from archiver.store.queries_evidence import (
     POST_STATE,
     events_for_target,
     first_post_state_capture_seq,
     latest_post_states,
     logged_payload_hashes,
-    media_hash_rows,
-    media_match_exists,
-    media_match_rows,
     post_ids_with_last_capture_seq,
     post_state,
     posts_with_latest_version,
@@ -203,59 +199,3 @@ def _state_forms(state: dict) -> list[dict]:
     """The post state's payload, as written before or after later columns existed."""
     forms = _as_written(state["post"] or {}, None, set(ADDED_COLUMNS.get("posts", {})))
     return [{"post": post, "media": state["media"]} for post in forms]
-
-
-# Pairs named one by one; past this many, a count (a viral picture can make millions).
-MATCHES_NAMED = 20
-
-
-def check_media_matches(db: Database, report: Report) -> None:
-    """media_matches is derived from the media rows' hashes: each pair kept must be one the
-    hashes make, and (up to RECOMPUTE_MATCHES_UP_TO files) every pair they make must be kept.
-    Streamed: pairs are checked as read and counted as recomputed, never all held at once."""
-    hashes = {sha256: rest for sha256, *rest in media_hash_rows(db)}
-    holding = wrong = 0
-    for row in media_match_rows(db):
-        report.count("media_matches rows")
-        if _pair_holds(hashes, *row):
-            holding += 1
-        else:
-            wrong += 1
-            if wrong <= MATCHES_NAMED:
-                report.add("row", f"media_matches {row[0]} ~ {row[1]}",
-                           "not a near-duplicate pair of the files' hashes (or its distances differ)")  # fmt: skip
-    if wrong > MATCHES_NAMED:
-        report.add(
-            "row", "media_matches", f"{wrong - MATCHES_NAMED:,} more pairs the hashes do not make"
-        )
-    if fill_pending(db):
-        report.notes.append(
-            "media still being indexed: missing near-duplicate pairs not looked for"
-        )
-        return
-    if sum(2 * len(found) for found in all_media_near_pairs(db)) != holding:
-        _report_missing_matches(db, report)
-
-
-def _pair_holds(hashes: dict, sha256: str, other: str, pdq: int | None, phash: int | None) -> bool:
-    if sha256 not in hashes or other not in hashes or sha256 == other:
-        return False
-    (pdq_a, quality_a, phash_a), (pdq_b, quality_b, phash_b) = hashes[sha256], hashes[other]
-    return (
-        near_duplicate(pdq_a, quality_a, pdq_b, quality_b, phash_a, phash_b)
-        and hamming_hex(pdq_a, pdq_b) == pdq
-        and hamming_hex(phash_a, phash_b) == phash
-    )
-
-
-def _report_missing_matches(db: Database, report: Report) -> None:
-    missing = 0
-    for found in all_media_near_pairs(db):
-        for pair in both_ways(found):
-            if not media_match_exists(db, pair[0], pair[1]):
-                missing += 1
-                if missing <= MATCHES_NAMED:
-                    report.add("row", f"media_matches {pair[0]} ~ {pair[1]}",
-                               "a near-duplicate pair of the files' hashes is missing")  # fmt: skip
-    if missing > MATCHES_NAMED:
-        report.add("row", "media_matches", f"{missing - MATCHES_NAMED:,} more pairs are missing")

@@ -5,11 +5,14 @@ When the index tables are made on an archive that already has media, a `media_in
 row records the last media rowid then (the snapshot: every file after it is indexed as it
 is saved) and how far the fill has come. The fill then
 1. reads the snapshot's hashes (no lock) and finds all its near-duplicate pairs at once in
-   memory (multi-index hashing, media/hamming_index.py: about a minute at a million files);
-2. writes, a batch of files per transaction: their index rows, the pairs whose later file is
+   memory (multi-index hashing, media/hamming_index.py: about a minute at a million files),
+   and of them the rows media_matches keeps: each file's K nearest (media/nearest.py);
+2. writes, a batch of files per transaction: their index rows, the rows whose later file is
    in the batch, and the new progress; and pairs each file other writers saved since the
    snapshot (compared then only with what was indexed) with all of it, through an in-memory
-   index of the snapshot (hamming_index.MultiIndex), once.
+   index of the snapshot (hamming_index.MultiIndex), once. Rows are offered to each file's K
+   nearest (media_nearest.keep_nearest), so those files' rows and the fill's meet in the
+   rule over all pairs, in whatever order they come.
 A killed fill resumes at the last committed batch. One process fills at a time (a lease in
 the state row); the others open the archive and write as usual meanwhile.
 """
@@ -21,20 +24,22 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 from sqlite_utils import Database
 
 from archiver.media.hamming_index import MultiIndex, PairArrays, all_near_pairs
+from archiver.media.nearest import nearest_rows, sha256_ranks
 from archiver.store.media_matches import (
     HashRow,
     Match,
+    both_ways,
     index_files,
     matches_of,
     packed_hashes,
-    write_both_ways,
 )
+from archiver.store.media_nearest import keep_nearest
 from archiver.store.transaction import transaction
 
 FILL_BATCH = 250  # files per write transaction: a few hundredths of a second of the lock
@@ -71,25 +76,26 @@ def fill_media_index(
         return True
     rowids, rows = _snapshot_rows(db, snapshot[0])
     hashes, sha256s = packed_hashes(rows), [r[0] for r in rows]
-    pairs = _by_later_file(all_near_pairs(hashes))
+    pairs, later = _by_later_file(nearest_rows(all_near_pairs(hashes), sha256_ranks(sha256s)))
     since = SavedSince(MultiIndex(hashes), sha256s, snapshot[0])
     cache = db.execute("pragma cache_size").fetchone()[0]
     # The batches' chunk rows land all over the index: keep its pages in memory meanwhile.
     db.execute(f"pragma cache_size = {FILL_CACHE}")
     try:
-        _write_batches(db, rows, rowids, pairs, since, snapshot[0], batch, progress)
+        _write_batches(db, rows, rowids, (pairs, later), since, snapshot[0], batch, progress)
     finally:
         db.execute(f"pragma cache_size = {int(cache)}")
     return True
 
 
-def _write_batches(db, rows, rowids, pairs, since: SavedSince, snapshot, batch, progress) -> None:
+def _write_batches(db, rows, rowids, kept, since: SavedSince, snapshot, batch, progress) -> None:
+    pairs, later = kept
     while True:
         # The files saved meanwhile are looked up before taking the lock (after a long first
         # step there may be thousands); inside it, only those saved in between.
         ready = since.find(db)
         with transaction(db):
-            write_both_ways(db, ready + since.find(db))
+            keep_nearest(db, both_ways(ready + since.find(db)))
             state = db.execute("select done_rowid from media_index_fill").fetchone()
             if state is None or state[0] >= snapshot:
                 db.execute("delete from media_index_fill")
@@ -97,8 +103,8 @@ def _write_batches(db, rows, rowids, pairs, since: SavedSince, snapshot, batch, 
             start = int(np.searchsorted(rowids, state[0], side="right"))
             stop = min(start + batch, len(rows))
             index_files(db, rows[start:stop])
-            first, last = np.searchsorted(pairs.second, [start, stop])
-            write_both_ways(db, matches_of(_slice(pairs, first, last), since.sha256s))
+            first, last = np.searchsorted(later, [start, stop])
+            keep_nearest(db, matches_of(_slice(pairs, first, last), since.sha256s))
             done = int(rowids[stop - 1]) if stop > start else snapshot
             db.execute(
                 "update media_index_fill set done_rowid = ?, lease_until = ?",
@@ -116,17 +122,19 @@ def _snapshot_rows(db: Database, last_rowid: int) -> tuple[np.ndarray, list[Hash
     return np.array([r[0] for r in found], dtype=np.int64), [r[1:] for r in found]
 
 
-def _by_later_file(blocks: Iterable[PairArrays]) -> PairArrays:
-    """All pairs in one set of arrays, ordered by their later file (the batch that writes them)."""
-    found = list(blocks)
-    joined = [np.concatenate([getattr(b, f) for b in found]) if found else np.zeros(0, np.int64)
-              for f in ("first", "second", "pdq_distance", "phash_distance")]  # fmt: skip
-    order = np.argsort(joined[1], kind="stable")
-    return PairArrays(*(column[order] for column in joined))
+def _by_later_file(rows: PairArrays) -> tuple[PairArrays, np.ndarray]:
+    """The rows ordered by their later file (the batch that writes them), and that file."""
+    later = np.maximum(rows.first, rows.second)
+    order = np.argsort(later, kind="stable")
+    return _taken(rows, order), later[order]
 
 
 def _slice(pairs: PairArrays, start: int, stop: int) -> PairArrays:
-    return PairArrays(*(getattr(pairs, f)[start:stop] for f in PairArrays.__dataclass_fields__))
+    return _taken(pairs, slice(start, stop))
+
+
+def _taken(pairs: PairArrays, which) -> PairArrays:
+    return PairArrays(*(getattr(pairs, f)[which] for f in PairArrays.__dataclass_fields__))
 
 
 class SavedSince:

@@ -35,11 +35,12 @@ from archiver.media.hamming_index import MultiIndex, PackedHashes, compare_pairs
 from archiver.store.media_matches import (
     HashRow,
     Match,
+    both_ways,
     index_files,
     near_files,
     packed_hashes,
-    write_both_ways,
 )
+from archiver.store.media_nearest import keep_nearest
 from archiver.store.transaction import on_rollback
 
 FILES_PER_LOOKUP = 2_000  # loading costs about one SQLite lookup per this many indexed files
@@ -50,14 +51,15 @@ ROWS = "select id, sha256, pdq, pdq_quality, phash from media_hashes"
 
 
 def record_matches(db: Database, row: HashRow) -> int:
-    """Index a media row just inserted and write its near duplicates, both ways; inside its
-    transaction. Returns how many other files it matches."""
+    """Index a media row just inserted and write its near duplicates (inside its transaction):
+    its rows to its K nearest, and a row from each of them to it if it is among their K
+    nearest now (store/media_nearest.keep_nearest). Returns how many other files it matches."""
     found = lookup(db, row)
     ids = index_files(db, [row])
     if ids:
         session = session_index(db)
         on_rollback(db, lambda: session.forget_from(min(ids)))
-    write_both_ways(db, found)
+    keep_nearest(db, both_ways(found))
     return len(found)
 
 

@@ -1,8 +1,9 @@
 """Near-duplicate media, found once when a file is first saved and kept in `media_matches`.
 
-Each near duplicate is written both ways: (sha256, other_sha256, pdq_distance,
-phash_distance). The rule and thresholds are similar.py's; a file's identical copies are
-the same media row, so `media_matches` only pairs different files.
+A row (sha256, other_sha256, pdq_distance, phash_distance) says other_sha256 looks like
+sha256 and is among its MATCHES_PER_FILE nearest (media/nearest.py; kept so by
+store/media_nearest.py). The rule and thresholds are similar.py's; a file's identical copies
+are the same media row, so `media_matches` only pairs different files.
 
 A file is not compared with every other: its hashes' chunks are written to an index table
 in the same transaction as its media row (multi-index hashing, media/hamming_index.py), and
@@ -33,6 +34,7 @@ from archiver.media.hamming_index import (
     compare_pairs,
     probe_keys,
 )
+from archiver.media.nearest import nearest_rows, sha256_ranks
 from archiver.media.similar import PDQ_DIGITS, PDQ_MIN_QUALITY, PHASH_DIGITS, pack_hex
 
 Match = tuple[str, str, int | None, int | None]  # sha256, other_sha256, pdq and pHash distance
@@ -136,20 +138,14 @@ def near_pairs_of(rows: Sequence[HashRow]) -> Iterator[list[Match]]:
         yield list(matches_of(pairs, sha256s))
 
 
-def all_media_near_pairs(db: Database) -> Iterator[list[Match]]:
-    """Every pair of the archive's files that look the same, each once, in blocks."""
-    rows = db.execute("select sha256, pdq, pdq_quality, phash from media").fetchall()
-    return near_pairs_of(rows)
+def kept_rows_of(rows: Sequence[HashRow]) -> PairArrays:
+    """The rows media_matches keeps for these files, by the rule over all their pairs at once
+    (media/nearest.py): positions in `rows`, ordered by file then key."""
+    return nearest_rows(all_near_pairs(packed_hashes(rows)), sha256_ranks([r[0] for r in rows]))
 
 
 def both_ways(found: Iterable[Match]) -> Iterator[Match]:
-    """Each pair as media_matches keeps it: from each file to the other."""
+    """Each pair (found once) as rows from each file to the other."""
     for m in found:
         yield m
         yield (m[1], m[0], m[2], m[3])
-
-
-def write_both_ways(db: Database, found: Iterable[Match]) -> None:
-    rows = list(both_ways(found))
-    if rows:
-        db.conn.executemany(INSERT, rows)

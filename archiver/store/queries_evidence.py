@@ -236,26 +236,18 @@ def warc_file_names(db: Database) -> list[str]:
     return [row[0] for row in db.execute("select distinct warc_file from warc_records")]
 
 
-def media_match_rows(db: Database) -> Iterator[tuple]:
-    """Every media_matches row: (sha256, other_sha256, pdq_distance, phash_distance)."""
-    return db.execute(
+def media_match_rows(db: Database, block: int = 100_000) -> Iterator[list[tuple]]:
+    """Every media_matches row, (sha256, other_sha256, pdq_distance, phash_distance), in blocks."""
+    cursor = db.execute(
         "select sha256, other_sha256, pdq_distance, phash_distance from media_matches"
     )
+    while rows := cursor.fetchmany(block):
+        yield rows
 
 
 def media_hash_rows(db: Database) -> Iterator[tuple]:
     """Every media row's (sha256, pdq, pdq_quality, phash)."""
     return db.execute("select sha256, pdq, pdq_quality, phash from media")
-
-
-def media_match_exists(db: Database, sha256: str, other: str) -> bool:
-    """Whether media_matches keeps the pair from `sha256` to `other`."""
-    return (
-        db.execute(
-            "select 1 from media_matches where sha256 = ? and other_sha256 = ?", [sha256, other]
-        ).fetchone()
-        is not None
-    )
 
 
 def media_index_rows(db: Database) -> list[tuple]:

@@ -21,7 +21,8 @@ POST_MEDIA = """
     select pm.position, pm.type, pm.url, pm.alt_text, pm.error, pm.sha256,
            m.mime, m.bytes, m.width, m.height, m.duration_ms, m.phash, m.dhash,
            m.pdq, m.pdq_quality, m.exif, m.thumbnail_path, m.first_url, m.analysis_error,
-           m.blob_path, m.sha256 is not null as kept
+           m.blob_path, m.sha256 is not null as kept,
+           (select count(*) from media_matches mm where mm.sha256 = pm.sha256) as near_kept
     from post_media pm left join media m on m.sha256 = pm.sha256
     where pm.post_id = :id order by pm.position
 """
@@ -38,8 +39,8 @@ POST_EMBEDS = """
     where e.post_db_id = :id or (e.post_db_id is null and e.post_url = :url)
     order by c.started_at, e.page_id, e.position
 """
-# Other posts showing the same file, or a near duplicate of it: the pairs
-# archiver/store/media_matches.py wrote when each file was first saved. Two plain joins,
+# Other posts showing the same file, or a near duplicate of it: the file's own media_matches
+# rows (its K nearest near duplicates, archiver/media/nearest.py). Two plain joins,
 # not one over a union: SQLite then builds a Bloom filter over all of post_media.
 SIMILAR_POSTS = """
     select mine.position as position, other.post_id as post, p.author_handle, p.platform,

@@ -18,6 +18,7 @@ from archiver.store.media_index_fill import (
     start_fill,
 )
 from archiver.store.media_matches import create_index_tables
+from archiver.store.media_nearest import cap_matches, has_nearest_index
 from archiver.store.schema_extensions import schema_extensions
 from archiver.store.transaction import transaction
 
@@ -216,22 +217,33 @@ def _add_media_matches(db: Database) -> None:
     files are indexed and paired here, in batches (store/media_index_fill.py)."""
 
     def made() -> bool:
-        return db["media_matches"].exists() and db["media_index_fill"].exists()
+        return (
+            db["media_matches"].exists()
+            and db["media_index_fill"].exists()
+            and has_nearest_index(db)
+        )
 
     if not made():
         with transaction(db):
-            if made():  # another process opening it made them meanwhile
-                return
-            if not db["media_matches"].exists():
-                db["media_matches"].create(
-                    {"sha256": str, "other_sha256": str, "pdq_distance": int, "phash_distance": int},
-                    pk=("sha256", "other_sha256"),
-                    foreign_keys=[("sha256", "media", "sha256"), ("other_sha256", "media", "sha256")],
-                )  # fmt: skip
-            create_index_tables(db, anew=True)
-            start_fill(db)
+            if not made():  # else another process opening it made them meanwhile
+                _make_media_matches(db)
     if fill_pending(db):
         fill_media_index(db, progress=print_progress)
+
+
+def _make_media_matches(db: Database) -> None:
+    if db["media_matches"].exists() and db["media_index_fill"].exists():
+        cap_matches(db)  # an archive from before each file kept only its K nearest
+        return
+    if not db["media_matches"].exists():
+        db["media_matches"].create(
+            {"sha256": str, "other_sha256": str, "pdq_distance": int, "phash_distance": int},
+            pk=("sha256", "other_sha256"),
+            foreign_keys=[("sha256", "media", "sha256"), ("other_sha256", "media", "sha256")],
+        )  # fmt: skip
+    cap_matches(db)
+    create_index_tables(db, anew=True)
+    start_fill(db)
 
 
 def _enable_search(db: Database) -> None:

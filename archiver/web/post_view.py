@@ -12,6 +12,7 @@ from datasette.utils import tilde_encode
 
 from archiver.evidence.textdiff import compare_copies
 from archiver.media.blobstore import is_sha256
+from archiver.media.nearest import MATCHES_PER_FILE
 from archiver.models import POST_OK
 from archiver.store.queries_post_page import PostPageRows
 from archiver.web.post_details import external_link, post_details
@@ -55,6 +56,9 @@ def post_vars(datasette, archive: Archive, found: PostPageRows) -> dict:
             {**w, "link": external_link(w["wayback_url"]), "capture_url": datasette.urls.row(archive.database, "captures", tilde_encode(w["capture_id"]))}
             for w in found.wayback
         ],
+        # Media whose near duplicates fill the K kept: more files may look like them.
+        "similar_capped": [m["position"] + 1 for m in found.media if (m["near_kept"] or 0) >= MATCHES_PER_FILE],
+        "matches_per_file": MATCHES_PER_FILE,
         "similar": [
             {**s, "url": post_url(datasette, archive, s["post"]), "thumb": thumb_url(datasette, s["sha256"]) if s["thumbnail_path"] else None}
             for s in found.similar

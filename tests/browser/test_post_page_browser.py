@@ -74,3 +74,34 @@ def test_hostile_post_runs_nothing(served, page, tmp_path):
     assert page.dialogs == []
     assert page.errors and all("sandboxed" in error for error in page.errors), page.errors
     assert all(url.startswith(base) for url in page.requested), page.requested
+
+
+def test_a_photo_with_more_look_alikes_than_kept_says_so(served, page, tmp_path):
+    import hashlib
+
+    from archiver.media.nearest import MATCHES_PER_FILE
+    from archiver.models import StoredMedia
+    from archiver.store.connection import open_db
+    from archiver.store.transaction import transaction
+    from archiver.store.writes import save_media
+
+    archive, base = served
+    page.goto(base + POST_PAGE, wait_until="load")
+    assert page.locator(".archiver-similar-capped").count() == 0
+    db = open_db(archive.settings.db_path)
+    for n in range(MATCHES_PER_FILE + 5):  # the post's photo re-encoded: PDQ a few bits away
+        sha = hashlib.sha256(f"look-alike {n}".encode()).hexdigest()
+        pdq = format(int("ab" * 32, 16) ^ (n + 1) << 40, "064x")
+        with transaction(db):
+            save_media(db, StoredMedia(sha256=sha, bytes=1, blob_path=f"sha256/{sha}",
+                                       mime="image/jpeg", pdq=pdq, pdq_quality=90))  # fmt: skip
+    db.close()
+    page.goto(base + POST_PAGE, wait_until="load")
+    note = page.locator(".archiver-similar-capped")
+    assert note.is_visible()
+    assert note.inner_text().startswith(
+        f"Media 1: at least {MATCHES_PER_FILE} other files look like it. The archive keeps"
+        f" each file's {MATCHES_PER_FILE} nearest near duplicates"
+    )
+    note.scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "capped.png")
