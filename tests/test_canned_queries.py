@@ -41,57 +41,23 @@ FILES = {
 # (post id, author, created_at, text, the file each photo is): posts 3 and 4 were made in
 # the same second, as were 7 and 8.
 POSTS = [
-    (
-        "3000000000000000001",
-        "first",
-        "2024-08-01T10:00:00.000Z",
-        "Flag raised over the regional command",
-        ["flag"],
-    ),
-    (
-        "3000000000000000002",
-        "second",
-        "2024-08-02T10:00:00.000Z",
-        "The flag photo again, reposted",
-        ["flag", "street"],
-    ),
-    (
-        "3000000000000000003",
-        "third",
-        "2024-08-03T10:00:00.000Z",
-        "A street and the flag once more",
-        ["street", "flag"],
-    ),
-    (
-        "3000000000000000004",
-        "fourth",
-        "2024-08-03T10:00:00.000Z",
-        "The flag, recompressed",
-        ["flag-recompressed"],
-    ),
-    (
-        "3000000000000000005",
-        "fifth",
-        "2024-08-04T10:00:00.000Z",
-        "A street scene at dusk",
-        ["street"],
-    ),
-    (
-        "3000000000000000006",
-        "sixth",
-        "2024-08-05T10:00:00.000Z",
-        "Another place entirely, a field",
-        ["field"],
-    ),
-    ("3000000000000000007", "seventh", "2024-08-06T10:00:00.000Z", "The flag at dawn", ["flag"]),
-    (
-        "3000000000000000008",
-        "eighth",
-        "2024-08-06T10:00:00.000Z",
-        "A field and a street",
-        ["field", "street"],
-    ),
-]
+    ("3000000000000000001", "first", "2024-08-01T10:00:00.000Z",
+     "Flag raised over the regional command", ["flag"]),
+    ("3000000000000000002", "second", "2024-08-02T10:00:00.000Z",
+     "The flag photo again, reposted", ["flag", "street"]),
+    ("3000000000000000003", "third", "2024-08-03T10:00:00.000Z",
+     "A street and the flag once more", ["street", "flag"]),
+    ("3000000000000000004", "fourth", "2024-08-03T10:00:00.000Z",
+     "The flag, recompressed", ["flag-recompressed"]),
+    ("3000000000000000005", "fifth", "2024-08-04T10:00:00.000Z",
+     "A street scene at dusk", ["street"]),
+    ("3000000000000000006", "sixth", "2024-08-05T10:00:00.000Z",
+     "Another place entirely, a field", ["field"]),
+    ("3000000000000000007", "seventh", "2024-08-06T10:00:00.000Z",
+     "The flag at dawn", ["flag"]),
+    ("3000000000000000008", "eighth", "2024-08-06T10:00:00.000Z",
+     "A field and a street", ["field", "street"]),
+]  # fmt: skip
 GONE_AT_FIRST = ["3000000000000000011", "3000000000000000012"]  # deleted before any capture
 SEARCHES = ["flag", "street", "Lashio", "recycled", "field dusk", "command", "", '"x:1 (']
 
