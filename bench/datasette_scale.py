@@ -16,7 +16,8 @@ for 1 M posts). Then, for each page a user opens,
                   same filtered by a platform: /archive/posts?platform=<p>
 - an FTS search:  /archive/posts?_search=<word>  (words in 0.05-0.5 % of the posts)
 - the commonest word: /archive/posts?_search=<the word in most posts>
-- a canned query: /archive/unverified_media_seen_elsewhere
+- every canned query in datasette/metadata.yml: /archive/<query> (the search: for the
+                  commonest word), each its own case, named q:<its name's first 13 letters>
 
 it times the page through Datasette (in-process ASGI: no socket, no network),
 records every SQL statement Datasette's connections ran for it (SQLite's trace
@@ -51,6 +52,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -495,7 +498,8 @@ def print_targets(results: dict, limit_ms: int) -> None:
             print(f"statements, {name}: at most {results[name]['statements']} (target <= 10)")
     for name, r in results.items():
         if r and name not in ("stock row page", "post page", "post, near"):
-            target = "2x" if name != "common word" else f"2x, within the {limit_ms} ms limit"
+            within = name == "common word" or name.startswith("q:")
+            target = f"2x, within the {limit_ms} ms limit" if within else "2x"
             print(f"ratio, {name} / its SQL at p95: {r['p95'] / r['sql p95']:.2f}x"
                   f" (p95 {r['p95']:.0f} ms, {r['failures']} failed; target <= {target})")  # fmt: skip
     if results.get("common word") is None:
@@ -519,7 +523,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="timed requests per page")
     parser.add_argument("--slow", action="store_true", help="list traced queries over 20 ms")
     parser.add_argument("--cases", help="only these pages, comma-separated: post,near,facets,"
-                        "filter,search,common,canned (the post page always with its baseline)")  # fmt: skip
+                        "filter,search,common,canned (every canned query; the post page always with its baseline)")  # fmt: skip
+    parser.add_argument("--before", type=Path, help="also time the canned queries' SQL in this"
+                        " file (tests/fixtures/canned/queries_fb5b821.yml) against today's, in sqlite3")  # fmt: skip
+    parser.add_argument("--before-rounds", type=int, default=7, help="rounds of --before")
     args = parser.parse_args()
     scale = args.posts / 1_000_000
     counts = dict(
@@ -570,15 +577,53 @@ def main() -> None:
             ("FTS search", [f"/{db}/posts?_search={w}" for w in words]),
             ("common word", [f"/{db}/posts?_search={commonest[0]}&_r={n}"
                              for n in range(args.rounds + 2)]),
-            ("canned query", [f"/{db}/unverified_media_seen_elsewhere?_r={n}"
-                              for n in range(args.rounds + 2)]),
         ]  # fmt: skip
+        keys = ["post", "near", "facets", "filter", "search", "common"]
+        for name in canned_queries():
+            keys.append("canned")
+            q = f"q={commonest[0]}&" if name == "search" else ""
+            cases.append((f"q:{name[:13]}", [f"/{db}/{name}?{q}_r={n}"
+                                             for n in range(args.rounds + 2)]))  # fmt: skip
         if args.cases:
-            keys = ["post", "near", "facets", "filter", "search", "common", "canned"]
-            wanted = {keys.index(k) for k in args.cases.split(",")}
-            cases = [case for n, case in enumerate(cases) if n in wanted]
+            wanted = args.cases.split(",")
+            cases = [case for key, case in zip(keys, cases, strict=True) if key in wanted]
         results = asyncio.run(measure(settings, cases, args.rounds, args.slow))
         print_targets(results, STOCK_SETTINGS["sql_time_limit_ms"])
+        if args.before:
+            compare_before(settings, args.before, commonest[0], args.before_rounds)
+
+
+def canned_queries(path: Path = ROOT / "datasette" / "metadata.yml") -> dict[str, str]:
+    """The canned queries' SQL by name, in the file's order (metadata.yml, or a file of
+    `queries:` alone)."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    found = data["databases"]["archive"]["queries"] if "databases" in data else data["queries"]
+    return {name: query["sql"] for name, query in found.items()}
+
+
+def compare_before(settings: Settings, before: Path, word: str, rounds: int) -> None:
+    """Each canned query's earlier SQL against today's, taking turns, on a connection set up
+    as `archiver serve` sets up Datasette's; the first page (1,001 rows) of each."""
+    ds = make_datasette(settings)
+    conn = direct_connection(ds, settings.db_path, tuned=True)
+    print(f"\n{'canned query':31} {'before p50':>10} {'p95':>7} {'now p50':>8} {'p95':>7}"
+          f" {'now/before p50':>14}")  # fmt: skip
+    for name, (old, new) in zip_queries(canned_queries(before), canned_queries()).items():
+        params = {"q": word} if ":q" in new else {}
+        times: dict[str, list[float]] = {"old": [], "new": []}
+        for _ in range(rounds):
+            for side, sql in (("old", old), ("new", new)):
+                started = time.perf_counter()
+                conn.execute(sql, params).fetchmany(ds.setting("max_returned_rows") + 1)
+                times[side].append((time.perf_counter() - started) * 1000)
+        (b50, b95), (n50, n95) = [(percentile(t, 0.5), percentile(t, 0.95))
+                                  for t in times.values()]  # fmt: skip
+        print(f"{name:31} {b50:7.1f} ms {b95:7.1f} {n50:5.1f} ms {n95:7.1f} {n50 / b50:13.2f}x")
+    conn.close()
+
+
+def zip_queries(before: dict[str, str], now: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {name: (before[name], sql) for name, sql in now.items() if name in before}
 
 
 def column(conn: sqlite3.Connection, sql: str, params: list | None = None) -> list:
