@@ -1,0 +1,194 @@
+"""`archiver archive --blobs s3://BUCKET/PREFIX`, as a user runs it: posts replayed over HTTP, the
+files on moto's S3 server (its HTTP server mode), then `verify` and `serve` reading them there."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+import urllib.request
+
+import pytest
+from queue_support import (
+    LocalS3,
+    archiver_process,
+    archiver_run,
+    free_port,
+    photo,
+    serve_posts,
+    wait_for,
+)
+
+from archiver.evidence.verify import verify_path
+from archiver.platforms.x_media import original_photo_url
+from archiver.settings import Settings
+from archiver.web.replay import ReplayResponse, ReplayServer
+
+PREFIX = "evidence"
+
+
+@pytest.fixture
+def s3():
+    server = LocalS3().start()
+    yield server
+    server.stop()
+
+
+def archive_env(root, s3: LocalS3, replay: ReplayServer) -> dict:
+    return {
+        "ARCHIVER_DB": str(root / "archive.db"), "ARCHIVER_BLOBS": f"s3://{s3.bucket}/{PREFIX}",
+        "ARCHIVER_CONNECT_TO": f"*={replay.base_url}", "AWS_MAX_ATTEMPTS": "1", **s3.env,
+    }  # fmt: skip
+
+
+def keys(s3: LocalS3, under: str) -> dict[str, dict]:
+    listed = s3.client().list_objects_v2(Bucket=s3.bucket, Prefix=f"{PREFIX}/{under}")
+    return {item["Key"][len(PREFIX) + 1 :]: item for item in listed.get("Contents", [])}
+
+
+def verified(env: dict, monkeypatch) -> object:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return verify_path(Settings.from_env())
+
+
+def rows(root, sql: str) -> list[tuple]:
+    db = sqlite3.connect(root / "archive.db")
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def by_post(stdout: str) -> dict[str, dict]:
+    return {r["url"].rsplit("/", 1)[1]: r for r in map(json.loads, stdout.splitlines())}
+
+
+def test_a_post_archived_to_s3_verifies_and_is_served_from_there(tmp_path, s3, monkeypatch):
+    with ReplayServer() as replay:
+        [url] = serve_posts(replay, 1)
+        env = archive_env(tmp_path, s3, replay)
+        done = archiver_run("archive", "--json", url, env=env)
+        assert done.returncode == 0, done.stderr
+        [sha256] = json.loads(done.stdout)["media_sha256s"]
+        assert sha256 == hashlib.sha256(photo(0)).hexdigest()
+
+        blobs, thumbs, warcs = keys(s3, "sha256/"), keys(s3, "thumbs/"), keys(s3, "warcs/")
+        assert list(blobs) == [f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"]
+        assert list(thumbs) == [f"thumbs/{sha256[:2]}/{sha256}.jpg"]
+        [warc] = warcs
+        assert rows(tmp_path, "select warc_file from warc_files") == [(warc,)]
+        assert rows(tmp_path, "select distinct warc_file from captures") == [(warc,)]
+        # Nothing on the archive's disk but the database: no blob store, the WARC file sent.
+        assert not (tmp_path / "blobs").exists() and not list((tmp_path / "warcs").iterdir())
+        report = verified(env, monkeypatch)
+        assert report.ok, report.problems
+        assert (report.checked["blobs"], report.checked["thumbnails"]) == (1, 1)
+
+        # Archived again (--refresh): a second capture, and the object already there not sent again.
+        time.sleep(1.1)  # S3's Last-Modified is to the second
+        again = archiver_run("archive", "--refresh", "--json", url, env=env)
+        assert again.returncode == 0, again.stderr
+        assert rows(tmp_path, "select count(*) from captures") == [(2,)]
+        assert (
+            keys(s3, "sha256/")[list(blobs)[0]]["LastModified"]
+            == blobs[list(blobs)[0]]["LastModified"]
+        )
+        assert len(keys(s3, "warcs/")) == 2 and verified(env, monkeypatch).ok
+
+    port = free_port()
+    server = archiver_process(
+        "serve", "--port", str(port), "--read-only", env=env, log=tmp_path / "serve.log"
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(base), timeout=60)
+        with urllib.request.urlopen(f"{base}/-/media/{sha256}", timeout=10) as answer:
+            assert answer.headers["content-type"] == "image/jpeg"
+            assert answer.read() == photo(0)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _answers(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def test_a_photo_that_cannot_go_up_fails_its_post_only_and_a_rerun_resumes(
+    tmp_path, s3, monkeypatch
+):
+    with ReplayServer() as replay:
+        urls = serve_posts(replay, 3)
+        env = archive_env(tmp_path, s3, replay)
+        (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
+        # Another object is where the second post's photo goes: it is not overwritten.
+        second = hashlib.sha256(photo(1)).hexdigest()
+        key = f"{PREFIX}/sha256/{second[:2]}/{second[2:4]}/{second}"
+        s3.client().put_object(Bucket=s3.bucket, Key=key, Body=b"not the photo")
+
+        first = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
+        assert first.returncode == 1, first.stderr
+        results = by_post(first.stdout)
+        assert [results[u.rsplit("/", 1)[1]]["status"] for u in urls] == ["ok", "error", "ok"]
+        assert "not overwritten" in results[urls[1].rsplit("/", 1)[1]]["error"]
+        assert s3.client().get_object(Bucket=s3.bucket, Key=key)["Body"].read() == b"not the photo"
+        # Nothing committed for the post whose photo did not go up.
+        posts = {r[0] for r in rows(tmp_path, "select post_db_id from captures")}
+        assert posts == {f"x:{urls[0].rsplit('/', 1)[1]}", f"x:{urls[2].rsplit('/', 1)[1]}"}
+        assert second not in {r[0] for r in rows(tmp_path, "select sha256 from media")}
+
+        s3.client().delete_object(Bucket=s3.bucket, Key=key)
+        rerun = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
+        assert rerun.returncode == 0, rerun.stderr
+        statuses = [by_post(rerun.stdout)[u.rsplit("/", 1)[1]]["status"] for u in urls]
+        assert statuses == ["skipped", "ok", "skipped"]
+    report = verified(env, monkeypatch)
+    assert report.ok, report.problems
+    assert report.checked["blobs"] == 3
+
+
+def test_s3_gone_mid_list_leaves_the_archive_whole_and_a_rerun_resumes(tmp_path, s3, monkeypatch):
+    with ReplayServer() as replay:
+        urls = serve_posts(replay, 3)
+        env = archive_env(tmp_path, s3, replay)
+        (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
+        media = original_photo_url("https://pbs.twimg.com/media/Queue1.jpg")
+
+        stopped = []
+
+        def stop_s3_then_answer(request, http):
+            if not stopped:  # the S3 server goes away while the second post is being archived
+                stopped.append(s3.stop())
+            return ReplayResponse(200, {"Content-Type": "image/jpeg"}, photo(1))
+
+        replay.add(media, handler=stop_s3_then_answer)
+        args = ("archive", "--json", "--concurrency", "1", "--input", str(tmp_path / "urls.txt"))
+        first = archiver_run(*args, env=env)
+        assert first.returncode == 1
+        results = by_post(first.stdout)
+        assert [results[u.rsplit("/", 1)[1]]["status"] for u in urls] == ["ok", "error", "error"]
+        assert "could not" in results[urls[1].rsplit("/", 1)[1]]["error"]
+        # The sealed WARC file could not go up: it stays beside the database, and it is said.
+        assert "the next run sends it" in first.stderr
+        [kept] = (tmp_path / "warcs").iterdir()
+        assert rows(tmp_path, "select post_db_id from captures") == [
+            (f"x:{urls[0].rsplit('/', 1)[1]}",)
+        ]
+        assert len(rows(tmp_path, "select sha256 from media")) == 1
+
+        s3.start(keep=True)  # the same server, with what it held
+        rerun = archiver_run(*args, env=env)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        statuses = [by_post(rerun.stdout)[u.rsplit("/", 1)[1]]["status"] for u in urls]
+        assert statuses == ["skipped", "ok", "ok"]
+    assert f"warcs/{kept.name}" in keys(s3, "warcs/")
+    assert not list((tmp_path / "warcs").iterdir())
+    report = verified(env, monkeypatch)
+    assert report.ok, report.problems
+    assert report.checked["blobs"] == 3
