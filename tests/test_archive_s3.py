@@ -111,6 +111,21 @@ def test_a_post_archived_to_s3_verifies_and_is_served_from_there(tmp_path, s3, m
         server.terminate()
         server.wait(10)
 
+    # export reads the WARC files and the photo from S3 too.
+    out = archiver_run(
+        "export", "--wacz", str(tmp_path / "out.wacz"), "--html", str(tmp_path / "html"), env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "2 capture(s)" in out.stdout and "WARC records" in out.stdout
+    exported = [p.read_bytes() for p in (tmp_path / "html").rglob("*") if p.is_file()]
+    assert photo(0) in exported
+
+    # A thumbnail changed on S3 is caught, as a blob is.
+    thumb = f"{PREFIX}/{list(thumbs)[0]}"
+    s3.client().put_object(Bucket=s3.bucket, Key=thumb, Body=photo(5))
+    problems = verified(env, monkeypatch).problems
+    assert [(p.kind, "changed" in p.detail) for p in problems] == [("blob", True)]
+
 
 def _answers(base: str) -> bool:
     try:
@@ -135,7 +150,8 @@ def test_a_photo_that_cannot_go_up_fails_its_post_only_and_a_rerun_resumes(
         first = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
         assert first.returncode == 1, first.stderr
         results = by_post(first.stdout)
-        assert [results[u.rsplit("/", 1)[1]]["status"] for u in urls] == ["ok", "error", "ok"]
+        statuses = [results[u.rsplit("/", 1)[1]]["status"] for u in urls]
+        assert statuses == ["ok", "error", "ok"], first.stdout
         assert "not overwritten" in results[urls[1].rsplit("/", 1)[1]]["error"]
         assert s3.client().get_object(Bucket=s3.bucket, Key=key)["Body"].read() == b"not the photo"
         # Nothing committed for the post whose photo did not go up.
@@ -192,3 +208,18 @@ def test_s3_gone_mid_list_leaves_the_archive_whole_and_a_rerun_resumes(tmp_path,
     report = verified(env, monkeypatch)
     assert report.ok, report.problems
     assert report.checked["blobs"] == 3
+
+
+def test_one_photo_in_two_posts_archived_at_once_goes_up_once(tmp_path, s3, monkeypatch):
+    with ReplayServer() as replay:
+        urls = serve_posts(replay, 2)
+        same = original_photo_url("https://pbs.twimg.com/media/Queue1.jpg")
+        replay.add(same, photo(0), content_type="image/jpeg")  # the first post's photo
+        env = archive_env(tmp_path, s3, replay)
+        done = archiver_run("archive", "--json", "--concurrency", "2", *urls, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    sha256 = hashlib.sha256(photo(0)).hexdigest()
+    assert [r["media_sha256s"] for r in by_post(done.stdout).values()] == [[sha256], [sha256]]
+    assert len(keys(s3, "sha256/")) == 1 and len(keys(s3, "thumbs/")) == 1
+    report = verified(env, monkeypatch)
+    assert report.ok, report.problems
