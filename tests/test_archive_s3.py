@@ -8,6 +8,7 @@ import json
 import sqlite3
 import time
 import urllib.request
+import uuid
 
 import pytest
 from queue_support import (
@@ -30,7 +31,8 @@ PREFIX = "evidence"
 
 @pytest.fixture
 def s3():
-    server = LocalS3().start()
+    # moto keeps its buckets in this process from one server to the next: one bucket a test.
+    server = LocalS3(bucket=f"archive-{uuid.uuid4().hex[:12]}").start()
     yield server
     server.stop()
 
@@ -223,3 +225,14 @@ def test_one_photo_in_two_posts_archived_at_once_goes_up_once(tmp_path, s3, monk
     assert len(keys(s3, "sha256/")) == 1 and len(keys(s3, "thumbs/")) == 1
     report = verified(env, monkeypatch)
     assert report.ok, report.problems
+
+
+def test_a_warc_directory_elsewhere_is_refused_before_anything_runs(tmp_path, s3):
+    env = {
+        "ARCHIVER_DB": str(tmp_path / "archive.db"), "ARCHIVER_BLOBS": f"s3://{s3.bucket}/{PREFIX}",
+        "ARCHIVER_WARCS": str(tmp_path / "elsewhere"), **s3.env,
+    }  # fmt: skip
+    refused = archiver_run("archive", "https://x.com/u/status/1900000000000000000", env=env)
+    assert refused.returncode == 2
+    assert "ARCHIVER_WARCS" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "elsewhere").exists() and not keys(s3, "")

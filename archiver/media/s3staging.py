@@ -33,6 +33,7 @@ class StagingBlobStore(BlobStore):
         self._lock = threading.Lock()
         self._users: dict[str, set[int]] = {}  # sha256 -> the threads whose URL uses the file
         self._sent: set[str] = set()  # relpaths this run uploaded or found on S3
+        self._sending: dict[str, threading.Lock] = {}  # one upload of a relpath at a time
 
     def adopt(self, path: Path, sha256: str) -> Path:
         self._use(sha256)  # before the file is there: a release never deletes it under us
@@ -49,16 +50,21 @@ class StagingBlobStore(BlobStore):
     def upload(self, files: Iterable[tuple[str, str]]) -> None:
         """Put every (relpath, sha256) on S3 that is not there yet; StorageError if one cannot be."""
         for relpath, sha256 in files:
-            if relpath in self._sent:
-                continue
-            local = self.root / relpath
-            if local.is_file():
-                self.remote.upload_new(local, relpath)
-            elif self.remote.size_of(relpath) is None:
-                raise StorageError(
-                    f"{relpath} (SHA-256 {sha256}) is neither kept here nor on {self.remote.url}"
-                )
-            self._sent.add(relpath)
+            with self._lock:
+                sending = self._sending.setdefault(relpath, threading.Lock())
+            with sending:  # two URLs with one photo: the second finds it sent
+                if relpath not in self._sent:
+                    self._send(relpath, sha256)
+                    self._sent.add(relpath)
+
+    def _send(self, relpath: str, sha256: str) -> None:
+        local = self.root / relpath
+        if local.is_file():
+            self.remote.upload_new(local, relpath)
+        elif self.remote.size_of(relpath) is None:
+            raise StorageError(
+                f"{relpath} (SHA-256 {sha256}) is neither kept here nor on {self.remote.url}"
+            )
 
     def release(self) -> None:
         """This thread's URL is done: delete the files no URL in progress uses any more."""
@@ -72,3 +78,6 @@ class StagingBlobStore(BlobStore):
                 for relpath in (blob_relpath(sha256), thumbnail_relpath(sha256)):
                     with contextlib.suppress(OSError):
                         (self.root / relpath).unlink()
+                    # Forgotten too, so a long list holds nothing per file it is done with.
+                    self._sent.discard(relpath)
+                    self._sending.pop(relpath, None)
