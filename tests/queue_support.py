@@ -153,6 +153,17 @@ def queue_status(env: dict) -> dict:
         conn.close()
 
 
+def serving(base: str) -> bool:
+    """`archiver serve` at `base` answers."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for(check, timeout: float = 120, every: float = 0.2):
     """Poll `check()` until it returns something true; that value."""
     deadline = time.monotonic() + timeout

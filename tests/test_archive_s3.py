@@ -18,6 +18,7 @@ from queue_support import (
     free_port,
     photo,
     serve_posts,
+    serving,
     wait_for,
 )
 
@@ -67,6 +68,12 @@ def by_post(stdout: str) -> dict[str, dict]:
     return {r["url"].rsplit("/", 1)[1]: r for r in map(json.loads, stdout.splitlines())}
 
 
+def statuses(stdout: str, urls: list[str]) -> list[str]:
+    """Each URL's status in `archiver archive --json`'s output, in the order of `urls`."""
+    results = by_post(stdout)
+    return [results[url.rsplit("/", 1)[1]]["status"] for url in urls]
+
+
 def test_a_post_archived_to_s3_verifies_and_is_served_from_there(tmp_path, s3, monkeypatch):
     with ReplayServer() as replay:
         [url] = serve_posts(replay, 1)
@@ -105,7 +112,7 @@ def test_a_post_archived_to_s3_verifies_and_is_served_from_there(tmp_path, s3, m
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _answers(base), timeout=60)
+        wait_for(lambda: serving(base), timeout=60)
         with urllib.request.urlopen(f"{base}/-/media/{sha256}", timeout=10) as answer:
             assert answer.headers["content-type"] == "image/jpeg"
             assert answer.read() == photo(0)
@@ -129,14 +136,6 @@ def test_a_post_archived_to_s3_verifies_and_is_served_from_there(tmp_path, s3, m
     assert [(p.kind, "changed" in p.detail) for p in problems] == [("blob", True)]
 
 
-def _answers(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 def test_a_photo_that_cannot_go_up_fails_its_post_only_and_a_rerun_resumes(
     tmp_path, s3, monkeypatch
 ):
@@ -152,8 +151,7 @@ def test_a_photo_that_cannot_go_up_fails_its_post_only_and_a_rerun_resumes(
         first = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
         assert first.returncode == 1, first.stderr
         results = by_post(first.stdout)
-        statuses = [results[u.rsplit("/", 1)[1]]["status"] for u in urls]
-        assert statuses == ["ok", "error", "ok"], first.stdout
+        assert statuses(first.stdout, urls) == ["ok", "error", "ok"], first.stdout
         assert "not overwritten" in results[urls[1].rsplit("/", 1)[1]]["error"]
         assert s3.client().get_object(Bucket=s3.bucket, Key=key)["Body"].read() == b"not the photo"
         # Nothing committed for the post whose photo did not go up.
@@ -164,8 +162,7 @@ def test_a_photo_that_cannot_go_up_fails_its_post_only_and_a_rerun_resumes(
         s3.client().delete_object(Bucket=s3.bucket, Key=key)
         rerun = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
         assert rerun.returncode == 0, rerun.stderr
-        statuses = [by_post(rerun.stdout)[u.rsplit("/", 1)[1]]["status"] for u in urls]
-        assert statuses == ["skipped", "ok", "skipped"]
+        assert statuses(rerun.stdout, urls) == ["skipped", "ok", "skipped"]
     report = verified(env, monkeypatch)
     assert report.ok, report.problems
     assert report.checked["blobs"] == 3
@@ -190,10 +187,11 @@ def test_s3_gone_mid_list_leaves_the_archive_whole_and_a_rerun_resumes(tmp_path,
         first = archiver_run(*args, env=env)
         assert first.returncode == 1
         results = by_post(first.stdout)
-        assert [results[u.rsplit("/", 1)[1]]["status"] for u in urls] == ["ok", "error", "error"]
+        assert statuses(first.stdout, urls) == ["ok", "error", "error"], first.stdout
         assert "could not" in results[urls[1].rsplit("/", 1)[1]]["error"]
         # The sealed WARC file could not go up: it stays beside the database, and it is said.
         assert "the next run sends it" in first.stderr
+        assert "done 1, failed 2, skipped 0" in first.stderr and "Traceback" not in first.stderr
         [kept] = (tmp_path / "warcs").iterdir()
         assert rows(tmp_path, "select post_db_id from captures") == [
             (f"x:{urls[0].rsplit('/', 1)[1]}",)
@@ -203,8 +201,7 @@ def test_s3_gone_mid_list_leaves_the_archive_whole_and_a_rerun_resumes(tmp_path,
         s3.start(keep=True)  # the same server, with what it held
         rerun = archiver_run(*args, env=env)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-        statuses = [by_post(rerun.stdout)[u.rsplit("/", 1)[1]]["status"] for u in urls]
-        assert statuses == ["skipped", "ok", "ok"]
+        assert statuses(rerun.stdout, urls) == ["skipped", "ok", "ok"]
     assert f"warcs/{kept.name}" in keys(s3, "warcs/")
     assert not list((tmp_path / "warcs").iterdir())
     report = verified(env, monkeypatch)
