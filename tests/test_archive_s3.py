@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import sqlite3
 import time
 import urllib.request
@@ -233,3 +235,36 @@ def test_a_warc_directory_elsewhere_is_refused_before_anything_runs(tmp_path, s3
     assert refused.returncode == 2
     assert "ARCHIVER_WARCS" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "elsewhere").exists() and not keys(s3, "")
+
+
+def test_a_killed_run_is_resumed_and_its_warc_file_sent_by_the_next(tmp_path, s3, monkeypatch):
+    with ReplayServer() as replay:
+        urls = serve_posts(replay, 6, latency=0.3)
+        env = archive_env(tmp_path, s3, replay)
+        (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
+        args = ("archive", "-q", "--concurrency", "1", "--input", str(tmp_path / "urls.txt"))
+        run = archiver_process(*args, env=env, log=tmp_path / "killed.log")
+        try:
+            wait_for(lambda: (tmp_path / "archive.db").exists() and _captures(tmp_path) >= 2)
+        finally:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(10)
+        [left] = (tmp_path / "warcs").iterdir()  # unsealed, not sent
+        assert f"warcs/{left.name}" not in keys(s3, "warcs/")
+        before = _captures(tmp_path)
+
+        rerun = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        done = statuses(rerun.stdout, urls)
+        assert (done.count("skipped"), done.count("ok")) == (before, 6 - before)
+    assert f"warcs/{left.name}" in keys(s3, "warcs/")
+    report = verified(env, monkeypatch)
+    assert report.ok, report.problems
+    assert report.checked["blobs"] == 6
+
+
+def _captures(root) -> int:
+    try:
+        return rows(root, "select count(*) from captures")[0][0]
+    except sqlite3.OperationalError:  # not made yet
+        return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from archiver.evidence.manifests import relative_warc
@@ -85,7 +86,7 @@ class Session:
         return settings.with_(blobs_dir=staging / "blobs", warc_dir=warcs)
 
     @property
-    def send_files(self):
+    def send_files(self) -> Callable[[Iterable[tuple[str, str]]], None] | None:
         """What puts a capture's files on S3 before it commits (CaptureWriter.send_files); None
         when they are in a local blob store already."""
         return self.blobs.upload if isinstance(self.blobs, StagingBlobStore) else None
