@@ -268,3 +268,15 @@ def _captures(root) -> int:
         return rows(root, "select count(*) from captures")[0][0]
     except sqlite3.OperationalError:  # not made yet
         return 0
+
+
+def test_a_bucket_that_refuses_the_upload_fails_the_post_with_its_reason(tmp_path, s3):
+    with ReplayServer() as replay:
+        [url] = serve_posts(replay, 1)
+        env = dict(archive_env(tmp_path, s3, replay), ARCHIVER_BLOBS="s3://no-such-bucket/x")
+        refused = archiver_run("archive", "--json", url, env=env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    [result] = by_post(refused.stdout).values()
+    assert result["status"] == "error" and "NoSuchBucket" in result["error"]
+    assert "could not write sha256/" in result["error"]
+    assert rows(tmp_path, "select count(*) from captures") == [(0,)]
