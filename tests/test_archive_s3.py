@@ -58,6 +58,13 @@ def verified(env: dict, monkeypatch) -> object:
     return verify_path(Settings.from_env())
 
 
+def assert_verifies(env: dict, monkeypatch, blobs: int) -> None:
+    """`archiver verify` passes, having re-hashed `blobs` objects on S3."""
+    report = verified(env, monkeypatch)
+    assert report.ok, report.problems
+    assert report.checked["blobs"] == blobs
+
+
 def rows(root, sql: str) -> list[tuple]:
     db = sqlite3.connect(root / "archive.db")
     try:
@@ -165,9 +172,7 @@ def test_a_photo_that_cannot_go_up_fails_its_post_only_and_a_rerun_resumes(
         rerun = archiver_run("archive", "--json", "--input", str(tmp_path / "urls.txt"), env=env)
         assert rerun.returncode == 0, rerun.stderr
         assert statuses(rerun.stdout, urls) == ["skipped", "ok", "skipped"]
-    report = verified(env, monkeypatch)
-    assert report.ok, report.problems
-    assert report.checked["blobs"] == 3
+    assert_verifies(env, monkeypatch, blobs=3)
 
 
 def test_s3_gone_mid_list_leaves_the_archive_whole_and_a_rerun_resumes(tmp_path, s3, monkeypatch):
@@ -206,9 +211,7 @@ def test_s3_gone_mid_list_leaves_the_archive_whole_and_a_rerun_resumes(tmp_path,
         assert statuses(rerun.stdout, urls) == ["skipped", "ok", "ok"]
     assert f"warcs/{kept.name}" in keys(s3, "warcs/")
     assert not list((tmp_path / "warcs").iterdir())
-    report = verified(env, monkeypatch)
-    assert report.ok, report.problems
-    assert report.checked["blobs"] == 3
+    assert_verifies(env, monkeypatch, blobs=3)
 
 
 def test_one_photo_in_two_posts_archived_at_once_goes_up_once(tmp_path, s3, monkeypatch):
@@ -258,9 +261,7 @@ def test_a_killed_run_is_resumed_and_its_warc_file_sent_by_the_next(tmp_path, s3
         done = statuses(rerun.stdout, urls)
         assert (done.count("skipped"), done.count("ok")) == (before, 6 - before)
     assert f"warcs/{left.name}" in keys(s3, "warcs/")
-    report = verified(env, monkeypatch)
-    assert report.ok, report.problems
-    assert report.checked["blobs"] == 6
+    assert_verifies(env, monkeypatch, blobs=6)
 
 
 def _captures(root) -> int:
