@@ -86,7 +86,7 @@ class Settings:
     chromium_path: Path | None = None  # else chromium on PATH (media/render.py)
     render_timeout: float = 60.0  # seconds for the page to load before it is shot as it is
     # Blobs, thumbnails and WARC files on S3-compatible storage (s3://BUCKET/PREFIX) instead of
-    # blobs_dir, for the queue's workers and writer, serve, verify and export (media/s3blobs.py).
+    # blobs_dir, for archive, the queue's workers and writer, serve, verify and export (media/s3blobs.py).
     blob_url: str | None = None
     # The Redis of a scale-out run (archiver/queue/): redis://HOST:PORT/DB.
     queue_url: str | None = None

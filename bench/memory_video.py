@@ -13,6 +13,7 @@ two peaks: flat means about 1.0x. Target: <= 100 MB at 2 GB.
     python bench/memory_video.py --sizes 50 500  # other sizes, in MB
     python bench/memory_video.py --dir /big/disk # where the archives go (needs 2x the size)
     python bench/memory_video.py --via page      # an article's <video>, through yt-dlp
+    python bench/memory_video.py --s3            # blobs on S3 (moto's server): sent in parts
 
 `--via page` archives an article that plays the video in a `<video>` element instead: the
 video is found and downloaded by yt-dlp, every request through the archiver's fetcher
@@ -120,23 +121,44 @@ def serve(video_bytes: int, ready) -> None:
         time.sleep(3600)
 
 
-def measure(size_mb: int, work: Path, via: str = "x") -> tuple[float, float, dict]:
+def serve_s3(ready) -> None:
+    """moto's S3 server (tests/queue_support.py), in its own process: its memory is not ours."""
+    import logging
+
+    from queue_support import LocalS3
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    s3 = LocalS3().start()
+    ready.put(s3.env)
+    while True:
+        time.sleep(3600)
+
+
+def measure(
+    size_mb: int, work: Path, via: str = "x", s3: bool = False
+) -> tuple[float, float, dict]:
     """Serve a video of size_mb, archive its post; (peak RSS in MB, seconds, --json result)."""
     ready = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve, args=(size_mb * 1024**2, ready), daemon=True)
     server.start()
     base_url = ready.get(timeout=60)
+    bucket, env = None, dict(os.environ)
+    if s3:
+        bucket = multiprocessing.Process(target=serve_s3, args=(ready,), daemon=True)
+        bucket.start()
+        env.update(ready.get(timeout=60))
+    blobs = "s3://archive/bench" if s3 else str(work / "blobs")
     try:
         command = [
             sys.executable, "-m", "archiver", "archive", "--json", "-q",
-            "--db", str(work / "archive.db"), "--blobs", str(work / "blobs"),
+            "--db", str(work / "archive.db"), "--blobs", blobs,
             "--connect-to", f"*={base_url}", "--delay", "0",
             ARTICLE if via == "page" else f"https://x.com/i/status/{POST_ID}",
         ]  # fmt: skip
         out_path, err_path = work / "stdout", work / "stderr"
         started = time.perf_counter()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+            proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, env=env)
             # wait4 gives this child's own rusage: its peak RSS, not any other process's.
             _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - started
@@ -147,8 +169,10 @@ def measure(size_mb: int, work: Path, via: str = "x") -> tuple[float, float, dic
             )
         result = json.loads(out_path.read_text().splitlines()[-1])
     finally:
-        server.terminate()
-        server.join()
+        for process in (server, bucket):
+            if process is not None:
+                process.terminate()
+                process.join()
     return usage.ru_maxrss / 1024, elapsed, result
 
 
@@ -160,6 +184,9 @@ def main() -> None:
         "--via", choices=["x", "page"], default="x",
         help="x: the X video post (our own download); page: an article's <video>, by yt-dlp",
     )  # fmt: skip
+    parser.add_argument(
+        "--s3", action="store_true", help="--blobs s3://... on moto's S3 server (its own process)"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     print(f"{'video':>8} {'peak RSS':>9} {'time':>7}  status")
@@ -172,10 +199,10 @@ def main() -> None:
                 sys.exit(
                     f"not enough free disk in {work} for a {size} MB video (needs ~{need / 1e9:.1f} GB)"
                 )
-            rss, elapsed, result = measure(size, work, args.via)
+            rss, elapsed, result = measure(size, work, args.via, args.s3)
             kept = sum(
                 p.stat().st_size for p in (work / "blobs" / "sha256").rglob("*") if p.is_file()
-            )
+            )  # with --s3: 0, the files are on S3 (and staged in a temporary directory till sent)
         peaks.append(rss)
         print(
             f"{size:>5} MB {rss:>6.1f} MB {elapsed:>6.1f}s  {result['status']}, "

@@ -153,6 +153,17 @@ def queue_status(env: dict) -> dict:
         conn.close()
 
 
+def serving(base: str) -> bool:
+    """`archiver serve` at `base` answers."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for(check, timeout: float = 120, every: float = 0.2):
     """Poll `check()` until it returns something true; that value."""
     deadline = time.monotonic() + timeout
@@ -180,12 +191,16 @@ class LocalS3:
             "AWS_DEFAULT_REGION": "us-east-1",
         }  # fmt: skip
 
-    def start(self) -> LocalS3:
+    def start(self, keep: bool = False) -> LocalS3:
+        """Start the server; `keep`: again after a stop, with the objects it held (moto keeps
+        them in this process)."""
         from moto.server import ThreadedMotoServer
 
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
-        self.client().create_bucket(Bucket=self.bucket)
+        if not keep:
+            self.client().create_bucket(Bucket=self.bucket)
+        self.client().head_bucket(Bucket=self.bucket)  # answering (botocore retries till it does)
         return self
 
     def client(self):

@@ -174,24 +174,12 @@ def test_a_bundle_whose_file_differs_is_refused_and_its_job_failed(tmp_path, rep
     assert archived(tmp_path / "archive.db")["captures"] == 1
 
 
-def test_archive_refuses_s3_blobs_and_enqueue_refuses_local_files(tmp_path, redis_server):
+def test_enqueue_refuses_local_files(tmp_path, redis_server):
     from click.testing import CliRunner
 
     from archiver.cli import main
 
     runner = CliRunner()
-    refused = runner.invoke(
-        main,
-        [
-            "archive",
-            "https://x.com/a/status/1",
-            "--db",
-            str(tmp_path / "a.db"),
-            "--blobs",
-            "s3://bucket/prefix",
-        ],  # fmt: skip
-    )
-    assert refused.exit_code == 2 and "scale-out" in refused.output
     article = tmp_path / "article.html"
     article.write_text("<p>hello</p>")
     queued = runner.invoke(

@@ -23,11 +23,12 @@ from archiver.cli.options import (
     settings_from_params,
     tsa_options,
 )
-from archiver.errors import UsageError
+from archiver.errors import StorageError, UsageError
 from archiver.pipeline.results import SKIPPED
 from archiver.settings import Settings
 
 if TYPE_CHECKING:
+    from archiver.pipeline.archive import Archiver
     from archiver.pipeline.failures import ErrorLog
 
 
@@ -112,32 +113,46 @@ def archive(ctx, targets, input_file, as_json, refresh, quiet, **_):
     # A list is resumable: what an earlier run archived is skipped, unless --refresh.
     skip_archived = bool(input_file) and not refresh
     notice = lambda message: click.echo(f"note: {message}", err=True)  # noqa: E731
-    with Archiver(settings, progress=progress, notice=notice) as archiver:
-        if single and not quiet:
-            click.echo(f"archiving {targets[0]}", err=True)
-        with click.progressbar(
-            length=len(targets),
-            label="archiving",
-            file=sys.stderr if not (quiet or single) else _Silent(),
-            item_show_func=lambda _: "done {ok}, failed {failed}, skipped {skipped}".format(
-                **tally
-            ),
-        ) as bar:
-            for result in archiver.archive_many(targets, skip_archived=skip_archived):
-                key = "failed" if result.failed else "skipped" if result.status == SKIPPED else "ok"
-                tally[key] += 1
-                if as_json:
-                    click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-                    sys.stdout.flush()
-                elif not (quiet and result.status == SKIPPED):
-                    click.echo(describe(result))
-                bar.update(1, result)
+    archiver, unsent = Archiver(settings, progress=progress, notice=notice), None
+    try:
+        with archiver:
+            archive_all(archiver, targets, tally, quiet=quiet, as_json=as_json,
+                        skip_archived=skip_archived)  # fmt: skip
+    except StorageError as exc:  # at the close: a WARC file not sent to S3 (kept for the next run)
+        unsent = str(exc)
     if not (quiet or single):
         click.echo("done {ok}, failed {failed}, skipped {skipped}".format(**tally), err=True)
     if archiver.errors.count:
         click.echo(unexpected_errors_note(archiver.errors), err=True)
+    if unsent:
+        click.echo(f"Error: {unsent}", err=True)
     seal_run(settings, quiet)
-    ctx.exit(1 if tally["failed"] else 0)
+    ctx.exit(1 if tally["failed"] or unsent else 0)
+
+
+def archive_all(
+    archiver: Archiver, targets: list[str], tally: dict, *, quiet: bool, as_json: bool,
+    skip_archived: bool,
+) -> None:  # fmt: skip
+    """Archive every target, printing each result as it comes and counting it in `tally`."""
+    single = len(targets) == 1
+    if single and not quiet:
+        click.echo(f"archiving {targets[0]}", err=True)
+    with click.progressbar(
+        length=len(targets),
+        label="archiving",
+        file=sys.stderr if not (quiet or single) else _Silent(),
+        item_show_func=lambda _: "done {ok}, failed {failed}, skipped {skipped}".format(**tally),
+    ) as bar:
+        for result in archiver.archive_many(targets, skip_archived=skip_archived):
+            key = "failed" if result.failed else "skipped" if result.status == SKIPPED else "ok"
+            tally[key] += 1
+            if as_json:
+                click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+                sys.stdout.flush()
+            elif not (quiet and result.status == SKIPPED):
+                click.echo(describe(result))
+            bar.update(1, result)
 
 
 def seal_run(settings: Settings, quiet: bool) -> None:

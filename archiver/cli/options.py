@@ -55,8 +55,8 @@ db_option = click.option(
 blobs_option = click.option(
     "--blobs",
     metavar="DIR|s3://BUCKET/PREFIX",
-    help="Blob store: a directory, or S3-compatible storage (scale-out: worker, collect, serve,"
-    " verify, export) [ARCHIVER_BLOBS, default blobs/ beside the database]",
+    help="Blob store: a directory, or S3-compatible storage (AWS_ENDPOINT_URL and the usual"
+    " AWS_* credentials) [ARCHIVER_BLOBS, default blobs/ beside the database]",
 )
 connect_option = click.option(
     "--connect-to",

@@ -5,8 +5,9 @@ files under `PREFIX/warcs/`. boto3 finds the endpoint and the credentials the
 standard way (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID..., profiles, instance roles), so
 any S3-compatible server works (MinIO, Ceph, Garage, moto in the tests).
 
-Files are written here only by queue workers, after they are complete and hashed
-on local disk (pipeline/remote.py); everything else reads, streaming.
+Files are written here only after they are complete and hashed on local disk: by
+queue workers (pipeline/remote.py) and by `archiver archive` (s3staging.py), each
+streamed from its file, in parts when it is large; everything else reads, streaming.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from urllib.parse import urlsplit
 from archiver.errors import StorageError, UsageError
 
 CHUNK = 1024 * 1024
+# Files past PART_SIZE go up in parts of PART_SIZE, at most PARTS_AT_ONCE at a time: what an
+# upload holds in memory is about PART_SIZE * PARTS_AT_ONCE, whatever the file's size.
+PART_SIZE = 8 * 1024 * 1024
+PARTS_AT_ONCE = 4
 
 
 class S3BlobStore:
@@ -95,13 +100,38 @@ class S3BlobStore:
     def upload(self, path: Path, relpath: str) -> None:
         """Store a local file as `relpath`, unless an object of its length is there already
         (content-addressed: same name, same bytes; the writer re-hashes before it commits)."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         if self.size_of(relpath) == path.stat().st_size:
             return
+        self._put(path, relpath)
+
+    def upload_new(self, path: Path, relpath: str) -> bool:
+        """Store a local file as `relpath` unless an object is there already: never overwritten
+        (same name, same bytes). True if it went up; StorageError if the object there has
+        another length (it is not what its name says, and stays for verify to report)."""
+        size = path.stat().st_size
+        found = self.size_of(relpath)
+        if found == size:
+            return False
+        if found is not None:
+            raise StorageError(
+                f"{self.url}/{relpath} is already there with {found:,} bytes, not {size:,};"
+                " it is not overwritten"
+            )
+        self._put(path, relpath)
+        return True
+
+    def _put(self, path: Path, relpath: str) -> None:
+        from boto3.exceptions import Boto3Error  # upload_file's S3UploadFailedError
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        parts = TransferConfig(
+            multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE,
+            max_concurrency=PARTS_AT_ONCE,
+        )  # fmt: skip
         try:
-            self.client.upload_file(str(path), self.bucket, self.key(relpath))
-        except (BotoCoreError, ClientError) as exc:
+            self.client.upload_file(str(path), self.bucket, self.key(relpath), Config=parts)
+        except (Boto3Error, BotoCoreError, ClientError, OSError) as exc:
             raise self._failed(f"write {relpath} to", exc) from exc
 
     def listing(self, under: str) -> Iterator[tuple[str, int]]:

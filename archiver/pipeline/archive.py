@@ -61,7 +61,7 @@ class Archiver:
         self.writer = writer = writer(session) if writer else CaptureWriter(
             database=session.database, recorder=session.recorder,
             stamper=Stamper(settings, progress), context=collection_context(settings),
-            db_path=settings.db_path,
+            db_path=settings.db_path, send_files=session.send_files,
         )  # fmt: skip
         self.render = render = None
         if settings.screenshot:
@@ -129,7 +129,10 @@ class Archiver:
         With skip_archived, a post already in the archive is not fetched again (how a re-run
         of a list resumes). With Settings.wayback, a capture's URL then goes to Save Page Now.
         """
-        result = self._archive_on_budget(target, skip_archived)
+        try:
+            result = self._archive_on_budget(target, skip_archived)
+        finally:
+            self.session.url_done()
         if self.settings.wayback and result.capture_id and not result.failed:
             try:
                 result.wayback = self.wayback.submit(result.capture_id)
@@ -145,6 +148,8 @@ class Archiver:
                 return self.pages.archive_url(copy_url, source="wayback")
         except StorageError as exc:
             return CaptureResult(url=copy_url, status=CAPTURE_ERROR, error=str(exc), kind="page")
+        finally:
+            self.session.url_done()
 
     def _archive_on_budget(self, target: str, skip_archived: bool) -> CaptureResult:
         try:

@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.fetch.warc_index import WarcRecordRef
-from archiver.media.blobstore import blob_relpath
 from archiver.models import Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.pipeline.capture_rows import (
     CaptureRows,
     EmbedRow,
-    ManifestMedia,
     MediaFileRows,
+    NamedFile,
     PageRows,
     PostRows,
+    capture_files,
 )
 from archiver.pipeline.commit import CaptureRecording
 
@@ -40,14 +40,6 @@ class BundleEntry:
     rows: CaptureRows | None
     records: list[WarcRecordRef]
     stamp: bool = True
-
-
-@dataclass(frozen=True)
-class NamedFile:
-    """A file a bundle's rows name: where it is in the blob store and what it must hash to."""
-
-    relpath: str  # sha256/ab/cd/<sha256>, or a thumbnail's path
-    sha256: str
 
 
 @dataclass
@@ -65,29 +57,8 @@ class Bundle:
         """Every blob and thumbnail its rows name (a page's body included), each once."""
         named: dict[str, NamedFile] = {}
         for entry in self.entries:
-            capture = entry.capture
-            if capture.kind == "page" and capture.body_sha256:
-                relpath = blob_relpath(capture.body_sha256)
-                named[relpath] = NamedFile(relpath, capture.body_sha256)
-            for stored in stored_media(entry.rows):
-                named[stored.blob_path] = NamedFile(stored.blob_path, stored.sha256)
-                if stored.thumbnail_path and stored.thumbnail_sha256:
-                    named[stored.thumbnail_path] = NamedFile(
-                        stored.thumbnail_path, stored.thumbnail_sha256
-                    )
+            named.update(capture_files(entry.capture, entry.rows))
         return list(named.values())
-
-
-def stored_media(rows: CaptureRows | None) -> list[StoredMedia]:
-    """The files a capture's rows keep (failed downloads have none)."""
-    kept: ManifestMedia = []
-    if isinstance(rows, PostRows):
-        kept = [(post.db_id, media) for post, media in rows.posts]
-    elif isinstance(rows, PageRows):
-        kept = [(None, rows.media)]
-    elif isinstance(rows, MediaFileRows):
-        return [rows.media]
-    return [stored for _, media in kept for _, stored, _ in media if stored is not None]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,8 +11,9 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
+from archiver.media.blobstore import blob_relpath
 from archiver.media.download import Downloaded
-from archiver.models import Embed, MediaRef, Post, StoredMedia
+from archiver.models import Capture, Embed, MediaRef, Post, StoredMedia
 from archiver.store.changes import what_changed
 from archiver.store.queries import post_exists
 from archiver.store.writes import (
@@ -89,3 +90,36 @@ class MediaFileRows:
     def write(self, db: Database, capture_id: str) -> ManifestMedia:
         save_media(db, self.media)
         return [(None, [(MediaRef(self.url, "file"), self.media, None)])]
+
+
+@dataclass(frozen=True)
+class NamedFile:
+    """A file a capture's rows name: where it is in the blob store and what it must hash to."""
+
+    relpath: str  # sha256/ab/cd/<sha256>, or a thumbnail's path
+    sha256: str
+
+
+def capture_files(capture: Capture, rows: CaptureRows | None) -> dict[str, NamedFile]:
+    """Every blob and thumbnail a capture and its rows name (a page's body included), by relpath."""
+    named: dict[str, NamedFile] = {}
+    if capture.kind == "page" and capture.body_sha256:
+        relpath = blob_relpath(capture.body_sha256)
+        named[relpath] = NamedFile(relpath, capture.body_sha256)
+    for stored in stored_media(rows):
+        named[stored.blob_path] = NamedFile(stored.blob_path, stored.sha256)
+        if stored.thumbnail_path and stored.thumbnail_sha256:
+            named[stored.thumbnail_path] = NamedFile(stored.thumbnail_path, stored.thumbnail_sha256)
+    return named
+
+
+def stored_media(rows: CaptureRows | None) -> list[StoredMedia]:
+    """The files a capture's rows keep (failed downloads have none)."""
+    kept: ManifestMedia = []
+    if isinstance(rows, PostRows):
+        kept = [(post.db_id, media) for post, media in rows.posts]
+    elif isinstance(rows, PageRows):
+        kept = [(None, rows.media)]
+    elif isinstance(rows, MediaFileRows):
+        return [rows.media]
+    return [stored for _, media in kept for _, stored, _ in media if stored is not None]

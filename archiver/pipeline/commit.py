@@ -10,7 +10,7 @@ pages row, whose id the transaction gives), and no write lock waits on a TSA's a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from archiver.evidence.manifests import media_entries, relative_warc, save_evide
 from archiver.fetch.warc import WarcRecorder
 from archiver.fetch.warc_index import WarcRecordRef
 from archiver.models import CAPTURE_ERROR, Capture
-from archiver.pipeline.capture_rows import CaptureRows
+from archiver.pipeline.capture_rows import CaptureRows, capture_files
 from archiver.pipeline.database import SessionDatabase
 from archiver.pipeline.results import CaptureResult
 from archiver.pipeline.timestamps import Stamper, stamp_summary
@@ -70,6 +70,9 @@ class CaptureWriter(CaptureRecording):
     stamper: Stamper
     context: dict  # who and from where, for each manifest
     db_path: Path  # WARC paths are recorded relative to its directory
+    # Blobs on S3 (media/s3staging.py): sends the (relpath, sha256) of every file a capture names
+    # before it commits (StorageError: it does not commit); None for a local blob store.
+    send_files: Callable[[Iterable[tuple[str, str]]], None] | None = None
 
     def warc_file(self) -> str | None:
         """The WARC file being written, as captures.warc_file names it; None before the first record."""
@@ -95,6 +98,8 @@ class CaptureWriter(CaptureRecording):
     ) -> list[dict]:
         """`commit` with the capture's WARC records given (a bundle's, made by a queue worker,
         whose `context` says who collected it and from where)."""
+        if self.send_files is not None:
+            self.send_files((f.relpath, f.sha256) for f in capture_files(capture, rows).values())
         with self.database.writing() as db:
             save_capture(db, capture)
             media = rows.write(db, capture.id) if rows is not None else []

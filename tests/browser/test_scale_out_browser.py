@@ -18,6 +18,7 @@ from queue_support import (
     free_port,
     queue_status,
     serve_posts,
+    serving,
     wait_for,
 )
 
@@ -47,20 +48,12 @@ def scaled_out(tmp_path_factory):
     server = archiver_process("serve", "--port", str(port), "--read-only", env=env,
                               log=root / "serve.log")  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _answers(base), timeout=60)
+    wait_for(lambda: serving(base), timeout=60)
     yield root, env, s3, base
     server.terminate()
     server.wait(10)
     s3.stop()
     redis.stop()
-
-
-def _answers(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def test_every_post_is_archived_once_with_its_photo_on_s3(scaled_out, monkeypatch):
