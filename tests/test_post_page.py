@@ -44,10 +44,17 @@ def get(ds, path: str):
 
 def test_the_post_page_runs_at_most_ten_statements(archive, archive_statements):
     ds = make_datasette(archive.settings)
-    get(ds, POST_PAGE)  # the first request opens the connections (their pragmas)
-    archive_statements.clear()
-
-    page = get(ds, POST_PAGE)
+    for _ in range(3):  # open the connections of Datasette's SQL threads (their pragmas)
+        get(ds, POST_PAGE)
+    # Each request counted alone; the fewest is the page's own. A loaded machine can add a
+    # connection's pragmas or Datasette's schema check to a request, never take one away.
+    counts = []
+    for _ in range(3):
+        archive_statements.clear()
+        page = get(ds, POST_PAGE)
+        statements = [s for s in archive_statements if not s.startswith("--")]
+        counts.append((len(statements), statements))
+    fewest, statements = min(counts, key=lambda c: c[0])
 
     assert page.status_code == 200
     html = page.text
@@ -58,8 +65,7 @@ def test_the_post_page_runs_at_most_ten_statements(archive, archive_statements):
     assert "archiver-verification-verified" in html and "flag-raising" in html
     assert "Cite this post" in html and "The same media elsewhere (2)" in html
     assert 'name="csrftoken"' not in html  # an anonymous reader gets no form
-    statements = [s for s in archive_statements if not s.startswith("--")]
-    assert 0 < len(statements) <= 10, "\n".join(s[:120] for s in statements)
+    assert 0 < fewest <= 10, "\n".join(s[:120] for s in statements)
 
 
 def test_the_post_pages_citations_are_those_of_its_latest_capture_read_whole(archive):
