@@ -23,13 +23,18 @@ def drip(request, handler):
 
 def stall(request, handler):
     """The headers and a few bytes, then nothing for longer than a read timeout."""
+    _start_then_wait(handler, lambda: time.sleep(4))
+
+
+def _start_then_wait(handler, wait) -> None:
+    """Send the headers of a 100,000-byte body and its first bytes, then call `wait`."""
     handler.send_response(200)
     handler.send_header("Content-Length", "100000")
     handler.end_headers()
     try:
         handler.wfile.write(b"the start")
         handler.wfile.flush()
-        time.sleep(4)
+        wait()
     except OSError:
         pass
     handler.close_connection = True
@@ -50,13 +55,4 @@ class Hold:
         self._released.set()
 
     def __call__(self, request, handler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
-        try:
-            handler.wfile.write(b"the start")
-            handler.wfile.flush()
-            self._released.wait(60)
-        except OSError:
-            pass
-        handler.close_connection = True
+        _start_then_wait(handler, lambda: self._released.wait(60))

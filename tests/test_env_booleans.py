@@ -8,25 +8,19 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from factories import jpeg_bytes
 from recorded import serve_syndication
 
 from archiver.cli.commands import main
 from archiver.settings import BOOLEAN_SETTINGS, Settings
 
-PHOTO_ID = "1641086480675225601"
-POST_URL = f"https://x.com/SamuelSusla/status/{PHOTO_ID}"
+POST_ID = "2023357708301455483"
+POST_URL = f"https://x.com/jarredsumner/status/{POST_ID}"
 NO_CHROMIUM = "no screenshots in this run: Chromium was not found"
 ACCEPTED = "must be 1/true/yes/on or 0/false/no/off"
 
 
-def serve_photo_post(replay) -> None:
-    serve_syndication(replay, PHOTO_ID, "tweet-result_1641086480675225601_photo.json")
-    replay.add(
-        "https://pbs.twimg.com/media/FsZNOgcWAAEQtrd?format=jpg&name=orig",
-        jpeg_bytes(1),
-        content_type="image/jpeg",
-    )
+def serve_post(replay) -> None:
+    serve_syndication(replay, POST_ID, "tweet-result_2023357708301455483_text_only.json")
 
 
 def archive(settings, replay, env: dict[str, str]):
@@ -45,7 +39,7 @@ def test_screenshot_is_turned_on_and_off_by_any_accepted_word(
 ):
     # With no Chromium at the given path, a run that would shoot says so: that is how a user
     # sees ARCHIVER_SCREENSHOT was read as on.
-    serve_photo_post(replay)
+    serve_post(replay)
     env = {"ARCHIVER_SCREENSHOT": value, "ARCHIVER_CHROMIUM": str(tmp_path / "no-chromium")}
     result = archive(settings, replay, env)
     assert result.exit_code == 0, result.output
@@ -55,7 +49,7 @@ def test_screenshot_is_turned_on_and_off_by_any_accepted_word(
 @pytest.mark.parametrize("name", sorted(BOOLEAN_SETTINGS))
 @pytest.mark.parametrize("value", ["ture", "2", "y", "enabled", "-1"])
 def test_an_on_off_variable_set_to_anything_else_is_a_usage_error(replay, settings, name, value):
-    serve_photo_post(replay)
+    serve_post(replay)
     result = archive(settings, replay, {name: value})
     assert result.exit_code == 2
     assert f"{name} {ACCEPTED}, got {value!r}" in result.stderr
