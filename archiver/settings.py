@@ -19,6 +19,15 @@ USER_AGENT = (
 DEADLINE_SETTING = "ARCHIVER_URL_DEADLINE"
 REQUESTS_SETTING = "ARCHIVER_MAX_REQUESTS"
 
+# The on/off variables and the Settings field each sets; all read by `parse_boolean`.
+BOOLEAN_SETTINGS = {
+    "ARCHIVER_VIDEO": "video",
+    "ARCHIVER_SCREENSHOT": "screenshot",
+    "ARCHIVER_WAYBACK": "wayback",
+}
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -130,8 +139,9 @@ class Settings:
             values["max_requests_per_capture"] = _non_negative_int(
                 REQUESTS_SETTING, env[REQUESTS_SETTING], least=1
             )
-        if env.get("ARCHIVER_VIDEO"):
-            values["video"] = env["ARCHIVER_VIDEO"].strip().lower() not in ("0", "no", "off")
+        for name, key in BOOLEAN_SETTINGS.items():
+            if env.get(name):
+                values[key] = parse_boolean(name, env[name])
         if env.get("ARCHIVER_MAX_VIDEO_BYTES"):
             values["max_video_bytes"] = _non_negative_int(
                 "ARCHIVER_MAX_VIDEO_BYTES", env["ARCHIVER_MAX_VIDEO_BYTES"], least=1
@@ -144,16 +154,12 @@ class Settings:
             values["tsa_urls"] = tuple(split_env_list(env["ARCHIVER_TSA"]))
         if env.get("ARCHIVER_OTS"):
             values["ots_calendars"] = tuple(split_env_list(env["ARCHIVER_OTS"]))
-        if env.get("ARCHIVER_SCREENSHOT", "").strip().lower() in ("1", "true", "yes", "on"):
-            values["screenshot"] = True
         if env.get("ARCHIVER_CHROMIUM"):
             values["chromium_path"] = Path(env["ARCHIVER_CHROMIUM"])
         if env.get("ARCHIVER_TSA_ROOTS"):
             values["tsa_roots"] = Path(env["ARCHIVER_TSA_ROOTS"])
         if env.get("ARCHIVER_COOKIES"):
             values["cookies_file"] = Path(env["ARCHIVER_COOKIES"])
-        if env.get("ARCHIVER_WAYBACK", "").strip().lower() in ("1", "true", "yes", "on"):
-            values["wayback"] = True
         if env.get("ARCHIVER_WAYBACK_KEYS"):
             values["wayback_keys"] = parse_wayback_keys(env["ARCHIVER_WAYBACK_KEYS"])
         mapping = parse_connect_to(split_env_list(env.get("ARCHIVER_CONNECT_TO", "")))
@@ -169,6 +175,19 @@ class Settings:
             # alone must not look for the files in the current directory.
             values["blobs_dir"] = values["db_path"].parent / "blobs"
         return cls(**values)
+
+
+def parse_boolean(name: str, value: str) -> bool:
+    """An on/off variable: 1/true/yes/on or 0/false/no/off, any case; anything else is refused,
+    so a typo ("ture", "2") never quietly means one or the other."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise UsageError(
+        f"{name} must be {'/'.join(TRUE_WORDS)} or {'/'.join(FALSE_WORDS)}, got {value!r}"
+    )
 
 
 def _non_negative_int(name: str, value: str, least: int = 0) -> int:

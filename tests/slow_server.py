@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 
@@ -22,13 +23,36 @@ def drip(request, handler):
 
 def stall(request, handler):
     """The headers and a few bytes, then nothing for longer than a read timeout."""
+    _start_then_wait(handler, lambda: time.sleep(4))
+
+
+def _start_then_wait(handler, wait) -> None:
+    """Send the headers of a 100,000-byte body and its first bytes, then call `wait`."""
     handler.send_response(200)
     handler.send_header("Content-Length", "100000")
     handler.end_headers()
     try:
         handler.wfile.write(b"the start")
         handler.wfile.flush()
-        time.sleep(4)
+        wait()
     except OSError:
         pass
     handler.close_connection = True
+
+
+class Hold:
+    """The headers and a few bytes, then nothing until released (or a minute has passed): a
+    server that outlasts the read timeouts a test sets, so that what ends the request is the
+    archiver's own deadline, never the server hanging up. Use as `with Hold() as hold:`."""
+
+    def __init__(self):
+        self._released = threading.Event()
+
+    def __enter__(self) -> Hold:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._released.set()
+
+    def __call__(self, request, handler) -> None:
+        _start_then_wait(handler, lambda: self._released.wait(60))

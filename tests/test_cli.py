@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from factories import jpeg_bytes
 from recorded import fixture_path, serve_syndication
+from request_gate import Gate, spaced_from
 
 from archiver.cli.commands import main
 from archiver.web.replay import ReplayResponse
@@ -193,16 +194,18 @@ def test_embeds_on_a_real_page(replay, tmp_path):
     assert ids == ["1214239528954712064", "1214387633146564608"]
 
 
-def _slow(body: bytes):
+def _slow(body: bytes, gate: Gate):
     def handler(request, http):
-        time.sleep(0.25)
+        with gate:
+            time.sleep(0.25)
         return ReplayResponse(200, {"Content-Type": "image/jpeg"}, body)
 
     return handler
 
 
-def _serve_photo_variants(replay, count: int) -> list[str]:
-    """The real photo response re-keyed to `count` post ids (a synthetic list for bulk runs)."""
+def _serve_photo_variants(replay, count: int, gate: Gate) -> list[str]:
+    """The real photo response re-keyed to `count` post ids (a synthetic list for bulk runs);
+    their photos are answered through `gate`."""
     recorded = json.loads(
         fixture_path("x", "syndication", "tweet-result_1641086480675225601_photo.json").read_text()
     )
@@ -218,39 +221,39 @@ def _serve_photo_variants(replay, count: int) -> list[str]:
         serve_syndication(replay, post_id, json.dumps(variant).encode())
         replay.add(
             f"https://pbs.twimg.com/media/Bulk{i}?format=jpg&name=orig",
-            handler=_slow(jpeg_bytes(seed=200 + i)),
+            handler=_slow(jpeg_bytes(seed=200 + i), gate),
         )
     return ids
 
 
 def test_a_list_is_archived_concurrently_with_a_summary(replay, settings, tmp_path):
-    ids = _serve_photo_variants(replay, 8)
+    gate = Gate(together=4)  # each photo is held until four are asked for at once
+    ids = _serve_photo_variants(replay, 8, gate)
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids) + "\n# done\n")
-    started = time.monotonic()
     result = run(
         archive_args(settings, "--input", str(urls), "--concurrency", "4", "--delay", "0", "--json")
     )
-    elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert sorted(p for r in lines for p in r["post_ids"]) == sorted(f"x:{i}" for i in ids)
     assert "done 8, failed 0, skipped 0" in result.stderr
-    # Eight 0.25 s media downloads, four at a time: well under the sequential two seconds.
-    assert elapsed < 1.8
+    # Eight media downloads, four at a time (and never more): --concurrency is what runs at once.
+    assert gate.entered == 8 and gate.most == 4
 
 
 def test_politeness_delay_spaces_requests_to_one_host(replay, settings, tmp_path):
-    ids = _serve_photo_variants(replay, 3)
+    ids = _serve_photo_variants(replay, 3, Gate(together=1))
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(f"https://x.com/SamuelSusla/status/{i}" for i in ids))
+    started = time.monotonic()
     result = run(
-        archive_args(settings, "--input", str(urls), "--concurrency", "3", "--delay", "0.3", "-q")
+        archive_args(settings, "--input", str(urls), "--concurrency", "3", "--delay", "0.5", "-q")
     )
     assert result.exit_code == 0, result.output
-    times = sorted(r.at for r in replay.requested("cdn.syndication.twimg.com"))
-    assert len(times) == 3
-    assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+    # Starts 0.5 s apart: the k-th request to the host cannot arrive before k half-seconds.
+    times = [r.at for r in replay.requested("cdn.syndication.twimg.com")]
+    assert len(times) == 3 and spaced_from(started, times, 0.5)
 
 
 @pytest.mark.parametrize("module", ["archiver", "archiver.cli"])

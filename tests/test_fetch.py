@@ -160,7 +160,8 @@ def test_429_asking_for_too_long_a_wait_is_returned_not_slept(replay, settings):
     started = time.monotonic()
     with Fetcher(settings) as fetcher, fetcher.get("https://limited.example/") as r:
         assert r.status == 429
-    assert time.monotonic() - started < 2
+    assert len(replay.requests) == 1  # not tried again
+    assert time.monotonic() - started < 60  # milliseconds, however busy the machine: not the hour
 
 
 def test_response_over_the_size_cap_is_refused(replay, settings):
@@ -180,10 +181,8 @@ def test_a_body_dripping_slower_than_the_minimum_rate_is_cut(replay, settings):
     # One byte every 0.1 s never trips a read timeout; the minimum transfer rate cuts it.
     replay.add("https://drip.example/", handler=drip)
     slow = settings.with_(min_transfer_rate=100, transfer_grace=1.0)
-    started = time.monotonic()
     with Fetcher(slow) as fetcher, pytest.raises(FetchError, match="under the 100 bytes/s minimum"):
-        fetcher.get("https://drip.example/")
-    assert time.monotonic() - started < 5
+        fetcher.get("https://drip.example/")  # else its 200 bytes take 20 s and end short
     assert list((settings.blobs_dir / "tmp").iterdir()) == []
 
 
@@ -231,10 +230,10 @@ def test_a_compressed_body_may_not_expand_without_limit_under_the_size_cap(repla
     # 1 MB of gzip that would be a 1 GiB "photo": the media cap (gigabytes) does not stop it.
     bomb = gzip.compress(b"\0" * 300_000_000, compresslevel=9)
     replay.add("https://bomb.example/photo.jpg", bomb, headers={"Content-Encoding": "gzip"})
-    started = time.monotonic()
+    cpu = time.process_time()  # not wall time: a busy machine stretches that, not this
     with Fetcher(settings) as fetcher, pytest.raises(ResponseTooLarge, match="ratio"):
         fetcher.get("https://bomb.example/photo.jpg", max_bytes=4 * 1024**3)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - cpu < 10  # inflating all 300 MB would take longer
     assert (settings.blobs_dir / "tmp").is_dir()
     assert not list((settings.blobs_dir / "tmp").iterdir())  # nothing left half-written
 

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import json
 import sqlite3
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -126,9 +125,7 @@ def test_the_archived_copy_and_the_citation_name_the_timestamp(stamped):
 def test_a_failing_tsa_leaves_the_capture_archived_and_says_so(tmp_path, mode):
     with FakeTSA() as broken, FakeTSA() as working:
         broken.mode, broken.delay = mode, 3.0
-        started = time.monotonic()
         archive = build_demo_archive(tmp_path, tsa_urls=(broken.url, working.url), tsa_timeout=0.5)
-        elapsed = time.monotonic() - started
     assert archive.result.status == "ok" and archive.result.post_ids == [POST_ID]
     failed, ok = archive.result.timestamps
     assert failed["status"] == "failed" and ok["status"] == "stamped"
@@ -137,8 +134,8 @@ def test_a_failing_tsa_leaves_the_capture_archived_and_says_so(tmp_path, mode):
         "slow": "timed out after 0.5 s",
         "garbage": "the TSA's reply does not check out",
     }[mode]
+    # The slow TSA answers validly after 3 s: only the 0.5 s timeout makes its stamp "failed".
     assert expected in failed["error"]
-    assert elapsed < 6  # two captures, each waiting at most the timeout for the slow TSA
     report = verify_archive(archive.settings)
     assert report.ok, report.problems
     assert any("not stamped" in note for note in report.notes)

@@ -8,7 +8,6 @@ many of its embeds it left out. Small budgets, set as a user would (the environm
 from __future__ import annotations
 
 import re
-import time
 
 from faults import (
     archived_ok,
@@ -32,11 +31,10 @@ def test_a_dripping_page_is_cut_at_the_url_deadline(
     monkeypatch.setenv("ARCHIVER_URL_DEADLINE", "1")
     good = serve_posts(replay, 4, 1850000000000000000)
     replay.add(DRIP, handler=drip)
-    started = time.monotonic()
 
     run = run_list(archive_cli, tmp_path, [good[0], DRIP, *good[1:]])
 
-    assert time.monotonic() - started < 5
+    # Cut by the deadline (this reason), not 15 s in by the minimum transfer rate (another).
     assert run.status == 1
     reason = (
         f"the 1 s allowed for one URL ran out while fetching {DRIP}"
@@ -57,11 +55,10 @@ def test_a_stalled_photo_is_cut_at_the_deadline_and_its_post_kept_partial(
 ):
     monkeypatch.setenv("ARCHIVER_URL_DEADLINE", "1")
     url = serve_photo_post(replay, "1860000000000000001", handler=stall)
-    started = time.monotonic()
 
     run = archive_cli(url)
 
-    assert time.monotonic() - started < 3  # the read timeout (1 s) and two retries would be more
+    # (That the deadline cuts a request in flight, before the read timeout: tests/test_budget.py.)
     assert run.status == 0, run.out
     assert run.out.startswith(f"partial  {url}")
     photo = "https://pbs.twimg.com/media/R1860000000000000001?format=jpg&name=orig"
@@ -86,11 +83,9 @@ def test_an_article_with_150_embeds_stops_at_the_request_budget(
     replay.add(MANY, article_html(ids), content_type="text/html")
     good = serve_posts(replay, 3, 1880000000000000000)
     before = len(replay.requests)
-    started = time.monotonic()
 
     run = run_list(archive_cli, tmp_path, [MANY, *good], "-q")
 
-    assert time.monotonic() - started < 10
     assert run.status == 0, run.out  # the article is kept, with what it could archive
     spent = (
         "the 25 requests allowed for one URL were spent (set ARCHIVER_MAX_REQUESTS to allow more)"

@@ -112,7 +112,7 @@ def test_429_asking_for_a_longer_wait_than_allowed_fails_that_url_at_once(
 
     run = archive_cli(post_url("1500000000000000005"))
 
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # seconds at most, however busy: not the hour
     assert run.status == 1
     assert "FAILED https://x.com/SamuelSusla/status/1500000000000000005" in run.out
     assert "syndication HTTP 429" in run.out

@@ -261,7 +261,7 @@ def test_an_interrupt_ends_the_urls_in_progress_at_once(replay, settings, monkey
     [url] = serve_posts(replay, 1, 1845000000000000000)
 
     def interrupt_while_dripping() -> KeyboardInterrupt:
-        waited = time.monotonic() + 5
+        waited = time.monotonic() + 30  # a wait until (a busy machine may be slow to send it)
         while not replay.requested("news.example") and time.monotonic() < waited:
             time.sleep(0.01)
         return KeyboardInterrupt()
@@ -272,6 +272,7 @@ def test_an_interrupt_ends_the_urls_in_progress_at_once(replay, settings, monkey
     with Archiver(settings.with_(concurrency=2)) as archiver, pytest.raises(KeyboardInterrupt):
         list(archiver.archive_many([drip_url, url]))
 
-    assert time.monotonic() - started < 3
+    # At once: the dripping page would hold the run 15 s (its minimum transfer rate's grace).
+    assert time.monotonic() - started < 10
     assert failure_of(settings, drip_url)[:2] == ("error", "stopped: the run was interrupted")
     assert query(settings, "select count(*) from captures where url = ?", [url]) == [(0,)]
