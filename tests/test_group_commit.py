@@ -169,3 +169,29 @@ def test_the_session_database_reports_a_failed_commit_as_a_storage_error(tmp_pat
         assert committed(database.writer, "select count(*) from child") == [(0,)]
     finally:
         database.close()
+
+
+def test_a_thread_interrupted_while_waiting_does_not_hold_batches_open(db):
+    group = GroupCommit(db)
+    real = group._lock
+
+    class Interrupted:
+        """The lock, whose next acquire is interrupted (Ctrl-C while a thread waits)."""
+
+        def acquire(self):
+            group._lock = real
+            raise KeyboardInterrupt
+
+    group._lock = Interrupted()
+    with pytest.raises(KeyboardInterrupt), group.member():
+        pass
+    done = threading.Event()
+
+    def write():
+        with group.member() as conn:
+            conn.execute("insert into t values ('after', 1)")
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    assert done.wait(10), "a lone member waited for a batch-mate that never came"
+    assert committed(db, "select thread from t") == [("after",)]

@@ -97,9 +97,13 @@ class GroupCommit:
             return
         with self._count_lock:
             self._waiting += 1
-        with self._lock:
+        try:
+            self._lock.acquire()
+        finally:  # counted out even if interrupted while waiting: else no batch would end
             with self._count_lock:
                 self._waiting -= 1
+        with contextlib.ExitStack() as held:
+            held.callback(self._lock.release)
             batch = self._open()
             self._local.inside = True
             try:
