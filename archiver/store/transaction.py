@@ -102,8 +102,7 @@ class GroupCommit:
         finally:  # counted out even if interrupted while waiting: else no batch would end
             with self._count_lock:
                 self._waiting -= 1
-        with contextlib.ExitStack() as held:
-            held.callback(self._lock.release)
+        try:
             batch = self._open()
             self._local.inside = True
             try:
@@ -114,6 +113,8 @@ class GroupCommit:
                 batch.members += 1
                 if batch is self._batch and self._due(batch):
                     self._commit(batch)
+        finally:
+            self._lock.release()
         batch.done.wait()
         if batch.error is not None:
             raise sqlite3.OperationalError(f"the transaction was not committed: {batch.error}")
@@ -134,19 +135,25 @@ class GroupCommit:
         try:
             yield
         except BaseException as exc:
-            try:
-                if not self.db.conn.in_transaction:  # SQLite took it all back (disk full...)
-                    raise exc
-                self.db.execute("ROLLBACK TO member")
-                self.db.execute("RELEASE member")
-            except BaseException:
-                if batch is not None:
-                    self._abandon(batch, f"{type(exc).__name__}: {exc}")
-            else:
-                for undo in reversed(_take_hooks_after(self.db, mark)):
-                    undo()
+            if not self._roll_back_to(mark) and batch is not None:
+                self._abandon(batch, f"{type(exc).__name__}: {exc}")
             raise
         self.db.execute("RELEASE member")
+
+    def _roll_back_to(self, mark: int) -> bool:
+        """Undo the member whose savepoint is open (its writes, then its rollback hooks past
+        `mark`); False if the whole transaction is gone (SQLite took it back on a full disk)
+        or the rollback itself failed: then the batch is lost."""
+        if not self.db.conn.in_transaction:
+            return False
+        try:
+            self.db.execute("ROLLBACK TO member")
+            self.db.execute("RELEASE member")
+        except BaseException:
+            return False
+        for undo in reversed(_take_hooks_after(self.db, mark)):
+            undo()
+        return True
 
     def _due(self, batch: _Batch) -> bool:
         return (
